@@ -1,0 +1,139 @@
+// What an actor can do while it handles a message: send, reply, request,
+// spawn, link, monitor, set timers, stop. Only valid on the worker thread
+// running the actor, for the duration of the callback it was passed to.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "airssys/rt/address.hpp"
+#include "airssys/rt/behavior.hpp"
+#include "airssys/rt/clock.hpp"
+#include "airssys/rt/exit_reason.hpp"
+#include "airssys/rt/message.hpp"
+#include "airssys/rt/result.hpp"
+#include "airssys/rt/spawn_options.hpp"
+#include "airssys/rt/system_messages.hpp"
+#include "airssys/rt/timer_id.hpp"
+
+namespace airssys::rt {
+
+class ActorSystem;
+
+namespace detail {
+struct ActorCell;
+class SystemCore;
+}  // namespace detail
+
+// Called with the reply (reply != nullptr) or with the reason the request
+// failed (error != nullptr): timeout, unhandled, actor_exited, no_such_actor.
+using ReplyCallback = std::function<void(ActorContext&, Message* reply, const Error* error)>;
+
+class ActorContext {
+ public:
+  ActorContext(const ActorContext&) = delete;
+  ActorContext& operator=(const ActorContext&) = delete;
+
+  Address self() const;
+  ActorSystem& system() const;
+  Clock::time_point now() const;
+
+  // The message being handled (nullptr in on_start / on_stop).
+  Message* current() const;
+  Address sender() const;
+  // Takes ownership of the message being handled, e.g. to stash it.
+  MessagePtr take_current();
+
+  // --- sending -----------------------------------------------------------
+  template <class T>
+  Result<void> send(Address to, T&& value) {
+    return send_message(to, make_message(std::forward<T>(value)));
+  }
+  template <class T>
+  Result<void> send(std::string_view name, T&& value) {
+    return send_message(name, make_message(std::forward<T>(value)));
+  }
+  Result<void> send_message(Address to, MessagePtr msg);
+  Result<void> send_message(std::string_view name, MessagePtr msg);
+
+  // Answers the message being handled: to a request with a reply carrying
+  // its correlation, to any other message with a plain message to its sender.
+  template <class T>
+  Result<void> reply(T&& value) {
+    return reply_message(make_message(std::forward<T>(value)));
+  }
+  Result<void> reply_message(MessagePtr msg);
+  // Fails the request being handled; the requester's error callback runs.
+  Result<void> reply_error(Error error);
+
+  // Asynchronous request: exactly one of on_reply / on_error runs later, on
+  // this actor, unless the actor exits first.
+  //   on_reply(ActorContext&, const R&)     on_error(ActorContext&, const Error&)
+  template <class R, class T, class OnReply, class OnError>
+  void request(Address to, T&& value, Duration timeout, OnReply on_reply, OnError on_error) {
+    request_message(
+        to, make_message(std::forward<T>(value), MessageKind::request), timeout,
+        [on_reply = std::move(on_reply), on_error = std::move(on_error)](
+            ActorContext& ctx, Message* reply, const Error* error) mutable {
+          if (error != nullptr) {
+            on_error(ctx, *error);
+          } else if (!reply->is<R>()) {
+            on_error(ctx, Error{ErrorCode::unexpected_type,
+                                "reply has type " + type_name(reply->type()) + ", expected " +
+                                    type_name(type_id<R>())});
+          } else {
+            on_reply(ctx, reply->as<R>());
+          }
+        });
+  }
+  void request_message(Address to, MessagePtr msg, Duration timeout, ReplyCallback callback);
+
+  // --- timers --------------------------------------------------------------
+  template <class T>
+  TimerId send_after(Duration delay, Address to, T&& value) {
+    return send_message_after(delay, to, make_message(std::forward<T>(value)));
+  }
+  TimerId send_message_after(Duration delay, Address to, MessagePtr msg);
+  bool cancel_timer(TimerId id);
+
+  // --- spawning ------------------------------------------------------------
+  Result<Address> spawn(std::unique_ptr<Actor> actor, SpawnOptions options = {});
+  Result<Address> spawn(Behavior behavior, SpawnOptions options = {});
+  // Spawns and monitors atomically: the monitor sees the real exit reason even
+  // if the new actor fails in on_start.
+  Result<std::pair<Address, MonitorRef>> spawn_monitor(std::unique_ptr<Actor> actor,
+                                                       SpawnOptions options = {});
+
+  // --- links, monitors, exits ----------------------------------------------
+  // Erlang's link/1: if `other` is already dead this actor receives an exit
+  // signal with reason noproc.
+  void link(Address other);
+  void unlink(Address other);
+  // Erlang's monitor/2: a DownMessage arrives when `other` exits (at once,
+  // with reason noproc, if it is already dead).
+  MonitorRef monitor(Address other);
+  // Drops the monitor; no DownMessage for it is delivered afterwards.
+  void demonitor(MonitorRef ref);
+  void set_trap_exit(bool trap);
+  bool trap_exit() const;
+  // Erlang's exit/2: sends an exit signal to `target` (kill is untrappable).
+  Result<void> exit(Address target, ExitReason reason);
+  // Ends this actor after the current callback returns.
+  void stop(ExitReason reason = ExitReason::normal());
+
+  // --- names ---------------------------------------------------------------
+  Result<void> register_name(std::string name);
+  std::optional<Address> whereis(std::string_view name) const;
+
+ private:
+  friend class detail::SystemCore;
+  ActorContext(detail::SystemCore* core, detail::ActorCell* cell) : core_(core), cell_(cell) {}
+  detail::SystemCore* core_;
+  detail::ActorCell* cell_;
+};
+
+}  // namespace airssys::rt

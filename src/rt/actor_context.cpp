@@ -1,0 +1,170 @@
+#include "airssys/rt/actor_context.hpp"
+
+#include <algorithm>
+
+#include "system_core.hpp"
+
+namespace airssys::rt {
+
+using detail::ActorCell;
+using detail::SystemCore;
+
+Address ActorContext::self() const { return cell_->address; }
+ActorSystem& ActorContext::system() const { return core_->owner(); }
+Clock::time_point ActorContext::now() const { return core_->clock().now(); }
+
+Message* ActorContext::current() const {
+  return cell_->current != nullptr ? cell_->current->get() : nullptr;
+}
+Address ActorContext::sender() const { return cell_->current_sender; }
+
+MessagePtr ActorContext::take_current() {
+  if (cell_->current == nullptr) return nullptr;
+  return std::move(*cell_->current);
+}
+
+Result<void> ActorContext::send_message(Address to, MessagePtr msg) {
+  msg->sender = cell_->address;
+  return core_->deliver(to, std::move(msg));
+}
+
+Result<void> ActorContext::send_message(std::string_view name, MessagePtr msg) {
+  msg->sender = cell_->address;
+  return core_->deliver_by_name(name, std::move(msg));
+}
+
+Result<void> ActorContext::reply_message(MessagePtr msg) {
+  if (!cell_->current_sender) {
+    return Error{ErrorCode::invalid_argument, "reply: the current message has no sender"};
+  }
+  if (cell_->current_kind == MessageKind::request) {
+    msg->kind = MessageKind::reply;
+    msg->correlation = cell_->current_correlation;
+  }
+  msg->sender = cell_->address;
+  return core_->deliver(cell_->current_sender, std::move(msg));
+}
+
+Result<void> ActorContext::reply_error(Error error) {
+  if (cell_->current_kind != MessageKind::request || !cell_->current_sender) {
+    return Error{ErrorCode::invalid_argument, "reply_error: the current message is not a request"};
+  }
+  MessagePtr msg = make_message(std::move(error), MessageKind::reply_error);
+  msg->correlation = cell_->current_correlation;
+  msg->sender = cell_->address;
+  return core_->deliver(cell_->current_sender, std::move(msg));
+}
+
+void ActorContext::request_message(Address to, MessagePtr msg, Duration timeout,
+                                   ReplyCallback callback) {
+  auto& ext = cell_->ext();
+  const std::uint64_t correlation = ++ext.next_request;
+  msg->kind = MessageKind::request;
+  msg->correlation = correlation;
+  msg->sender = cell_->address;
+  MessagePtr timeout_msg = make_signal(MessageKind::request_timeout);
+  timeout_msg->correlation = correlation;
+  const TimerId timer = core_->timers().schedule(timeout, cell_->address, std::move(timeout_msg));
+  ext.pending_requests.emplace(correlation, detail::PendingRequest{std::move(callback), timer});
+  if (auto sent = core_->deliver(to, std::move(msg)); !sent) {
+    // Reported like every other outcome: later, as a message to this actor.
+    MessagePtr failure = make_message(sent.error(), MessageKind::reply_error);
+    failure->correlation = correlation;
+    failure->sender = to;
+    (void)core_->deliver(cell_->address, std::move(failure));
+  }
+}
+
+TimerId ActorContext::send_message_after(Duration delay, Address to, MessagePtr msg) {
+  msg->sender = cell_->address;
+  return core_->timers().schedule(delay, to, std::move(msg));
+}
+
+bool ActorContext::cancel_timer(TimerId id) { return core_->timers().cancel(id); }
+
+Result<Address> ActorContext::spawn(std::unique_ptr<Actor> actor, SpawnOptions options) {
+  return core_->spawn(std::move(actor), options, {cell_, options.link, 0});
+}
+
+Result<Address> ActorContext::spawn(Behavior behavior, SpawnOptions options) {
+  return spawn(std::make_unique<BehaviorActor>(std::move(behavior)), std::move(options));
+}
+
+Result<std::pair<Address, MonitorRef>> ActorContext::spawn_monitor(std::unique_ptr<Actor> actor,
+                                                                   SpawnOptions options) {
+  const MonitorRef ref = core_->next_monitor_ref();
+  auto spawned = core_->spawn(std::move(actor), options, {cell_, options.link, ref});
+  if (!spawned) return spawned.error();
+  return std::pair{*spawned, ref};
+}
+
+void ActorContext::link(Address other) {
+  if (other == cell_->address) return;
+  auto& links = cell_->ext().links;
+  if (std::find(links.begin(), links.end(), other) != links.end()) return;
+  links.push_back(other);
+  MessagePtr msg = make_signal(MessageKind::link);
+  msg->sender = cell_->address;
+  (void)core_->deliver(other, std::move(msg));  // a dead `other` answers with noproc
+}
+
+void ActorContext::unlink(Address other) {
+  if (cell_->extras == nullptr) return;
+  auto& links = cell_->extras->links;
+  auto it = std::find(links.begin(), links.end(), other);
+  if (it == links.end()) return;
+  links.erase(it);
+  MessagePtr msg = make_signal(MessageKind::unlink);
+  msg->sender = cell_->address;
+  (void)core_->deliver(other, std::move(msg));
+}
+
+MonitorRef ActorContext::monitor(Address other) {
+  const MonitorRef ref = core_->next_monitor_ref();
+  cell_->ext().monitors.emplace_back(ref, other);
+  MessagePtr msg = make_signal(MessageKind::monitor);
+  msg->sender = cell_->address;
+  msg->correlation = ref;
+  (void)core_->deliver(other, std::move(msg));  // a dead `other` answers with noproc
+  return ref;
+}
+
+void ActorContext::demonitor(MonitorRef ref) {
+  if (cell_->extras == nullptr) return;
+  auto& monitors = cell_->extras->monitors;
+  auto it = std::find_if(monitors.begin(), monitors.end(),
+                         [&](const auto& m) { return m.first == ref; });
+  if (it == monitors.end()) return;
+  const Address target = it->second;
+  monitors.erase(it);
+  MessagePtr msg = make_signal(MessageKind::demonitor);
+  msg->sender = cell_->address;
+  msg->correlation = ref;
+  // If `target` is gone its Down is already on its way and is dropped on
+  // arrival because the ref is no longer known.
+  auto sent = core_->deliver(target, std::move(msg));
+  (void)sent;
+}
+
+void ActorContext::set_trap_exit(bool trap) { cell_->trap_exit = trap; }
+bool ActorContext::trap_exit() const { return cell_->trap_exit; }
+
+Result<void> ActorContext::exit(Address target, ExitReason reason) {
+  return core_->exit(cell_->address, target, std::move(reason));
+}
+
+void ActorContext::stop(ExitReason reason) {
+  if (cell_->stop_requested) return;
+  cell_->stop_requested = true;
+  cell_->ext().stop_reason = std::make_unique<ExitReason>(std::move(reason));
+}
+
+Result<void> ActorContext::register_name(std::string name) {
+  return core_->register_name(std::move(name), cell_->address);
+}
+
+std::optional<Address> ActorContext::whereis(std::string_view name) const {
+  return core_->names().find(name);
+}
+
+}  // namespace airssys::rt

@@ -1,0 +1,580 @@
+#include "system_core.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <thread>
+
+namespace airssys::rt::detail {
+
+namespace {
+
+template <class T>
+MessagePtr make_system_message(MessageKind kind, Address sender, std::uint64_t correlation,
+                               T&& payload) {
+  MessagePtr m = make_message(std::forward<T>(payload), kind);
+  m->sender = sender;
+  m->correlation = correlation;
+  return m;
+}
+
+template <class Vec, class Pred>
+bool erase_first(Vec& v, Pred pred) {
+  auto it = std::find_if(v.begin(), v.end(), pred);
+  if (it == v.end()) return false;
+  v.erase(it);
+  return true;
+}
+
+}  // namespace
+
+ExitReason exit_reason_from_current_exception() {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    return ExitReason::error(e.what());
+  } catch (...) {
+    return ExitReason::error("unknown exception");
+  }
+}
+
+SystemCore::SystemCore(ActorSystem& owner, ActorSystemConfig config)
+    : owner_(owner),
+      config_(std::move(config)),
+      clock_(config_.clock ? config_.clock : std::make_shared<SteadyClock>()),
+      timers_(*clock_, [this](Address to, MessagePtr msg) { (void)deliver(to, std::move(msg)); }),
+      scheduler_(config_.workers == 0 ? std::max(1u, std::thread::hardware_concurrency())
+                                      : config_.workers,
+                 [this](ActorCell* cell, std::uint64_t& handled) {
+                   return run_turn(cell, handled);
+                 }) {
+  if (config_.messages_per_turn == 0) config_.messages_per_turn = 1;
+  timers_.start();
+  scheduler_.start();
+}
+
+SystemCore::~SystemCore() = default;
+
+void SystemCore::emit(SystemEvent event) {
+  if (!config_.events) return;
+  event.at = clock_->now();
+  config_.events->on_event(event);
+}
+
+void SystemCore::dead_letter(Address to, const Message& msg, DeadLetterReason reason) {
+  dead_letters_.fetch_add(1, std::memory_order_relaxed);
+  if (!config_.events) return;
+  SystemEvent e;
+  e.kind = EventKind::dead_letter;
+  e.actor = to;
+  e.dead_letter = DeadLetter{to, msg.sender, msg.kind, msg.type(), reason};
+  emit(std::move(e));
+}
+
+SystemStats SystemCore::stats() const {
+  SystemStats s;
+  s.spawned = spawned_.load(std::memory_order_relaxed);
+  s.exited = exited_.load(std::memory_order_relaxed);
+  s.live = live_.load(std::memory_order_relaxed);
+  s.dead_letters = dead_letters_.load(std::memory_order_relaxed);
+  s.messages_handled = scheduler_.messages_handled();
+  return s;
+}
+
+// --- spawning ---------------------------------------------------------------
+
+Result<Address> SystemCore::spawn(std::unique_ptr<Actor> actor, const SpawnOptions& options,
+                                  SpawnLinks links, bool forward_all) {
+  if (!actor) return Error{ErrorCode::invalid_argument, "spawn: no actor given"};
+  // Counted before the stopping check: shutdown() sets stopping and then
+  // waits for live == 0, so an actor that passes the check is waited for.
+  live_.fetch_add(1, std::memory_order_seq_cst);
+  auto undo_live = [this] {
+    if (live_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard lock(shutdown_mutex_);
+      all_exited_.notify_all();
+    }
+  };
+  if (stopping_.load(std::memory_order_seq_cst)) {
+    undo_live();
+    return Error{ErrorCode::system_stopping, "spawn: the actor system is shutting down"};
+  }
+  const Address address = table_.allocate();
+  if (address.is_none()) {
+    undo_live();
+    return Error{ErrorCode::resource_exhausted, "spawn: the actor table is full"};
+  }
+  auto* cell = new ActorCell;
+  cell->address = address;
+  cell->actor = std::move(actor);
+  cell->trap_exit = options.trap_exit;
+  cell->forward_all = forward_all;
+  if (links.parent != nullptr && links.link) {
+    cell->ext().links.push_back(links.parent->address);
+    links.parent->ext().links.push_back(address);
+  }
+  if (links.parent != nullptr && links.monitor != 0) {
+    cell->ext().monitored_by.emplace_back(links.monitor, links.parent->address);
+    links.parent->ext().monitors.emplace_back(links.monitor, address);
+  }
+  table_.publish(address, cell);
+  spawned_.fetch_add(1, std::memory_order_relaxed);
+
+  if (!options.name.empty()) {
+    if (auto r = register_name(options.name, address); !r) {
+      // Nobody has the address yet; end the actor before it runs. Its stop
+      // hook does not run (it never started) but links and monitors fire.
+      if (links.parent != nullptr) {
+        if (links.link) {
+          erase_first(links.parent->ext().links, [&](Address a) { return a == address; });
+          cell->ext().links.clear();
+        }
+        if (links.monitor != 0) {
+          erase_first(links.parent->ext().monitors,
+                      [&](const auto& m) { return m.first == links.monitor; });
+          cell->ext().monitored_by.clear();
+        }
+      }
+      terminate(cell, ExitReason::error(r.error().message), nullptr, false);
+      return r.error();
+    }
+  }
+  if (config_.events) {
+    SystemEvent e;
+    e.kind = EventKind::actor_spawned;
+    e.actor = address;
+    emit(std::move(e));
+  }
+  // A shutdown that started after our check may have scanned the table
+  // before publish(); make sure this actor stops too.
+  if (stopping_.load(std::memory_order_seq_cst)) {
+    cell->signal.store(PendingSignal::shutdown, std::memory_order_release);
+  }
+  scheduler_.schedule(cell);
+  return address;
+}
+
+Result<void> SystemCore::register_name(std::string name, Address a) {
+  ActorCell* cell = table_.pin(a);
+  if (cell == nullptr) {
+    return Error{ErrorCode::no_such_actor,
+                 "cannot register '" + name + "': actor " + a.to_string() + " is not alive"};
+  }
+  // Holding the pin keeps the actor from finishing its exit until the name
+  // is in the registry, so its exit always sees `named` and removes it.
+  cell->named.store(true, std::memory_order_release);
+  auto r = names_.add(std::move(name), a, [this](Address x) { return table_.is_alive(x); });
+  table_.unpin(a);
+  return r;
+}
+
+// --- delivery ---------------------------------------------------------------
+
+Result<void> SystemCore::deliver(Address to, MessagePtr msg) {
+  ActorCell* cell = table_.pin(to);
+  if (cell == nullptr) {
+    bounce(to, std::move(msg));
+    return Error{ErrorCode::no_such_actor, "actor " + to.to_string() + " is not alive"};
+  }
+  if (cell->mailbox.push(msg.release()) == Mailbox::PushResult::queued_and_unblocked) {
+    scheduler_.schedule(cell);
+  }
+  table_.unpin(to);
+  return {};
+}
+
+Result<void> SystemCore::deliver_by_name(std::string_view name, MessagePtr msg) {
+  auto to = names_.find(name);
+  if (!to) {
+    dead_letter(Address::none(), *msg, DeadLetterReason::no_such_actor);
+    return Error{ErrorCode::name_not_found,
+                 "no actor is registered as '" + std::string(name) + "'"};
+  }
+  return deliver(*to, std::move(msg));
+}
+
+void SystemCore::bounce(Address to, MessagePtr msg) {
+  switch (msg->kind) {
+    case MessageKind::link:
+      // Erlang: linking to a process that does not exist yields noproc.
+      if (msg->sender) {
+        (void)deliver(msg->sender,
+                      make_system_message(MessageKind::exit_signal, to, 0,
+                                          ExitMessage{to, ExitReason::noproc(), true}));
+      }
+      return;
+    case MessageKind::monitor:
+      if (msg->sender) {
+        (void)deliver(msg->sender,
+                      make_system_message(MessageKind::down, to, msg->correlation,
+                                          DownMessage{msg->correlation, to, ExitReason::noproc()}));
+      }
+      return;
+    default:
+      if (carries_content(msg->kind)) dead_letter(to, *msg, DeadLetterReason::no_such_actor);
+      return;
+  }
+}
+
+Result<void> SystemCore::signal(Address target, PendingSignal signal) {
+  ActorCell* cell = table_.pin(target);
+  if (cell == nullptr) {
+    return Error{ErrorCode::no_such_actor, "actor " + target.to_string() + " is not alive"};
+  }
+  PendingSignal current = cell->signal.load(std::memory_order_acquire);
+  while (current < signal &&
+         !cell->signal.compare_exchange_weak(current, signal, std::memory_order_acq_rel)) {
+  }
+  // A wake-up message makes an idle actor run and notice the signal.
+  if (cell->mailbox.push(make_signal(MessageKind::wake).release()) ==
+      Mailbox::PushResult::queued_and_unblocked) {
+    scheduler_.schedule(cell);
+  }
+  table_.unpin(target);
+  return {};
+}
+
+Result<void> SystemCore::exit(Address from, Address target, ExitReason reason) {
+  if (reason.kind() == ExitKind::kill) return signal(target, PendingSignal::kill);
+  return deliver(target, make_system_message(MessageKind::exit_signal, from, 0,
+                                             ExitMessage{from, std::move(reason), false}));
+}
+
+// --- the worker turn ----------------------------------------------------------
+
+bool SystemCore::run_turn(ActorCell* cell, std::uint64_t& handled) {
+  ActorContext ctx(this, cell);
+  auto pending_exit = [&](PendingSignal s) {
+    switch (s) {
+      case PendingSignal::kill:
+        terminate(cell, ExitReason::killed(), nullptr, false);
+        break;
+      case PendingSignal::shutdown:
+        terminate(cell, ExitReason::shutdown(), nullptr, cell->started);
+        break;
+      default:
+        terminate(cell, ExitReason::normal(), nullptr, cell->started);
+        break;
+    }
+  };
+  if (!cell->started) {
+    if (auto s = cell->signal.load(std::memory_order_acquire); s != PendingSignal::none) {
+      pending_exit(s);
+      return false;
+    }
+    cell->started = true;
+    try {
+      cell->actor->on_start(ctx);
+    } catch (...) {
+      terminate(cell, exit_reason_from_current_exception(), nullptr, false);
+      return false;
+    }
+    if (cell->stop_requested) {
+      terminate(cell, *cell->extras->stop_reason, nullptr, true);
+      return false;
+    }
+  }
+  const std::size_t budget = config_.messages_per_turn;
+  for (std::size_t n = 0; n < budget;) {
+    if (auto s = cell->signal.load(std::memory_order_acquire); s != PendingSignal::none) {
+      pending_exit(s);
+      return false;
+    }
+    Message* raw = cell->mailbox.pop();
+    if (raw == nullptr) {
+      if (cell->mailbox.try_block()) return false;
+      continue;  // a message arrived meanwhile
+    }
+    MessagePtr msg(raw);
+    ++n;
+    ++handled;
+    std::optional<ExitReason> failure = dispatch(ctx, cell, msg);
+    if (failure) {
+      terminate(cell, *failure, std::move(msg), true);
+      return false;
+    }
+    if (cell->stop_requested) {
+      terminate(cell, *cell->extras->stop_reason, nullptr, true);
+      return false;
+    }
+  }
+  return true;
+}
+
+std::optional<ExitReason> SystemCore::invoke(ActorContext& ctx, ActorCell* cell,
+                                             MessagePtr& msg) {
+  cell->current = &msg;
+  cell->current_kind = msg->kind;
+  cell->current_sender = msg->sender;
+  cell->current_correlation = msg->correlation;
+  bool handled;
+  try {
+    handled = cell->actor->on_message(ctx, *msg);
+  } catch (...) {
+    cell->current = nullptr;
+    return exit_reason_from_current_exception();
+  }
+  cell->current = nullptr;
+  if (!handled && msg) {
+    if (msg->kind == MessageKind::request && msg->sender) {
+      (void)deliver(msg->sender,
+                    make_system_message(MessageKind::reply_error, cell->address, msg->correlation,
+                                        Error{ErrorCode::unhandled,
+                                              "actor " + cell->address.to_string() +
+                                                  " has no handler for " +
+                                                  type_name(msg->type())}));
+    }
+    dead_letter(cell->address, *msg, DeadLetterReason::unhandled);
+  }
+  msg.reset();
+  return std::nullopt;
+}
+
+std::optional<ExitReason> SystemCore::dispatch(ActorContext& ctx, ActorCell* cell,
+                                               MessagePtr& msg) {
+  switch (msg->kind) {
+    case MessageKind::user:
+    case MessageKind::request:
+      return invoke(ctx, cell, msg);
+
+    case MessageKind::reply:
+    case MessageKind::reply_error:
+    case MessageKind::request_timeout: {
+      if (cell->forward_all) return invoke(ctx, cell, msg);
+      auto* ext = cell->extras.get();
+      if (ext == nullptr || ext->pending_requests.count(msg->correlation) == 0) {
+        // The request already completed (timed out, or the reply raced the
+        // timeout). A reply nobody waits for is a dead letter.
+        if (msg->kind != MessageKind::request_timeout) {
+          dead_letter(cell->address, *msg, DeadLetterReason::late_reply);
+        }
+        return std::nullopt;
+      }
+      try {
+        if (msg->kind == MessageKind::reply) {
+          complete_request(ctx, cell, msg->correlation, msg.get(), nullptr);
+        } else if (msg->kind == MessageKind::reply_error) {
+          complete_request(ctx, cell, msg->correlation, nullptr, &msg->as<Error>());
+        } else {
+          const Error timeout{ErrorCode::timeout, "request timed out"};
+          complete_request(ctx, cell, msg->correlation, nullptr, &timeout);
+        }
+      } catch (...) {
+        return exit_reason_from_current_exception();
+      }
+      return std::nullopt;
+    }
+
+    case MessageKind::exit_signal:
+      return handle_exit_signal(ctx, cell, msg);
+
+    case MessageKind::down: {
+      if (!cell->forward_all) {
+        const MonitorRef ref = msg->as<DownMessage>().ref;
+        // A demonitored ref: the monitor is gone, so is its notification.
+        if (cell->extras == nullptr ||
+            !erase_first(cell->extras->monitors, [&](const auto& m) { return m.first == ref; })) {
+          return std::nullopt;
+        }
+      }
+      return invoke(ctx, cell, msg);
+    }
+
+    case MessageKind::link: {
+      auto& links = cell->ext().links;
+      if (std::find(links.begin(), links.end(), msg->sender) == links.end()) {
+        links.push_back(msg->sender);
+      }
+      return std::nullopt;
+    }
+    case MessageKind::unlink:
+      if (cell->extras) {
+        erase_first(cell->extras->links, [&](Address a) { return a == msg->sender; });
+      }
+      return std::nullopt;
+    case MessageKind::monitor:
+      cell->ext().monitored_by.emplace_back(msg->correlation, msg->sender);
+      return std::nullopt;
+    case MessageKind::demonitor:
+      if (cell->extras) {
+        erase_first(cell->extras->monitored_by, [&](const auto& m) {
+          return m.first == msg->correlation && m.second == msg->sender;
+        });
+      }
+      return std::nullopt;
+    case MessageKind::wake:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::optional<ExitReason> SystemCore::handle_exit_signal(ActorContext& ctx, ActorCell* cell,
+                                                         MessagePtr& msg) {
+  const ExitMessage& exit = msg->as<ExitMessage>();
+  if (exit.from_link) {
+    const bool was_linked =
+        cell->extras != nullptr &&
+        erase_first(cell->extras->links, [&](Address a) { return a == exit.from; });
+    // After unlink() no exit signal from that link may take effect.
+    if (!was_linked && !cell->forward_all) return std::nullopt;
+  }
+  if (cell->trap_exit) return invoke(ctx, cell, msg);
+  if (exit.reason.kind() == ExitKind::normal) return std::nullopt;
+  ExitReason reason = exit.reason;
+  msg.reset();  // consumed: it is the cause of the exit, not a lost message
+  return reason;
+}
+
+void SystemCore::complete_request(ActorContext& ctx, ActorCell* cell, std::uint64_t correlation,
+                                  Message* reply, const Error* error) {
+  auto& pending = cell->extras->pending_requests;
+  auto it = pending.find(correlation);
+  PendingRequest request = std::move(it->second);
+  pending.erase(it);
+  if (request.timer != 0) timers_.cancel(request.timer);
+  request.callback(ctx, reply, error);
+}
+
+// --- exit -----------------------------------------------------------------------
+
+void SystemCore::terminate(ActorCell* cell, const ExitReason& reason, MessagePtr in_flight,
+                           bool run_stop_hook) {
+  const Address self = cell->address;
+  if (run_stop_hook && cell->started) {
+    ActorContext ctx(this, cell);
+    try {
+      cell->actor->on_stop(ctx, reason);
+    } catch (...) {
+      // The actor is exiting already; its reason stays the original one.
+    }
+  }
+  // From here on nobody can send to this actor.
+  table_.retire(self);
+  if (cell->named.load(std::memory_order_acquire)) names_.remove_all(self);
+
+  if (in_flight) {
+    if (in_flight->kind == MessageKind::request && in_flight->sender) {
+      (void)deliver(in_flight->sender,
+                    make_system_message(MessageKind::reply_error, self, in_flight->correlation,
+                                        Error{ErrorCode::actor_exited,
+                                              "actor " + self.to_string() +
+                                                  " exited while handling the request: " +
+                                                  reason.to_string()}));
+    }
+    if (carries_content(in_flight->kind)) {
+      dead_letter(self, *in_flight, DeadLetterReason::crashed_in_handler);
+    }
+    in_flight.reset();
+  }
+
+  for (Message* m = cell->mailbox.take_all(); m != nullptr;) {
+    MessagePtr queued(m);
+    m = m->next;
+    switch (queued->kind) {
+      case MessageKind::link:
+        (void)deliver(queued->sender,
+                      make_system_message(MessageKind::exit_signal, self, 0,
+                                          ExitMessage{self, ExitReason::noproc(), true}));
+        break;
+      case MessageKind::monitor:
+        (void)deliver(queued->sender,
+                      make_system_message(
+                          MessageKind::down, self, queued->correlation,
+                          DownMessage{queued->correlation, self, ExitReason::noproc()}));
+        break;
+      case MessageKind::request:
+        if (queued->sender) {
+          (void)deliver(queued->sender,
+                        make_system_message(MessageKind::reply_error, self, queued->correlation,
+                                            Error{ErrorCode::actor_exited,
+                                                  "actor " + self.to_string() +
+                                                      " exited before handling the request: " +
+                                                      reason.to_string()}));
+        }
+        dead_letter(self, *queued, DeadLetterReason::queued_at_exit);
+        break;
+      default:
+        if (carries_content(queued->kind)) {
+          dead_letter(self, *queued, DeadLetterReason::queued_at_exit);
+        }
+        break;
+    }
+  }
+
+  if (cell->extras) {
+    ActorExtras& ext = *cell->extras;
+    for (auto& [id, request] : ext.pending_requests) {
+      if (request.timer != 0) timers_.cancel(request.timer);
+    }
+    for (Address linked : ext.links) {
+      (void)deliver(linked, make_system_message(MessageKind::exit_signal, self, 0,
+                                                ExitMessage{self, reason, true}));
+    }
+    for (auto& [ref, watcher] : ext.monitored_by) {
+      (void)deliver(watcher, make_system_message(MessageKind::down, self, ref,
+                                                 DownMessage{ref, self, reason}));
+    }
+  }
+
+  cell->actor.reset();
+  if (config_.events) {
+    SystemEvent e;
+    e.kind = EventKind::actor_exited;
+    e.actor = self;
+    e.reason = reason;
+    emit(std::move(e));
+  }
+  table_.release(self);
+  delete cell;
+  exited_.fetch_add(1, std::memory_order_relaxed);
+  if (live_.fetch_sub(1, std::memory_order_acq_rel) == 1 &&
+      stopping_.load(std::memory_order_acquire)) {
+    std::lock_guard lock(shutdown_mutex_);
+    all_exited_.notify_all();
+  }
+}
+
+// --- shutdown ---------------------------------------------------------------------
+
+ShutdownReport SystemCore::shutdown() {
+  std::unique_lock lock(shutdown_mutex_);
+  if (shutdown_report_) return *shutdown_report_;
+  ShutdownReport report;
+  const std::uint64_t exited_before = exited_.load();
+  const std::uint64_t dead_before = dead_letters_.load();
+  stopping_.store(true, std::memory_order_seq_cst);
+  lock.unlock();
+  table_.for_each_live([this](Address a) { (void)signal(a, PendingSignal::shutdown); });
+  if (scheduler_.on_worker_thread()) {
+    // Called from a handler: waiting here would wait for ourselves. The
+    // actors are signalled; the ActorSystem's owner finishes the shutdown.
+    return report;
+  }
+  lock.lock();
+  const auto deadline = std::chrono::steady_clock::now() + config_.shutdown_timeout;
+  const bool all_done = all_exited_.wait_until(lock, deadline, [this] {
+    return live_.load(std::memory_order_acquire) == 0;
+  });
+  lock.unlock();
+
+  for (auto& pending : timers_.stop()) {
+    if (pending.msg && carries_content(pending.msg->kind)) {
+      dead_letter(pending.to, *pending.msg, DeadLetterReason::pending_at_shutdown);
+    }
+  }
+  if (all_done) {
+    scheduler_.stop();
+  } else {
+    table_.for_each_live([&](Address a) { report.stuck.push_back(a); });
+    // A handler is still running on a worker; joining would hang and freeing
+    // would pull memory from under it. Let the threads go and keep the memory.
+    scheduler_.abandon();
+    abandoned_ = true;
+  }
+  report.actors_stopped = exited_.load() - exited_before;
+  report.undelivered = dead_letters_.load() - dead_before;
+  lock.lock();
+  shutdown_report_ = report;
+  return report;
+}
+
+}  // namespace airssys::rt::detail

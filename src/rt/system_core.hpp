@@ -1,0 +1,104 @@
+// The actor system's machinery behind the public ActorSystem, ActorContext
+// and ScopedActor: spawning, delivery, the worker turn, exits, links and
+// monitors. The whole life of an actor is in system_core.cpp.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "actor_cell.hpp"
+#include "actor_table.hpp"
+#include "airssys/rt/actor_system.hpp"
+#include "name_registry.hpp"
+#include "scheduler.hpp"
+#include "timer_service.hpp"
+
+namespace airssys::rt::detail {
+
+// What to tie a new actor to when an actor spawns it (spawn_link,
+// spawn_monitor): set up before the new actor runs, so nothing is missed.
+struct SpawnLinks {
+  ActorCell* parent = nullptr;  // the spawning actor, on its own worker
+  bool link = false;
+  MonitorRef monitor = 0;  // 0: no monitor
+};
+
+class SystemCore {
+ public:
+  SystemCore(ActorSystem& owner, ActorSystemConfig config);
+  ~SystemCore();
+
+  Result<Address> spawn(std::unique_ptr<Actor> actor, const SpawnOptions& options,
+                        SpawnLinks links = {}, bool forward_all = false);
+
+  // Puts `msg` in `to`'s mailbox. When `to` is not alive the message is
+  // bounced (links and monitors get noproc, content becomes a dead letter)
+  // and no_such_actor is returned.
+  Result<void> deliver(Address to, MessagePtr msg);
+  Result<void> deliver_by_name(std::string_view name, MessagePtr msg);
+  // Asks an actor to end at its next message boundary.
+  Result<void> signal(Address target, PendingSignal signal);
+  Result<void> exit(Address from, Address target, ExitReason reason);
+
+  Result<void> register_name(std::string name, Address a);
+  void dead_letter(Address to, const Message& msg, DeadLetterReason reason);
+  MonitorRef next_monitor_ref() { return monitor_refs_.fetch_add(1, std::memory_order_relaxed); }
+
+  ShutdownReport shutdown();
+
+  ActorSystem& owner() { return owner_; }
+  Clock& clock() { return *clock_; }
+  const ActorSystemConfig& config() const { return config_; }
+  ActorTable& table() { return table_; }
+  NameRegistry& names() { return names_; }
+  TimerService& timers() { return timers_; }
+  Scheduler& scheduler() { return scheduler_; }
+  SystemStats stats() const;
+  bool abandoned() const { return abandoned_; }
+
+ private:
+  friend class airssys::rt::ActorContext;
+
+  bool run_turn(ActorCell* cell, std::uint64_t& handled);
+  // Handles one message; returns the reason to exit, if the actor must.
+  std::optional<ExitReason> dispatch(ActorContext& ctx, ActorCell* cell, MessagePtr& msg);
+  std::optional<ExitReason> handle_exit_signal(ActorContext& ctx, ActorCell* cell,
+                                               MessagePtr& msg);
+  std::optional<ExitReason> invoke(ActorContext& ctx, ActorCell* cell, MessagePtr& msg);
+  void complete_request(ActorContext& ctx, ActorCell* cell, std::uint64_t correlation,
+                        Message* reply, const Error* error);
+  // Ends the actor: stop hook, names, queued messages, links, monitors, slot.
+  void terminate(ActorCell* cell, const ExitReason& reason, MessagePtr in_flight,
+                 bool run_stop_hook);
+  void bounce(Address to, MessagePtr msg);
+  void emit(SystemEvent event);
+
+  ActorSystem& owner_;
+  ActorSystemConfig config_;
+  std::shared_ptr<Clock> clock_;
+  ActorTable table_;
+  NameRegistry names_;
+  TimerService timers_;
+  Scheduler scheduler_;
+
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::uint64_t> live_{0};
+  std::atomic<std::uint64_t> spawned_{0};
+  std::atomic<std::uint64_t> exited_{0};
+  std::atomic<std::uint64_t> dead_letters_{0};
+  std::atomic<MonitorRef> monitor_refs_{1};
+
+  std::mutex shutdown_mutex_;
+  std::condition_variable all_exited_;
+  std::optional<ShutdownReport> shutdown_report_;
+  bool abandoned_ = false;
+};
+
+// "error: <what>" for exceptions escaping a handler.
+ExitReason exit_reason_from_current_exception();
+
+}  // namespace airssys::rt::detail
