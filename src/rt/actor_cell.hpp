@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <unordered_map>
 #include <utility>
@@ -38,6 +39,10 @@ struct ActorExtras {
   std::unordered_map<std::uint64_t, PendingRequest> pending_requests;
   std::unique_ptr<ExitReason> stop_reason;  // set by ActorContext::stop
   std::uint64_t next_request = 0;
+  // keep_address: messages kept while the address is parked, oldest first.
+  std::deque<MessagePtr> stash;
+  // Addresses parked for this actor to respawn or release.
+  std::vector<Address> parked_children;
 };
 
 struct ActorCell {
@@ -52,6 +57,13 @@ struct ActorCell {
   // because its owner thread matches them itself.
   bool forward_all = false;
   bool stop_requested = false;
+  // SpawnOptions::keep_address: exits park the address for `owner`.
+  bool keep_address = false;
+  bool parked = false;
+  bool initial_trap_exit = false;
+  bool has_stash = false;
+  std::uint32_t stash_capacity = 0;
+  Address owner;
   MessageKind current_kind = MessageKind::user;
   Address address;
   Address current_sender;

@@ -168,3 +168,51 @@ std::optional<Address> ActorContext::whereis(std::string_view name) const {
 }
 
 }  // namespace airssys::rt
+
+namespace airssys::rt {
+
+namespace {
+
+bool take_parked(detail::ActorCell* cell, Address address) {
+  if (cell->extras == nullptr) return false;
+  auto& parked = cell->extras->parked_children;
+  auto it = std::find(parked.begin(), parked.end(), address);
+  if (it == parked.end()) return false;
+  parked.erase(it);
+  return true;
+}
+
+Error not_parked(Address address) {
+  return Error{ErrorCode::invalid_argument,
+               "address " + address.to_string() + " is not parked for this actor"};
+}
+
+}  // namespace
+
+bool ActorContext::owns_parked(Address address) const {
+  if (cell_->extras == nullptr) return false;
+  const auto& parked = cell_->extras->parked_children;
+  return std::find(parked.begin(), parked.end(), address) != parked.end();
+}
+
+Result<void> ActorContext::respawn(Address address, std::unique_ptr<Actor> actor) {
+  if (!actor) return Error{ErrorCode::invalid_argument, "respawn: no actor given"};
+  if (!take_parked(cell_, address)) return not_parked(address);
+  cell_->ext().links.push_back(address);
+  MessagePtr msg = make_message(std::move(actor), MessageKind::respawn);
+  msg->sender = cell_->address;
+  if (auto r = core_->deliver(address, std::move(msg)); !r) {
+    detail::erase_first(cell_->extras->links, [&](Address a) { return a == address; });
+    return r;
+  }
+  return {};
+}
+
+Result<void> ActorContext::release(Address address, ExitReason reason) {
+  if (!take_parked(cell_, address)) return not_parked(address);
+  MessagePtr msg = make_message(std::move(reason), MessageKind::release);
+  msg->sender = cell_->address;
+  return core_->deliver(address, std::move(msg));
+}
+
+}  // namespace airssys::rt

@@ -29,11 +29,13 @@ class Mailbox {
     return reinterpret_cast<Message*>(&tag);
   }
 
+  // acq_rel: a producer that unblocks the actor goes on to schedule it, so
+  // it must see everything the last worker wrote before blocking.
   PushResult push(Message* m) {
     Message* head = head_.load(std::memory_order_relaxed);
     do {
       m->next = head == blocked() ? nullptr : head;
-    } while (!head_.compare_exchange_weak(head, m, std::memory_order_release,
+    } while (!head_.compare_exchange_weak(head, m, std::memory_order_acq_rel,
                                           std::memory_order_relaxed));
     return head == blocked() ? PushResult::queued_and_unblocked : PushResult::queued;
   }

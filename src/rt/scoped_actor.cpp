@@ -97,6 +97,9 @@ MessagePtr ScopedActor::receive_if(const std::function<bool(const Message&)>& pr
 }
 
 Result<MessagePtr> ScopedActor::request_message(Address to, MessagePtr msg, Duration timeout) {
+  if (!address_) {
+    return Error{ErrorCode::system_stopping, "request: the actor system is shutting down"};
+  }
   std::uint64_t correlation;
   {
     std::lock_guard lock(inbox_->mutex);

@@ -72,6 +72,8 @@ const char* to_string(MessageKind kind) noexcept {
     case MessageKind::demonitor: return "demonitor";
     case MessageKind::request_timeout: return "request_timeout";
     case MessageKind::wake: return "wake";
+    case MessageKind::respawn: return "respawn";
+    case MessageKind::release: return "release";
   }
   return "unknown";
 }
@@ -93,6 +95,7 @@ const char* to_string(EventKind kind) noexcept {
   switch (kind) {
     case EventKind::actor_spawned: return "actor_spawned";
     case EventKind::actor_exited: return "actor_exited";
+    case EventKind::address_released: return "address_released";
     case EventKind::dead_letter: return "dead_letter";
   }
   return "unknown";

@@ -17,14 +17,6 @@ MessagePtr make_system_message(MessageKind kind, Address sender, std::uint64_t c
   return m;
 }
 
-template <class Vec, class Pred>
-bool erase_first(Vec& v, Pred pred) {
-  auto it = std::find_if(v.begin(), v.end(), pred);
-  if (it == v.end()) return false;
-  v.erase(it);
-  return true;
-}
-
 }  // namespace
 
 ExitReason exit_reason_from_current_exception() {
@@ -85,6 +77,10 @@ SystemStats SystemCore::stats() const {
 Result<Address> SystemCore::spawn(std::unique_ptr<Actor> actor, const SpawnOptions& options,
                                   SpawnLinks links, bool forward_all) {
   if (!actor) return Error{ErrorCode::invalid_argument, "spawn: no actor given"};
+  if (options.keep_address && (links.parent == nullptr || !links.link)) {
+    return Error{ErrorCode::invalid_argument,
+                 "spawn: keep_address needs a linked spawn from inside an actor (its owner)"};
+  }
   // Counted before the stopping check: shutdown() sets stopping and then
   // waits for live == 0, so an actor that passes the check is waited for.
   live_.fetch_add(1, std::memory_order_seq_cst);
@@ -107,7 +103,13 @@ Result<Address> SystemCore::spawn(std::unique_ptr<Actor> actor, const SpawnOptio
   cell->address = address;
   cell->actor = std::move(actor);
   cell->trap_exit = options.trap_exit;
+  cell->initial_trap_exit = options.trap_exit;
   cell->forward_all = forward_all;
+  if (options.keep_address) {
+    cell->keep_address = true;
+    cell->owner = links.parent->address;
+    cell->stash_capacity = static_cast<std::uint32_t>(options.stash_capacity);
+  }
   if (links.parent != nullptr && links.link) {
     cell->ext().links.push_back(links.parent->address);
     links.parent->ext().links.push_back(address);
@@ -134,7 +136,8 @@ Result<Address> SystemCore::spawn(std::unique_ptr<Actor> actor, const SpawnOptio
           cell->ext().monitored_by.clear();
         }
       }
-      terminate(cell, ExitReason::error(r.error().message), nullptr, false);
+      cell->keep_address = false;
+      finish(cell, ExitReason::error(r.error().message));
       return r.error();
     }
   }
@@ -241,63 +244,153 @@ Result<void> SystemCore::exit(Address from, Address target, ExitReason reason) {
 
 // --- the worker turn ----------------------------------------------------------
 
-bool SystemCore::run_turn(ActorCell* cell, std::uint64_t& handled) {
-  ActorContext ctx(this, cell);
-  auto pending_exit = [&](PendingSignal s) {
-    switch (s) {
-      case PendingSignal::kill:
-        terminate(cell, ExitReason::killed(), nullptr, false);
-        break;
-      case PendingSignal::shutdown:
-        terminate(cell, ExitReason::shutdown(), nullptr, cell->started);
-        break;
-      default:
-        terminate(cell, ExitReason::normal(), nullptr, cell->started);
-        break;
-    }
-  };
-  if (!cell->started) {
-    if (auto s = cell->signal.load(std::memory_order_acquire); s != PendingSignal::none) {
-      pending_exit(s);
-      return false;
-    }
-    cell->started = true;
-    try {
-      cell->actor->on_start(ctx);
-    } catch (...) {
-      terminate(cell, exit_reason_from_current_exception(), nullptr, false);
-      return false;
-    }
-    if (cell->stop_requested) {
-      terminate(cell, *cell->extras->stop_reason, nullptr, true);
-      return false;
-    }
+namespace {
+
+ExitReason reason_for(PendingSignal s) {
+  switch (s) {
+    case PendingSignal::kill: return ExitReason::killed();
+    case PendingSignal::shutdown: return ExitReason::shutdown();
+    default: return ExitReason::normal();
   }
-  const std::size_t budget = config_.messages_per_turn;
-  for (std::size_t n = 0; n < budget;) {
+}
+
+}  // namespace
+
+bool SystemCore::run_turn(ActorCell* cell, std::uint64_t& handled) {
+  // One pass normally; a parked address that gets respawned goes on with
+  // its new incarnation in the same turn.
+  for (;;) {
+    if (cell->parked) {
+      if (run_parked(cell) != ParkedOutcome::respawned) return false;
+    }
+    ActorContext ctx(this, cell);
+    if (!cell->started) {
+      if (auto s = cell->signal.load(std::memory_order_acquire); s != PendingSignal::none) {
+        if (end_incarnation(cell, reason_for(s), nullptr, false)) continue;
+        return false;
+      }
+      cell->started = true;
+      bool failed = false;
+      try {
+        cell->actor->on_start(ctx);
+      } catch (...) {
+        if (end_incarnation(cell, exit_reason_from_current_exception(), nullptr, false)) continue;
+        failed = true;
+      }
+      if (failed) return false;
+      if (cell->stop_requested) {
+        if (end_incarnation(cell, *cell->extras->stop_reason, nullptr, true)) continue;
+        return false;
+      }
+    }
+    bool parked_again = false;
+    const std::size_t budget = config_.messages_per_turn;
+    for (std::size_t n = 0; n < budget && !parked_again;) {
+      if (auto s = cell->signal.load(std::memory_order_acquire); s != PendingSignal::none) {
+        if (end_incarnation(cell, reason_for(s), nullptr, s != PendingSignal::kill)) {
+          parked_again = true;
+          break;
+        }
+        return false;
+      }
+      Message* raw;
+      if (cell->has_stash) {
+        auto& stash = cell->extras->stash;
+        raw = stash.front().release();
+        stash.pop_front();
+        cell->has_stash = !stash.empty();
+      } else {
+        raw = cell->mailbox.pop();
+      }
+      if (raw == nullptr) {
+        if (cell->mailbox.try_block()) return false;
+        continue;  // a message arrived meanwhile
+      }
+      MessagePtr msg(raw);
+      ++n;
+      ++handled;
+      std::optional<ExitReason> failure = dispatch(ctx, cell, msg);
+      if (!failure && cell->stop_requested) failure = *cell->extras->stop_reason;
+      if (failure) {
+        if (end_incarnation(cell, *failure, std::move(msg), true)) {
+          parked_again = true;
+          break;
+        }
+        return false;
+      }
+    }
+    if (!parked_again) return true;  // budget used up with messages left
+  }
+}
+
+SystemCore::ParkedOutcome SystemCore::run_parked(ActorCell* cell) {
+  for (;;) {
     if (auto s = cell->signal.load(std::memory_order_acquire); s != PendingSignal::none) {
-      pending_exit(s);
-      return false;
+      finish(cell, reason_for(s));
+      return ParkedOutcome::finished;
     }
     Message* raw = cell->mailbox.pop();
     if (raw == nullptr) {
-      if (cell->mailbox.try_block()) return false;
-      continue;  // a message arrived meanwhile
+      if (cell->mailbox.try_block()) return ParkedOutcome::idle;
+      continue;
     }
     MessagePtr msg(raw);
-    ++n;
-    ++handled;
-    std::optional<ExitReason> failure = dispatch(ctx, cell, msg);
-    if (failure) {
-      terminate(cell, *failure, std::move(msg), true);
-      return false;
-    }
-    if (cell->stop_requested) {
-      terminate(cell, *cell->extras->stop_reason, nullptr, true);
-      return false;
+    switch (msg->kind) {
+      case MessageKind::respawn: {
+        cell->actor = std::move(msg->as<std::unique_ptr<Actor>>());
+        cell->owner = msg->sender;
+        cell->ext().links.push_back(msg->sender);
+        cell->parked = false;
+        cell->started = false;
+        cell->trap_exit = cell->initial_trap_exit;
+        return ParkedOutcome::respawned;
+      }
+      case MessageKind::release:
+        finish(cell, msg->as<ExitReason>());
+        return ParkedOutcome::finished;
+      case MessageKind::link:
+      case MessageKind::unlink:
+      case MessageKind::monitor:
+      case MessageKind::demonitor:
+      case MessageKind::wake:
+        handle_control(cell, *msg);
+        break;
+      case MessageKind::exit_signal:
+        // A child parked for the incarnation that just ended: nobody is left
+        // to decide about it.
+        if (msg->as<ExitMessage>().address_kept) {
+          send_release(msg->as<ExitMessage>().from, ExitReason::shutdown("owner exited"));
+          break;
+        }
+        stash(cell, std::move(msg));
+        break;
+      default:
+        stash(cell, std::move(msg));
+        break;
     }
   }
-  return true;
+}
+
+void SystemCore::stash(ActorCell* cell, MessagePtr msg) {
+  auto& stash = cell->ext().stash;
+  if (stash.size() >= cell->stash_capacity) {
+    if (msg->kind == MessageKind::request && msg->sender) {
+      (void)deliver(msg->sender,
+                    make_system_message(MessageKind::reply_error, cell->address, msg->correlation,
+                                        Error{ErrorCode::resource_exhausted,
+                                              "actor " + cell->address.to_string() +
+                                                  " is restarting and its stash is full"}));
+    }
+    dead_letter(cell->address, *msg, DeadLetterReason::rejected);
+    return;
+  }
+  stash.push_back(std::move(msg));
+  cell->has_stash = true;
+}
+
+void SystemCore::send_release(Address parked, ExitReason reason) {
+  (void)deliver(parked, make_system_message(MessageKind::release, Address::none(), 0,
+                                            std::move(reason)));
 }
 
 std::optional<ExitReason> SystemCore::invoke(ActorContext& ctx, ActorCell* cell,
@@ -327,6 +420,35 @@ std::optional<ExitReason> SystemCore::invoke(ActorContext& ctx, ActorCell* cell,
   }
   msg.reset();
   return std::nullopt;
+}
+
+void SystemCore::handle_control(ActorCell* cell, const Message& msg) {
+  switch (msg.kind) {
+    case MessageKind::link: {
+      auto& links = cell->ext().links;
+      if (std::find(links.begin(), links.end(), msg.sender) == links.end()) {
+        links.push_back(msg.sender);
+      }
+      return;
+    }
+    case MessageKind::unlink:
+      if (cell->extras) {
+        erase_first(cell->extras->links, [&](Address a) { return a == msg.sender; });
+      }
+      return;
+    case MessageKind::monitor:
+      cell->ext().monitored_by.emplace_back(msg.correlation, msg.sender);
+      return;
+    case MessageKind::demonitor:
+      if (cell->extras) {
+        erase_first(cell->extras->monitored_by, [&](const auto& m) {
+          return m.first == msg.correlation && m.second == msg.sender;
+        });
+      }
+      return;
+    default:
+      return;
+  }
 }
 
 std::optional<ExitReason> SystemCore::dispatch(ActorContext& ctx, ActorCell* cell,
@@ -379,29 +501,18 @@ std::optional<ExitReason> SystemCore::dispatch(ActorContext& ctx, ActorCell* cel
       return invoke(ctx, cell, msg);
     }
 
-    case MessageKind::link: {
-      auto& links = cell->ext().links;
-      if (std::find(links.begin(), links.end(), msg->sender) == links.end()) {
-        links.push_back(msg->sender);
-      }
-      return std::nullopt;
-    }
+    case MessageKind::release:
+      // Only parked addresses are released; a running one treats it as an
+      // order to stop.
+      return msg->as<ExitReason>();
+
+    case MessageKind::respawn:  // only meaningful while parked
+    case MessageKind::link:
     case MessageKind::unlink:
-      if (cell->extras) {
-        erase_first(cell->extras->links, [&](Address a) { return a == msg->sender; });
-      }
-      return std::nullopt;
     case MessageKind::monitor:
-      cell->ext().monitored_by.emplace_back(msg->correlation, msg->sender);
-      return std::nullopt;
     case MessageKind::demonitor:
-      if (cell->extras) {
-        erase_first(cell->extras->monitored_by, [&](const auto& m) {
-          return m.first == msg->correlation && m.second == msg->sender;
-        });
-      }
-      return std::nullopt;
     case MessageKind::wake:
+      handle_control(cell, *msg);
       return std::nullopt;
   }
   return std::nullopt;
@@ -410,6 +521,7 @@ std::optional<ExitReason> SystemCore::dispatch(ActorContext& ctx, ActorCell* cel
 std::optional<ExitReason> SystemCore::handle_exit_signal(ActorContext& ctx, ActorCell* cell,
                                                          MessagePtr& msg) {
   const ExitMessage& exit = msg->as<ExitMessage>();
+  if (exit.address_kept) cell->ext().parked_children.push_back(exit.from);
   if (exit.from_link) {
     const bool was_linked =
         cell->extras != nullptr &&
@@ -436,8 +548,8 @@ void SystemCore::complete_request(ActorContext& ctx, ActorCell* cell, std::uint6
 
 // --- exit -----------------------------------------------------------------------
 
-void SystemCore::terminate(ActorCell* cell, const ExitReason& reason, MessagePtr in_flight,
-                           bool run_stop_hook) {
+bool SystemCore::end_incarnation(ActorCell* cell, const ExitReason& reason,
+                                 MessagePtr in_flight, bool run_stop_hook) {
   const Address self = cell->address;
   if (run_stop_hook && cell->started) {
     ActorContext ctx(this, cell);
@@ -447,10 +559,6 @@ void SystemCore::terminate(ActorCell* cell, const ExitReason& reason, MessagePtr
       // The actor is exiting already; its reason stays the original one.
     }
   }
-  // From here on nobody can send to this actor.
-  table_.retire(self);
-  if (cell->named.load(std::memory_order_acquire)) names_.remove_all(self);
-
   if (in_flight) {
     if (in_flight->kind == MessageKind::request && in_flight->sender) {
       (void)deliver(in_flight->sender,
@@ -465,46 +573,121 @@ void SystemCore::terminate(ActorCell* cell, const ExitReason& reason, MessagePtr
     }
     in_flight.reset();
   }
-
-  for (Message* m = cell->mailbox.take_all(); m != nullptr;) {
-    MessagePtr queued(m);
-    m = m->next;
-    switch (queued->kind) {
-      case MessageKind::link:
-        (void)deliver(queued->sender,
-                      make_system_message(MessageKind::exit_signal, self, 0,
-                                          ExitMessage{self, ExitReason::noproc(), true}));
-        break;
-      case MessageKind::monitor:
-        (void)deliver(queued->sender,
-                      make_system_message(
-                          MessageKind::down, self, queued->correlation,
-                          DownMessage{queued->correlation, self, ExitReason::noproc()}));
-        break;
-      case MessageKind::request:
-        if (queued->sender) {
-          (void)deliver(queued->sender,
-                        make_system_message(MessageKind::reply_error, self, queued->correlation,
-                                            Error{ErrorCode::actor_exited,
-                                                  "actor " + self.to_string() +
-                                                      " exited before handling the request: " +
-                                                      reason.to_string()}));
-        }
-        dead_letter(self, *queued, DeadLetterReason::queued_at_exit);
-        break;
-      default:
-        if (carries_content(queued->kind)) {
-          dead_letter(self, *queued, DeadLetterReason::queued_at_exit);
-        }
-        break;
-    }
-  }
-
   if (cell->extras) {
     ActorExtras& ext = *cell->extras;
     for (auto& [id, request] : ext.pending_requests) {
       if (request.timer != 0) timers_.cancel(request.timer);
     }
+    ext.pending_requests.clear();
+    for (Address child : ext.parked_children) {
+      send_release(child, ExitReason::shutdown("owner exited"));
+    }
+    ext.parked_children.clear();
+  }
+
+  if (!cell->keep_address || stopping_.load(std::memory_order_seq_cst) ||
+      !deliver(cell->owner, make_system_message(MessageKind::exit_signal, self, 0,
+                                                ExitMessage{self, reason, true, true}))) {
+    finish(cell, reason);
+    return false;
+  }
+
+  // Park: the owner decides between respawn and release; the address, its
+  // names, monitors and queued messages stay.
+  ActorExtras& ext = cell->ext();
+  for (Address linked : ext.links) {
+    if (linked == cell->owner) continue;
+    (void)deliver(linked, make_system_message(MessageKind::exit_signal, self, 0,
+                                              ExitMessage{self, reason, true}));
+  }
+  ext.links.clear();
+  for (auto& [ref, target] : ext.monitors) {
+    MessagePtr demonitor = make_signal(MessageKind::demonitor);
+    demonitor->sender = self;
+    demonitor->correlation = ref;
+    (void)deliver(target, std::move(demonitor));
+  }
+  ext.monitors.clear();
+  ext.stop_reason.reset();
+  cell->actor.reset();
+  cell->started = false;
+  cell->stop_requested = false;
+  cell->parked = true;
+  cell->signal.store(PendingSignal::none, std::memory_order_release);
+  if (config_.events) {
+    SystemEvent e;
+    e.kind = EventKind::actor_exited;
+    e.actor = self;
+    e.reason = reason;
+    emit(std::move(e));
+  }
+  // A shutdown that began meanwhile may have had its signal cleared above.
+  if (stopping_.load(std::memory_order_seq_cst)) {
+    finish(cell, ExitReason::shutdown());
+    return false;
+  }
+  return true;
+}
+
+void SystemCore::drain_queued(ActorCell* cell, MessagePtr queued, const ExitReason& reason) {
+  const Address self = cell->address;
+  switch (queued->kind) {
+    case MessageKind::link:
+      (void)deliver(queued->sender,
+                    make_system_message(MessageKind::exit_signal, self, 0,
+                                        ExitMessage{self, ExitReason::noproc(), true}));
+      return;
+    case MessageKind::monitor:
+      (void)deliver(queued->sender,
+                    make_system_message(MessageKind::down, self, queued->correlation,
+                                        DownMessage{queued->correlation, self,
+                                                    ExitReason::noproc()}));
+      return;
+    case MessageKind::request:
+      if (queued->sender) {
+        (void)deliver(queued->sender,
+                      make_system_message(MessageKind::reply_error, self, queued->correlation,
+                                          Error{ErrorCode::actor_exited,
+                                                "actor " + self.to_string() +
+                                                    " exited before handling the request: " +
+                                                    reason.to_string()}));
+      }
+      dead_letter(self, *queued, DeadLetterReason::queued_at_exit);
+      return;
+    case MessageKind::exit_signal:
+      if (queued->as<ExitMessage>().address_kept) {
+        send_release(queued->as<ExitMessage>().from, ExitReason::shutdown("owner exited"));
+        return;
+      }
+      dead_letter(self, *queued, DeadLetterReason::queued_at_exit);
+      return;
+    default:
+      if (carries_content(queued->kind)) {
+        dead_letter(self, *queued, DeadLetterReason::queued_at_exit);
+      }
+      return;
+  }
+}
+
+void SystemCore::finish(ActorCell* cell, const ExitReason& reason) {
+  const Address self = cell->address;
+  // From here on nobody can send to this address.
+  table_.retire(self);
+  if (cell->named.load(std::memory_order_acquire)) names_.remove_all(self);
+
+  if (cell->extras) {
+    auto stash = std::move(cell->extras->stash);
+    cell->has_stash = false;
+    for (auto& queued : stash) drain_queued(cell, std::move(queued), reason);
+  }
+  for (Message* m = cell->mailbox.take_all(); m != nullptr;) {
+    Message* next = m->next;
+    drain_queued(cell, MessagePtr(m), reason);
+    m = next;
+  }
+
+  if (cell->extras) {
+    ActorExtras& ext = *cell->extras;
     for (Address linked : ext.links) {
       (void)deliver(linked, make_system_message(MessageKind::exit_signal, self, 0,
                                                 ExitMessage{self, reason, true}));
@@ -513,12 +696,16 @@ void SystemCore::terminate(ActorCell* cell, const ExitReason& reason, MessagePtr
       (void)deliver(watcher, make_system_message(MessageKind::down, self, ref,
                                                  DownMessage{ref, self, reason}));
     }
+    for (Address child : ext.parked_children) {
+      send_release(child, ExitReason::shutdown("owner exited"));
+    }
   }
 
+  const bool was_parked = cell->parked;
   cell->actor.reset();
   if (config_.events) {
     SystemEvent e;
-    e.kind = EventKind::actor_exited;
+    e.kind = was_parked ? EventKind::address_released : EventKind::actor_exited;
     e.actor = self;
     e.reason = reason;
     emit(std::move(e));

@@ -3,6 +3,7 @@
 // monitors. The whole life of an actor is in system_core.cpp.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -64,6 +65,13 @@ class SystemCore {
   friend class airssys::rt::ActorContext;
 
   bool run_turn(ActorCell* cell, std::uint64_t& handled);
+  enum class ParkedOutcome { idle, finished, respawned };
+  // A parked address: stashes messages until it is respawned or released.
+  ParkedOutcome run_parked(ActorCell* cell);
+  void stash(ActorCell* cell, MessagePtr msg);
+  void send_release(Address parked, ExitReason reason);
+  // Link, unlink, monitor and demonitor bookkeeping.
+  void handle_control(ActorCell* cell, const Message& msg);
   // Handles one message; returns the reason to exit, if the actor must.
   std::optional<ExitReason> dispatch(ActorContext& ctx, ActorCell* cell, MessagePtr& msg);
   std::optional<ExitReason> handle_exit_signal(ActorContext& ctx, ActorCell* cell,
@@ -71,9 +79,14 @@ class SystemCore {
   std::optional<ExitReason> invoke(ActorContext& ctx, ActorCell* cell, MessagePtr& msg);
   void complete_request(ActorContext& ctx, ActorCell* cell, std::uint64_t correlation,
                         Message* reply, const Error* error);
-  // Ends the actor: stop hook, names, queued messages, links, monitors, slot.
-  void terminate(ActorCell* cell, const ExitReason& reason, MessagePtr in_flight,
-                 bool run_stop_hook);
+  // Ends the running incarnation (stop hook, in-flight message, pending
+  // requests). Returns true when the address was parked (keep_address) and
+  // the cell lives on; false when the actor is gone (finish()).
+  bool end_incarnation(ActorCell* cell, const ExitReason& reason, MessagePtr in_flight,
+                       bool run_stop_hook);
+  // Frees the address for good: names, queued messages, links, monitors, slot.
+  void finish(ActorCell* cell, const ExitReason& reason);
+  void drain_queued(ActorCell* cell, MessagePtr queued, const ExitReason& reason);
   void bounce(Address to, MessagePtr msg);
   void emit(SystemEvent event);
 
@@ -97,6 +110,14 @@ class SystemCore {
   std::optional<ShutdownReport> shutdown_report_;
   bool abandoned_ = false;
 };
+
+template <class Vec, class Pred>
+bool erase_first(Vec& v, Pred pred) {
+  auto it = std::find_if(v.begin(), v.end(), pred);
+  if (it == v.end()) return false;
+  v.erase(it);
+  return true;
+}
 
 // "error: <what>" for exceptions escaping a handler.
 ExitReason exit_reason_from_current_exception();

@@ -108,6 +108,17 @@ class ActorContext {
   Result<std::pair<Address, MonitorRef>> spawn_monitor(std::unique_ptr<Actor> actor,
                                                        SpawnOptions options = {});
 
+  // --- parked addresses (SpawnOptions::keep_address) --------------------------
+  // Starts `actor` as the new incarnation behind a parked address this actor
+  // owns, linked to this actor; stashed messages are delivered to it first.
+  // Fails with invalid_argument if `address` is not parked for this actor.
+  Result<void> respawn(Address address, std::unique_ptr<Actor> actor);
+  // Gives up a parked address: stashed messages become dead letters, its
+  // monitors fire with `reason`, and sends to it fail from then on.
+  Result<void> release(Address address, ExitReason reason);
+  // Whether `address` is parked and waiting for this actor's decision.
+  bool owns_parked(Address address) const;
+
   // --- links, monitors, exits ----------------------------------------------
   // Erlang's link/1: if `other` is already dead this actor receives an exit
   // signal with reason noproc.

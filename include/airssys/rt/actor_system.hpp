@@ -37,9 +37,9 @@ struct ActorSystemConfig {
   // moves on to other runnable actors.
   std::size_t messages_per_turn = 64;
   // Time source for timers and request timeouts; a SteadyClock when null.
-  std::shared_ptr<Clock> clock;
+  std::shared_ptr<Clock> clock = nullptr;
   // Receives spawn / exit / dead-letter events; none when null.
-  std::shared_ptr<EventSink> events;
+  std::shared_ptr<EventSink> events = nullptr;
   // How long shutdown() waits for actors to finish their current handler and
   // stop hook before it gives up on them and reports them as stuck.
   Duration shutdown_timeout = std::chrono::seconds(10);

@@ -20,7 +20,7 @@ enum class DeadLetterReason : std::uint8_t {
   unhandled,           // the actor had no handler for it
   late_reply,          // a reply that arrived after its request timed out
   pending_at_shutdown, // a timer message that had not fired when the system stopped
-  rejected,            // refused by the receiver (e.g. a bounded stash was full)
+  rejected,            // refused by the receiver: the stash of a parked address was full
 };
 
 const char* to_string(DeadLetterReason reason) noexcept;
@@ -33,7 +33,12 @@ struct DeadLetter {
   DeadLetterReason reason = DeadLetterReason::no_such_actor;
 };
 
-enum class EventKind : std::uint8_t { actor_spawned, actor_exited, dead_letter };
+enum class EventKind : std::uint8_t {
+  actor_spawned,
+  actor_exited,      // an actor (or one incarnation behind a kept address) exited
+  address_released,  // a parked address was given up by its owner
+  dead_letter,
+};
 
 const char* to_string(EventKind kind) noexcept;
 

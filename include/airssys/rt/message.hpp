@@ -26,6 +26,8 @@ enum class MessageKind : std::uint8_t {
   demonitor,        // the sender dropped monitor `correlation`
   request_timeout,  // the request `correlation` of the receiver timed out
   wake,             // no content: makes an actor look at its pending signals
+  respawn,          // a new incarnation for a parked address (payload: the Actor)
+  release,          // a parked address is given up (payload: the final ExitReason)
 };
 
 const char* to_string(MessageKind kind) noexcept;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace airssys::rt {
@@ -12,6 +13,15 @@ struct SpawnOptions {
   // Only from inside an actor (ActorContext::spawn): link the new actor to the
   // spawning one before it runs, so no exit can be missed (spawn_link).
   bool link = false;
+  // Only with `link`: when the actor exits, its address is not freed but
+  // parked for the spawning actor (its supervisor), which gets an
+  // ExitMessage with address_kept and then respawns a fresh actor behind the
+  // same address (ActorContext::respawn) or gives it up (release). While
+  // parked, messages are kept in a stash of `stash_capacity`; beyond that
+  // they become dead letters (`rejected`), with an event. Monitors fire only
+  // when the address is released.
+  bool keep_address = false;
+  std::size_t stash_capacity = 1024;
 };
 
 }  // namespace airssys::rt

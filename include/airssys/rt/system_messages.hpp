@@ -16,6 +16,10 @@ struct ExitMessage {
   Address from;
   ExitReason reason;
   bool from_link = false;  // true when sent because of a link, false for exit()
+  // Only to the spawner of an actor spawned with SpawnOptions::keep_address:
+  // the address is parked, messages to it are stashed, and the receiver must
+  // respawn() a fresh actor behind it or release() it.
+  bool address_kept = false;
 };
 
 // Delivered to a monitoring actor when the monitored actor exits
