@@ -33,26 +33,37 @@ Result<void> ActorContext::send_message(std::string_view name, MessagePtr msg) {
   return core_->deliver_by_name(name, std::move(msg));
 }
 
+ActorContext::ReplyToken ActorContext::reply_token() const {
+  return ReplyToken{cell_->current_sender, cell_->current_correlation,
+                    cell_->current_kind == MessageKind::request};
+}
+
 Result<void> ActorContext::reply_message(MessagePtr msg) {
-  if (!cell_->current_sender) {
-    return Error{ErrorCode::invalid_argument, "reply: the current message has no sender"};
-  }
-  if (cell_->current_kind == MessageKind::request) {
-    msg->kind = MessageKind::reply;
-    msg->correlation = cell_->current_correlation;
-  }
-  msg->sender = cell_->address;
-  return core_->deliver(cell_->current_sender, std::move(msg));
+  return reply_message_to(reply_token(), std::move(msg));
 }
 
 Result<void> ActorContext::reply_error(Error error) {
-  if (cell_->current_kind != MessageKind::request || !cell_->current_sender) {
-    return Error{ErrorCode::invalid_argument, "reply_error: the current message is not a request"};
+  return reply_error_to(reply_token(), std::move(error));
+}
+
+Result<void> ActorContext::reply_message_to(const ReplyToken& token, MessagePtr msg) {
+  if (!token.to) return Error{ErrorCode::invalid_argument, "reply: the message has no sender"};
+  if (token.is_request) {
+    msg->kind = MessageKind::reply;
+    msg->correlation = token.correlation;
+  }
+  msg->sender = cell_->address;
+  return core_->deliver(token.to, std::move(msg));
+}
+
+Result<void> ActorContext::reply_error_to(const ReplyToken& token, Error error) {
+  if (!token.is_request || !token.to) {
+    return Error{ErrorCode::invalid_argument, "reply_error: the message is not a request"};
   }
   MessagePtr msg = make_message(std::move(error), MessageKind::reply_error);
-  msg->correlation = cell_->current_correlation;
+  msg->correlation = token.correlation;
   msg->sender = cell_->address;
-  return core_->deliver(cell_->current_sender, std::move(msg));
+  return core_->deliver(token.to, std::move(msg));
 }
 
 void ActorContext::request_message(Address to, MessagePtr msg, Duration timeout,

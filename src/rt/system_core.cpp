@@ -360,9 +360,9 @@ SystemCore::ParkedOutcome SystemCore::run_parked(ActorCell* cell) {
         // to decide about it.
         if (msg->as<ExitMessage>().address_kept) {
           send_release(msg->as<ExitMessage>().from, ExitReason::shutdown("owner exited"));
-          break;
         }
-        stash(cell, std::move(msg));
+        // Any other exit signal was aimed at the incarnation that is gone;
+        // passing it on would kill the next one.
         break;
       default:
         stash(cell, std::move(msg));

@@ -3,6 +3,7 @@
 // running the actor, for the duration of the callback it was passed to.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -69,6 +70,21 @@ class ActorContext {
   Result<void> reply_message(MessagePtr msg);
   // Fails the request being handled; the requester's error callback runs.
   Result<void> reply_error(Error error);
+
+  // Answering later: keep the token of the message being handled and reply
+  // through it from any later callback of this actor.
+  struct ReplyToken {
+    Address to;
+    std::uint64_t correlation = 0;
+    bool is_request = false;
+  };
+  ReplyToken reply_token() const;
+  template <class T>
+  Result<void> reply_to(const ReplyToken& token, T&& value) {
+    return reply_message_to(token, make_message(std::forward<T>(value)));
+  }
+  Result<void> reply_message_to(const ReplyToken& token, MessagePtr msg);
+  Result<void> reply_error_to(const ReplyToken& token, Error error);
 
   // Asynchronous request: exactly one of on_reply / on_error runs later, on
   // this actor, unless the actor exits first.
