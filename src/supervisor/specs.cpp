@@ -73,6 +73,7 @@ const char* to_string(SupervisionEventKind kind) noexcept {
   switch (kind) {
     case SupervisionEventKind::supervisor_started: return "supervisor_started";
     case SupervisionEventKind::supervisor_stopped: return "supervisor_stopped";
+    case SupervisionEventKind::child_starting: return "child_starting";
     case SupervisionEventKind::child_started: return "child_started";
     case SupervisionEventKind::child_exited: return "child_exited";
     case SupervisionEventKind::restart_scheduled: return "restart_scheduled";
@@ -81,6 +82,7 @@ const char* to_string(SupervisionEventKind kind) noexcept {
     case SupervisionEventKind::start_failed: return "start_failed";
     case SupervisionEventKind::restart_limit_exceeded: return "restart_limit_exceeded";
     case SupervisionEventKind::escalated: return "escalated";
+    case SupervisionEventKind::child_stopping: return "child_stopping";
     case SupervisionEventKind::child_stopped: return "child_stopped";
     case SupervisionEventKind::state_changed: return "state_changed";
   }

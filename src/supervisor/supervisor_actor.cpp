@@ -277,7 +277,9 @@ void SupervisorActor::restart(ActorContext& ctx, Child& child, const ExitReason&
   const rt::Duration delay =
       backoff.delay(child.attempt, std::uniform_real_distribution<double>(0.0, 1.0)(random_));
   ++child.attempt;
-  emit(ctx, SupervisionEventKind::restart_scheduled, &child, reason, child.attempt, delay);
+  if (delay <= rt::Duration::zero()) {
+    emit(ctx, SupervisionEventKind::restart_scheduled, &child, reason, child.attempt, delay);
+  }
 
   // Which children this restart stops and starts, by strategy.
   std::vector<Child*> affected;
@@ -314,8 +316,12 @@ void SupervisorActor::restart(ActorContext& ctx, Child& child, const ExitReason&
     plan_.push_back(std::move(stop));
   }
   if (delay > rt::Duration::zero()) {
+    // restart_scheduled is reported when the timer is set (see execute()).
     Step wait(Step::Kind::wait);
     wait.delay = delay;
+    wait.child = child.key;
+    wait.attempt = child.attempt;
+    wait.reason = reason;
     plan_.push_back(std::move(wait));
   }
   for (Child* c : affected) {
@@ -416,9 +422,7 @@ void SupervisorActor::execute(ActorContext& ctx) {
   const std::uint64_t serial = ++step_serial_;
   startup_timed_out_ = false;
   const Step step = plan_.front();
-  Child* child = step.kind == Step::Kind::start || step.kind == Step::Kind::stop
-                     ? find(step.child)
-                     : nullptr;
+  Child* child = find(step.child);
   switch (step.kind) {
     case Step::Kind::start:
       if (child == nullptr || (shutting_down_ && step.on_failure != OnStartFailure::reply_error)) {
@@ -441,6 +445,8 @@ void SupervisorActor::execute(ActorContext& ctx) {
       return;
     case Step::Kind::wait:
       step_timer_ = ctx.send_after(step.delay, ctx.self(), StepTimer{serial});
+      emit(ctx, SupervisionEventKind::restart_scheduled, find(step.child), step.reason,
+           step.attempt, step.delay);
       return;
     case Step::Kind::then:
       step_done(ctx, serial);
@@ -503,12 +509,16 @@ void SupervisorActor::start_child(ActorContext& ctx, Child& child) {
   }
   child.running = true;
   child.parked = false;
-  set_state(ctx, child,
-            child.ever_ready ? SupervisionState::restarting : SupervisionState::initializing);
   if (child.spec->startup_timeout != rt::Duration::max()) {
     step_timer_ =
         ctx.send_after(child.spec->startup_timeout, ctx.self(), StepTimer{step_serial_});
   }
+  // Reported after the startup timer is set, so an observer driving a
+  // manual clock may advance it as soon as it sees the event.
+  emit(ctx, SupervisionEventKind::child_starting, &child, {}, child.attempt,
+       child.spec->startup_timeout);
+  set_state(ctx, child,
+            child.ever_ready ? SupervisionState::restarting : SupervisionState::initializing);
 }
 
 void SupervisorActor::start_failed(ActorContext& ctx, Child& child, const ExitReason& reason) {
@@ -543,15 +553,20 @@ void SupervisorActor::stop_child(ActorContext& ctx, Child& child) {
   switch (policy.kind) {
     case ShutdownPolicy::Kind::brutal_kill:
       (void)ctx.exit(child.address, ExitReason::kill());
-      return;
+      break;
     case ShutdownPolicy::Kind::timeout:
-      (void)ctx.exit(child.address, ExitReason::shutdown());
       step_timer_ = ctx.send_after(policy.timeout, ctx.self(), StepTimer{step_serial_});
-      return;
+      (void)ctx.exit(child.address, ExitReason::shutdown());
+      break;
     case ShutdownPolicy::Kind::infinity:
       (void)ctx.exit(child.address, ExitReason::shutdown());
-      return;
+      break;
   }
+  emit(ctx, SupervisionEventKind::child_stopping, &child, {}, 0,
+       policy.kind == ShutdownPolicy::Kind::timeout ? policy.timeout : rt::Duration::zero(),
+       policy.kind == ShutdownPolicy::Kind::brutal_kill ? "brutal_kill"
+       : policy.kind == ShutdownPolicy::Kind::infinity  ? "infinity"
+                                                        : "timeout");
 }
 
 void SupervisorActor::finish_stop(ActorContext& ctx, Child& child, const Step& step) {

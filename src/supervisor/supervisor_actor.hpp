@@ -86,6 +86,8 @@ class SupervisorActor final : public rt::Actor, public Supervised {
     std::uint64_t child = 0;  // start / stop
     bool final_stop = false;  // stop: release the address afterwards
     rt::Duration delay{0};    // wait
+    std::uint32_t attempt = 0;  // wait: the restart attempt it delays
+    rt::ExitReason reason{};    // wait: the exit that caused it
     OnStartFailure on_failure = OnStartFailure::restart;
     rt::ActorContext::ReplyToken reply_to{};  // start with reply_error
     SupervisionState after_stop = SupervisionState::stopped;  // final stop

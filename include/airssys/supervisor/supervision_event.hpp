@@ -14,6 +14,7 @@ namespace airssys::supervisor {
 enum class SupervisionEventKind : std::uint8_t {
   supervisor_started,  // all initial children are ready
   supervisor_stopped,  // reason says why (shutdown, escalation, auto_shutdown ...)
+  child_starting,      // a fresh instance is being started (delay = startup timeout)
   child_started,       // first start, ready
   child_exited,        // exited (reason); a decision follows
   restart_scheduled,   // attempt, delay
@@ -22,6 +23,7 @@ enum class SupervisionEventKind : std::uint8_t {
   start_failed,        // a start or restart failed (reason)
   restart_limit_exceeded,  // intensity reached; the supervisor stops its children
   escalated,           // the supervisor exits so its parent decides
+  child_stopping,      // asked to stop (detail: policy; delay: shutdown timeout)
   child_stopped,       // stopped on request or as part of a strategy
   state_changed,       // any SupervisionState change (state)
 };
@@ -37,7 +39,7 @@ struct SupervisionEvent {
   SupervisionState state = SupervisionState::initializing;
   rt::ExitReason reason;
   std::uint32_t attempt = 0;
-  rt::Duration delay{0};
+  rt::Duration delay{0};  // restart_scheduled: backoff; child_starting / child_stopping: timeout
   std::string detail;
 };
 
