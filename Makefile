@@ -1,0 +1,91 @@
+# airssys: every set-up step a fresh Debian 12 machine needs, then build,
+# run, test and measure. `make help` lists the targets.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+CXX ?= g++
+JOBS ?= $(shell nproc)
+
+# Debian packages the build, tests and benchmarks need (one place; later
+# layers add theirs here).
+DEB_PACKAGES := cmake ninja-build g++ clang lld clang-format clang-tidy \
+  libgtest-dev googletest libgmock-dev libbenchmark-dev pkg-config \
+  nlohmann-json3-dev libclang-rt-14-dev
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help deps build run test bench asan tsan format format-check tidy clean
+
+help:
+	@echo "make run          install what is missing, build, run the example system"
+	@echo "make test         install what is missing, build, run every test (ctest)"
+	@echo "make deps         install missing Debian packages (apt-get)"
+	@echo "make build        configure and build into $(BUILD_DIR)/"
+	@echo "make bench        run the Google Benchmark suite"
+	@echo "make asan         build and run the tests with ASan+UBSan (clang)"
+	@echo "make tsan         build and run the tests with TSan (clang)"
+	@echo "make format       clang-format every source file in place"
+	@echo "make format-check fail if a file is not clang-formatted"
+	@echo "make tidy         run clang-tidy on the sources"
+	@echo "make clean        remove the build directories"
+
+deps:
+	@missing=""; \
+	for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# $(1): build dir, $(2): compiler, $(3): extra cmake arguments
+define configure
+	@if [ ! -f $(1)/build.ninja ]; then \
+	  cmake -S . -B $(1) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCMAKE_CXX_COMPILER=$(2) $(3); \
+	fi
+endef
+
+build: deps
+	$(call configure,$(BUILD_DIR),$(CXX),)
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	$(BUILD_DIR)/native_actors_example
+
+test: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j 2
+
+bench: build
+	$(BUILD_DIR)/airssys_bench
+
+asan: deps
+	$(call configure,build-asan,clang++,-DAIRSSYS_SANITIZE=address -DAIRSSYS_BUILD_BENCH=OFF)
+	cmake --build build-asan -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir build-asan --output-on-failure -j 2
+
+tsan: deps
+	$(call configure,build-tsan,clang++,-DAIRSSYS_SANITIZE=thread -DAIRSSYS_BUILD_BENCH=OFF)
+	cmake --build build-tsan -j $(JOBS)
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  ctest --test-dir build-tsan --output-on-failure -j 2
+
+SOURCES = $(shell find include src tests examples bench sdk -name '*.hpp' -o -name '*.cpp' -o -name '*.h' -o -name '*.c' 2>/dev/null)
+
+format:
+	clang-format -i $(SOURCES)
+
+format-check:
+	clang-format --dry-run --Werror $(SOURCES)
+
+tidy: build
+	clang-tidy -p $(BUILD_DIR) --quiet $(shell find src -name '*.cpp')
+
+clean:
+	rm -rf $(BUILD_DIR) build-asan build-tsan

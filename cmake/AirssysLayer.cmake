@@ -1,0 +1,39 @@
+# airssys_add_layer(<name> [DEPS layer...] [PUBLIC_DEPS target...] [PRIVATE_DEPS target...])
+# Builds src/<name>/*.cpp into the static library airssys_<name> (alias and
+# exported name airssys::<name>), with its public headers under
+# include/airssys/<name>/, and installs both.
+function(airssys_add_layer name)
+  cmake_parse_arguments(ARG "" "" "DEPS;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})
+  file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/${name}/*.cpp)
+  add_library(airssys_${name} STATIC ${sources})
+  add_library(airssys::${name} ALIAS airssys_${name})
+  set_target_properties(airssys_${name} PROPERTIES EXPORT_NAME ${name}
+                                                   POSITION_INDEPENDENT_CODE ON)
+  target_include_directories(airssys_${name}
+    PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
+           $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>
+    PRIVATE ${PROJECT_SOURCE_DIR}/src/${name})
+  foreach(dep IN LISTS ARG_DEPS)
+    target_link_libraries(airssys_${name} PUBLIC airssys_${dep})
+  endforeach()
+  target_link_libraries(airssys_${name} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+  install(TARGETS airssys_${name} EXPORT airssysTargets
+          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/airssys/${name}
+          DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/airssys)
+endfunction()
+
+# airssys_add_tests(<name>): tests/<name>/*_test.cpp into airssys_<name>_tests,
+# one ctest test per gtest case.
+function(airssys_add_tests name)
+  file(GLOB sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/${name}/*_test.cpp)
+  if(NOT sources)
+    return()
+  endif()
+  add_executable(airssys_${name}_tests ${sources})
+  target_link_libraries(airssys_${name}_tests PRIVATE airssys::${name} GTest::gtest_main
+                                                      nlohmann_json::nlohmann_json)
+  target_include_directories(airssys_${name}_tests PRIVATE ${PROJECT_SOURCE_DIR}/tests/${name})
+  gtest_discover_tests(airssys_${name}_tests DISCOVERY_TIMEOUT 60
+                       PROPERTIES TIMEOUT 120 LABELS ${name})
+endfunction()
