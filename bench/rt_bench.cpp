@@ -68,29 +68,27 @@ BENCHMARK(BM_IdleActorMemory)->Arg(100'000)->Iterations(1)->Unit(benchmark::kMil
 void BM_PingPong(benchmark::State& state) {
   const int rounds = 10'000;
   ActorSystem system({.workers = static_cast<std::size_t>(state.range(0))});
-  auto pong = system.spawn(Behavior{[](ActorContext& ctx, const Ping& p) {
-    (void)ctx.send(ctx.sender(), Pong{p.n});
-  }});
+  auto pong = system.spawn(
+      Behavior{[](ActorContext& ctx, const Ping& p) { (void)ctx.send(ctx.sender(), Pong{p.n}); }});
   struct PingState {
     int left = 0;
     Address report_to;
     Address peer;
   };
   auto st = std::make_shared<PingState>();
-  auto ping = system.spawn(Behavior{
-      [st](ActorContext& ctx, const Start& s) {
-        st->left = s.rounds;
-        st->report_to = s.report_to;
-        st->peer = s.peer;
-        (void)ctx.send(s.peer, Ping{s.rounds});
-      },
-      [st](ActorContext& ctx, const Pong&) {
-        if (--st->left == 0) {
-          (void)ctx.send(st->report_to, Done{});
-        } else {
-          (void)ctx.send(st->peer, Ping{st->left});
-        }
-      }});
+  auto ping = system.spawn(Behavior{[st](ActorContext& ctx, const Start& s) {
+                                      st->left = s.rounds;
+                                      st->report_to = s.report_to;
+                                      st->peer = s.peer;
+                                      (void)ctx.send(s.peer, Ping{s.rounds});
+                                    },
+                                    [st](ActorContext& ctx, const Pong&) {
+                                      if (--st->left == 0) {
+                                        (void)ctx.send(st->report_to, Done{});
+                                      } else {
+                                        (void)ctx.send(st->peer, Ping{st->left});
+                                      }
+                                    }});
   ScopedActor self(system);
   const auto began = std::chrono::steady_clock::now();
   for (auto _ : state) {

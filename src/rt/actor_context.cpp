@@ -9,14 +9,22 @@ namespace airssys::rt {
 using detail::ActorCell;
 using detail::SystemCore;
 
-Address ActorContext::self() const { return cell_->address; }
-ActorSystem& ActorContext::system() const { return core_->owner(); }
-Clock::time_point ActorContext::now() const { return core_->clock().now(); }
+Address ActorContext::self() const {
+  return cell_->address;
+}
+ActorSystem& ActorContext::system() const {
+  return core_->owner();
+}
+Clock::time_point ActorContext::now() const {
+  return core_->clock().now();
+}
 
 Message* ActorContext::current() const {
   return cell_->current != nullptr ? cell_->current->get() : nullptr;
 }
-Address ActorContext::sender() const { return cell_->current_sender; }
+Address ActorContext::sender() const {
+  return cell_->current_sender;
+}
 
 MessagePtr ActorContext::take_current() {
   if (cell_->current == nullptr) return nullptr;
@@ -91,7 +99,9 @@ TimerId ActorContext::send_message_after(Duration delay, Address to, MessagePtr 
   return core_->timers().schedule(delay, to, std::move(msg));
 }
 
-bool ActorContext::cancel_timer(TimerId id) { return core_->timers().cancel(id); }
+bool ActorContext::cancel_timer(TimerId id) {
+  return core_->timers().cancel(id);
+}
 
 Result<Address> ActorContext::spawn(std::unique_ptr<Actor> actor, SpawnOptions options) {
   return core_->spawn(std::move(actor), options, {cell_, options.link, 0});
@@ -143,8 +153,8 @@ MonitorRef ActorContext::monitor(Address other) {
 void ActorContext::demonitor(MonitorRef ref) {
   if (cell_->extras == nullptr) return;
   auto& monitors = cell_->extras->monitors;
-  auto it = std::find_if(monitors.begin(), monitors.end(),
-                         [&](const auto& m) { return m.first == ref; });
+  auto it =
+      std::find_if(monitors.begin(), monitors.end(), [&](const auto& m) { return m.first == ref; });
   if (it == monitors.end()) return;
   const Address target = it->second;
   monitors.erase(it);
@@ -157,8 +167,12 @@ void ActorContext::demonitor(MonitorRef ref) {
   (void)sent;
 }
 
-void ActorContext::set_trap_exit(bool trap) { cell_->trap_exit = trap; }
-bool ActorContext::trap_exit() const { return cell_->trap_exit; }
+void ActorContext::set_trap_exit(bool trap) {
+  cell_->trap_exit = trap;
+}
+bool ActorContext::trap_exit() const {
+  return cell_->trap_exit;
+}
 
 Result<void> ActorContext::exit(Address target, ExitReason reason) {
   return core_->exit(cell_->address, target, std::move(reason));

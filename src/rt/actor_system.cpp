@@ -41,7 +41,9 @@ Result<void> ActorSystem::exit(Address target, ExitReason reason) {
   return core_->exit(Address::none(), target, std::move(reason));
 }
 
-bool ActorSystem::is_alive(Address address) const { return core_->table().is_alive(address); }
+bool ActorSystem::is_alive(Address address) const {
+  return core_->table().is_alive(address);
+}
 
 Result<void> ActorSystem::register_name(std::string name, Address address) {
   return core_->register_name(std::move(name), address);
@@ -59,11 +61,21 @@ TimerId ActorSystem::send_message_after(Duration delay, Address to, MessagePtr m
   return core_->timers().schedule(delay, to, std::move(msg));
 }
 
-bool ActorSystem::cancel_timer(TimerId id) { return core_->timers().cancel(id); }
+bool ActorSystem::cancel_timer(TimerId id) {
+  return core_->timers().cancel(id);
+}
 
-Clock& ActorSystem::clock() const { return core_->clock(); }
-std::size_t ActorSystem::worker_count() const { return core_->scheduler().worker_count(); }
-SystemStats ActorSystem::stats() const { return core_->stats(); }
-ShutdownReport ActorSystem::shutdown() { return core_->shutdown(); }
+Clock& ActorSystem::clock() const {
+  return core_->clock();
+}
+std::size_t ActorSystem::worker_count() const {
+  return core_->scheduler().worker_count();
+}
+SystemStats ActorSystem::stats() const {
+  return core_->stats();
+}
+ShutdownReport ActorSystem::shutdown() {
+  return core_->shutdown();
+}
 
 }  // namespace airssys::rt

@@ -5,11 +5,13 @@
 namespace airssys::rt::detail {
 
 ActorTable::ActorTable() : chunks_(new std::atomic<Slot*>[kMaxChunks]) {
-  for (std::uint32_t i = 0; i < kMaxChunks; ++i) chunks_[i].store(nullptr, std::memory_order_relaxed);
+  for (std::uint32_t i = 0; i < kMaxChunks; ++i)
+    chunks_[i].store(nullptr, std::memory_order_relaxed);
 }
 
 ActorTable::~ActorTable() {
-  for (std::uint32_t i = 0; i < kMaxChunks; ++i) delete[] chunks_[i].load(std::memory_order_relaxed);
+  for (std::uint32_t i = 0; i < kMaxChunks; ++i)
+    delete[] chunks_[i].load(std::memory_order_relaxed);
 }
 
 ActorTable::Slot* ActorTable::ensure_slot(std::uint32_t index) {
@@ -43,7 +45,8 @@ Address ActorTable::allocate() {
   const std::uint32_t claimed = next_unused_.fetch_add(1, std::memory_order_acq_rel);
   if (claimed >= kMaxChunks * kChunkSize) return Address::none();
   Slot* s = ensure_slot(claimed);
-  return Address{claimed, static_cast<std::uint32_t>(s->word.load(std::memory_order_acquire) >> 32)};
+  return Address{claimed,
+                 static_cast<std::uint32_t>(s->word.load(std::memory_order_acquire) >> 32)};
 }
 
 void ActorTable::publish(Address a, ActorCell* cell) {

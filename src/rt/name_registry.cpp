@@ -26,7 +26,8 @@ Result<void> NameRegistry::remove(std::string_view name) {
   std::unique_lock lock(mutex_);
   auto it = by_name_.find(name);
   if (it == by_name_.end()) {
-    return Error{ErrorCode::name_not_found, "no actor is registered as '" + std::string(name) + "'"};
+    return Error{ErrorCode::name_not_found,
+                 "no actor is registered as '" + std::string(name) + "'"};
   }
   auto owner = by_actor_.find(it->second);
   if (owner != by_actor_.end()) {

@@ -31,7 +31,9 @@ Scheduler::Scheduler(std::size_t workers, RunTurn run_turn) : run_turn_(std::mov
   for (std::size_t i = 0; i < workers; ++i) workers_.push_back(std::make_unique<Worker>());
 }
 
-Scheduler::~Scheduler() { stop(); }
+Scheduler::~Scheduler() {
+  stop();
+}
 
 void Scheduler::start() {
   if (started_) return;
@@ -64,7 +66,9 @@ void Scheduler::abandon() {
   }
 }
 
-bool Scheduler::on_worker_thread() const { return tl_identity.scheduler == this; }
+bool Scheduler::on_worker_thread() const {
+  return tl_identity.scheduler == this;
+}
 
 std::uint64_t Scheduler::messages_handled() const {
   std::uint64_t total = 0;

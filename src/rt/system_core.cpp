@@ -34,11 +34,10 @@ SystemCore::SystemCore(ActorSystem& owner, ActorSystemConfig config)
       config_(std::move(config)),
       clock_(config_.clock ? config_.clock : std::make_shared<SteadyClock>()),
       timers_(*clock_, [this](Address to, MessagePtr msg) { (void)deliver(to, std::move(msg)); }),
-      scheduler_(config_.workers == 0 ? std::max(1u, std::thread::hardware_concurrency())
-                                      : config_.workers,
-                 [this](ActorCell* cell, std::uint64_t& handled) {
-                   return run_turn(cell, handled);
-                 }) {
+      scheduler_(
+          config_.workers == 0 ? std::max(1u, std::thread::hardware_concurrency())
+                               : config_.workers,
+          [this](ActorCell* cell, std::uint64_t& handled) { return run_turn(cell, handled); }) {
   if (config_.messages_per_turn == 0) config_.messages_per_turn = 1;
   timers_.start();
   scheduler_.start();
@@ -352,9 +351,7 @@ SystemCore::ParkedOutcome SystemCore::run_parked(ActorCell* cell) {
       case MessageKind::unlink:
       case MessageKind::monitor:
       case MessageKind::demonitor:
-      case MessageKind::wake:
-        handle_control(cell, *msg);
-        break;
+      case MessageKind::wake: handle_control(cell, *msg); break;
       case MessageKind::exit_signal:
         // A child parked for the incarnation that just ended: nobody is left
         // to decide about it.
@@ -364,9 +361,7 @@ SystemCore::ParkedOutcome SystemCore::run_parked(ActorCell* cell) {
         // Any other exit signal was aimed at the incarnation that is gone;
         // passing it on would kill the next one.
         break;
-      default:
-        stash(cell, std::move(msg));
-        break;
+      default: stash(cell, std::move(msg)); break;
     }
   }
 }
@@ -389,12 +384,11 @@ void SystemCore::stash(ActorCell* cell, MessagePtr msg) {
 }
 
 void SystemCore::send_release(Address parked, ExitReason reason) {
-  (void)deliver(parked, make_system_message(MessageKind::release, Address::none(), 0,
-                                            std::move(reason)));
+  (void)deliver(parked,
+                make_system_message(MessageKind::release, Address::none(), 0, std::move(reason)));
 }
 
-std::optional<ExitReason> SystemCore::invoke(ActorContext& ctx, ActorCell* cell,
-                                             MessagePtr& msg) {
+std::optional<ExitReason> SystemCore::invoke(ActorContext& ctx, ActorCell* cell, MessagePtr& msg) {
   cell->current = &msg;
   cell->current_kind = msg->kind;
   cell->current_sender = msg->sender;
@@ -409,12 +403,11 @@ std::optional<ExitReason> SystemCore::invoke(ActorContext& ctx, ActorCell* cell,
   cell->current = nullptr;
   if (!handled && msg) {
     if (msg->kind == MessageKind::request && msg->sender) {
-      (void)deliver(msg->sender,
-                    make_system_message(MessageKind::reply_error, cell->address, msg->correlation,
-                                        Error{ErrorCode::unhandled,
-                                              "actor " + cell->address.to_string() +
-                                                  " has no handler for " +
-                                                  type_name(msg->type())}));
+      (void)deliver(msg->sender, make_system_message(
+                                     MessageKind::reply_error, cell->address, msg->correlation,
+                                     Error{ErrorCode::unhandled,
+                                           "actor " + cell->address.to_string() +
+                                               " has no handler for " + type_name(msg->type())}));
     }
     dead_letter(cell->address, *msg, DeadLetterReason::unhandled);
   }
@@ -446,8 +439,7 @@ void SystemCore::handle_control(ActorCell* cell, const Message& msg) {
         });
       }
       return;
-    default:
-      return;
+    default: return;
   }
 }
 
@@ -455,8 +447,7 @@ std::optional<ExitReason> SystemCore::dispatch(ActorContext& ctx, ActorCell* cel
                                                MessagePtr& msg) {
   switch (msg->kind) {
     case MessageKind::user:
-    case MessageKind::request:
-      return invoke(ctx, cell, msg);
+    case MessageKind::request: return invoke(ctx, cell, msg);
 
     case MessageKind::reply:
     case MessageKind::reply_error:
@@ -486,8 +477,7 @@ std::optional<ExitReason> SystemCore::dispatch(ActorContext& ctx, ActorCell* cel
       return std::nullopt;
     }
 
-    case MessageKind::exit_signal:
-      return handle_exit_signal(ctx, cell, msg);
+    case MessageKind::exit_signal: return handle_exit_signal(ctx, cell, msg);
 
     case MessageKind::down: {
       if (!cell->forward_all) {
@@ -511,9 +501,7 @@ std::optional<ExitReason> SystemCore::dispatch(ActorContext& ctx, ActorCell* cel
     case MessageKind::unlink:
     case MessageKind::monitor:
     case MessageKind::demonitor:
-    case MessageKind::wake:
-      handle_control(cell, *msg);
-      return std::nullopt;
+    case MessageKind::wake: handle_control(cell, *msg); return std::nullopt;
   }
   return std::nullopt;
 }
@@ -548,8 +536,8 @@ void SystemCore::complete_request(ActorContext& ctx, ActorCell* cell, std::uint6
 
 // --- exit -----------------------------------------------------------------------
 
-bool SystemCore::end_incarnation(ActorCell* cell, const ExitReason& reason,
-                                 MessagePtr in_flight, bool run_stop_hook) {
+bool SystemCore::end_incarnation(ActorCell* cell, const ExitReason& reason, MessagePtr in_flight,
+                                 bool run_stop_hook) {
   const Address self = cell->address;
   if (run_stop_hook && cell->started) {
     ActorContext ctx(this, cell);
@@ -562,11 +550,11 @@ bool SystemCore::end_incarnation(ActorCell* cell, const ExitReason& reason,
   if (in_flight) {
     if (in_flight->kind == MessageKind::request && in_flight->sender) {
       (void)deliver(in_flight->sender,
-                    make_system_message(MessageKind::reply_error, self, in_flight->correlation,
-                                        Error{ErrorCode::actor_exited,
-                                              "actor " + self.to_string() +
-                                                  " exited while handling the request: " +
-                                                  reason.to_string()}));
+                    make_system_message(
+                        MessageKind::reply_error, self, in_flight->correlation,
+                        Error{ErrorCode::actor_exited,
+                              "actor " + self.to_string() +
+                                  " exited while handling the request: " + reason.to_string()}));
     }
     if (carries_content(in_flight->kind)) {
       dead_letter(self, *in_flight, DeadLetterReason::crashed_in_handler);
@@ -638,19 +626,19 @@ void SystemCore::drain_queued(ActorCell* cell, MessagePtr queued, const ExitReas
                                         ExitMessage{self, ExitReason::noproc(), true}));
       return;
     case MessageKind::monitor:
-      (void)deliver(queued->sender,
-                    make_system_message(MessageKind::down, self, queued->correlation,
-                                        DownMessage{queued->correlation, self,
-                                                    ExitReason::noproc()}));
+      (void)deliver(
+          queued->sender,
+          make_system_message(MessageKind::down, self, queued->correlation,
+                              DownMessage{queued->correlation, self, ExitReason::noproc()}));
       return;
     case MessageKind::request:
       if (queued->sender) {
         (void)deliver(queued->sender,
-                      make_system_message(MessageKind::reply_error, self, queued->correlation,
-                                          Error{ErrorCode::actor_exited,
-                                                "actor " + self.to_string() +
-                                                    " exited before handling the request: " +
-                                                    reason.to_string()}));
+                      make_system_message(
+                          MessageKind::reply_error, self, queued->correlation,
+                          Error{ErrorCode::actor_exited,
+                                "actor " + self.to_string() +
+                                    " exited before handling the request: " + reason.to_string()}));
       }
       dead_letter(self, *queued, DeadLetterReason::queued_at_exit);
       return;
@@ -738,9 +726,8 @@ ShutdownReport SystemCore::shutdown() {
   }
   lock.lock();
   const auto deadline = std::chrono::steady_clock::now() + config_.shutdown_timeout;
-  const bool all_done = all_exited_.wait_until(lock, deadline, [this] {
-    return live_.load(std::memory_order_acquire) == 0;
-  });
+  const bool all_done = all_exited_.wait_until(
+      lock, deadline, [this] { return live_.load(std::memory_order_acquire) == 0; });
   lock.unlock();
 
   for (auto& pending : timers_.stop()) {

@@ -74,8 +74,7 @@ class SystemCore {
   void handle_control(ActorCell* cell, const Message& msg);
   // Handles one message; returns the reason to exit, if the actor must.
   std::optional<ExitReason> dispatch(ActorContext& ctx, ActorCell* cell, MessagePtr& msg);
-  std::optional<ExitReason> handle_exit_signal(ActorContext& ctx, ActorCell* cell,
-                                               MessagePtr& msg);
+  std::optional<ExitReason> handle_exit_signal(ActorContext& ctx, ActorCell* cell, MessagePtr& msg);
   std::optional<ExitReason> invoke(ActorContext& ctx, ActorCell* cell, MessagePtr& msg);
   void complete_request(ActorContext& ctx, ActorCell* cell, std::uint64_t correlation,
                         Message* reply, const Error* error);

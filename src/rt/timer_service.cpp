@@ -14,7 +14,9 @@ TimerService::TimerService(Clock& clock, Fire fire)
   }
 }
 
-TimerService::~TimerService() { stop(); }
+TimerService::~TimerService() {
+  stop();
+}
 
 void TimerService::start() {
   if (!clock_.is_manual()) thread_ = std::thread([this] { run(); });

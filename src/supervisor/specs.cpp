@@ -11,7 +11,9 @@ namespace airssys::supervisor {
 
 namespace {
 
-Error invalid(std::string what) { return Error{ErrorCode::invalid_argument, std::move(what)}; }
+Error invalid(std::string what) {
+  return Error{ErrorCode::invalid_argument, std::move(what)};
+}
 
 }  // namespace
 
@@ -113,7 +115,8 @@ Result<void> BackoffStrategy::validate() const {
     return invalid("backoff factor must be at least 1 (got " + std::to_string(factor) + ")");
   }
   if (!(jitter >= 0.0 && jitter <= 1.0)) return invalid("backoff jitter must be within 0..1");
-  if (reset_after < rt::Duration::zero()) return invalid("backoff reset_after must not be negative");
+  if (reset_after < rt::Duration::zero())
+    return invalid("backoff reset_after must not be negative");
   return {};
 }
 
@@ -179,7 +182,8 @@ Result<void> SupervisorSpec::validate() const {
   std::set<std::string> ids;
   for (const auto& child : children) {
     if (auto r = child.validate(); !r) return invalid(where + r.error().message);
-    if (!ids.insert(child.id).second) return invalid(where + "duplicate child id '" + child.id + "'");
+    if (!ids.insert(child.id).second)
+      return invalid(where + "duplicate child id '" + child.id + "'");
   }
   return {};
 }

@@ -107,8 +107,7 @@ nlohmann::json node_json(const Nodes& nodes, const std::string& path, rt::Clock:
   j["last_exit"] = h.stats.last_exit_reason ? h.stats.last_exit_reason->to_string() : "";
   j["uptime_ms"] =
       h.stats.started_at && h.state == SupervisionState::running
-          ? std::chrono::duration_cast<std::chrono::milliseconds>(now - *h.stats.started_at)
-                .count()
+          ? std::chrono::duration_cast<std::chrono::milliseconds>(now - *h.stats.started_at).count()
           : 0;
   nlohmann::json kids = nlohmann::json::array();
   for (const auto& c : node.children) {
@@ -145,7 +144,8 @@ void SupervisionTree::print(std::ostream& out) const {
             << (h.type == ChildType::supervisor ? " [supervisor]" : "") << "  "
             << to_string(h.state) << "  " << h.address.to_string()
             << "  restarts=" << h.stats.restarts;
-        if (h.stats.last_exit_reason) out << "  last_exit=" << h.stats.last_exit_reason->to_string();
+        if (h.stats.last_exit_reason)
+          out << "  last_exit=" << h.stats.last_exit_reason->to_string();
         out << '\n';
         const auto& kids = it->second.children;
         const std::string child_prefix =

@@ -225,8 +225,7 @@ void SupervisorActor::on_timer(ActorContext& ctx, std::uint64_t serial) {
         (void)ctx.exit(child->address, ExitReason::kill());
       }
       return;
-    case Step::Kind::then:
-      return;
+    case Step::Kind::then: return;
   }
 }
 
@@ -235,8 +234,7 @@ void SupervisorActor::on_timer(ActorContext& ctx, std::uint64_t serial) {
 void SupervisorActor::child_exited(ActorContext& ctx, Child& child, const ExitReason& reason) {
   if (!should_restart(child.spec->restart, reason)) {
     emit(ctx, SupervisionEventKind::restart_denied, &child, reason, 0, {},
-         std::string(to_string(child.spec->restart)) + " child exited with " +
-             reason.to_string());
+         std::string(to_string(child.spec->restart)) + " child exited with " + reason.to_string());
     if (child.parked) (void)ctx.release(child.address, reason);
     child.parked = false;
     by_address_.erase(child.address);
@@ -261,15 +259,16 @@ void SupervisorActor::restart(ActorContext& ctx, Child& child, const ExitReason&
   if (!intensity_.try_add(now)) {
     emit(ctx, SupervisionEventKind::restart_limit_exceeded, &child, reason, 0, {},
          "more than " + std::to_string(spec_.config.max_restarts) + " restarts within " +
-             std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                spec_.config.time_window)
-                                .count()) +
+             std::to_string(
+                 std::chrono::duration_cast<std::chrono::milliseconds>(spec_.config.time_window)
+                     .count()) +
              " ms");
     set_state(ctx, child, SupervisionState::restart_limit_exceeded);
     give_up(ctx, ExitReason::shutdown("reached_max_restart_intensity"), true);
     return;
   }
-  const BackoffStrategy& backoff = child.spec->backoff ? *child.spec->backoff : spec_.config.backoff;
+  const BackoffStrategy& backoff =
+      child.spec->backoff ? *child.spec->backoff : spec_.config.backoff;
   // A child that stayed up long enough starts its backoff from scratch.
   if (child.state == SupervisionState::running && now - child.started_at >= backoff.reset_after) {
     child.attempt = 0;
@@ -285,9 +284,7 @@ void SupervisorActor::restart(ActorContext& ctx, Child& child, const ExitReason&
   std::vector<Child*> affected;
   switch (spec_.config.strategy) {
     case Strategy::one_for_one:
-    case Strategy::simple_one_for_one:
-      affected.push_back(&child);
-      break;
+    case Strategy::simple_one_for_one: affected.push_back(&child); break;
     case Strategy::one_for_all:
       for (auto& c : children_) {
         if (c.get() == &child || c->running || c->parked) affected.push_back(c.get());
@@ -302,9 +299,9 @@ void SupervisorActor::restart(ActorContext& ctx, Child& child, const ExitReason&
       break;
     }
   }
-  const SupervisionState waiting =
-      delay > rt::Duration::zero() ? SupervisionState::scheduling_restart
-                                   : SupervisionState::restarting;
+  const SupervisionState waiting = delay > rt::Duration::zero()
+                                       ? SupervisionState::scheduling_restart
+                                       : SupervisionState::restarting;
   // Stop in reverse start order; temporary siblings are not restarted (OTP).
   for (auto it = affected.rbegin(); it != affected.rend(); ++it) {
     Child* c = *it;
@@ -341,8 +338,8 @@ void SupervisorActor::give_up(ActorContext& ctx, ExitReason reason, bool escalat
     Step stop(Step::Kind::stop);
     stop.child = (*it)->key;
     stop.final_stop = true;
-    stop.after_stop = escalate ? SupervisionState::restart_limit_exceeded
-                               : SupervisionState::terminated;
+    stop.after_stop =
+        escalate ? SupervisionState::restart_limit_exceeded : SupervisionState::terminated;
     if ((*it)->state == SupervisionState::restart_limit_exceeded) {
       stop.after_stop = SupervisionState::restart_limit_exceeded;
     }
@@ -352,8 +349,8 @@ void SupervisorActor::give_up(ActorContext& ctx, ExitReason reason, bool escalat
   last.then = [this, reason, escalate](ActorContext& c) {
     for (auto& d : deferred_) {
       if (d.to.is_request) {
-        (void)c.reply_error_to(d.to, Error{ErrorCode::system_stopping,
-                                           "supervisor '" + path_ + "' is shutting down"});
+        (void)c.reply_error_to(
+            d.to, Error{ErrorCode::system_stopping, "supervisor '" + path_ + "' is shutting down"});
       }
     }
     deferred_.clear();
@@ -368,8 +365,7 @@ void SupervisorActor::give_up(ActorContext& ctx, ExitReason reason, bool escalat
 void SupervisorActor::check_auto_shutdown(ActorContext& ctx, const Child& child) {
   if (!child.spec->significant || shutting_down_) return;
   switch (spec_.config.auto_shutdown) {
-    case AutoShutdown::never:
-      return;
+    case AutoShutdown::never: return;
     case AutoShutdown::any_significant:
       give_up(ctx, ExitReason::shutdown("auto_shutdown"), false);
       return;
@@ -484,8 +480,7 @@ void SupervisorActor::start_child(ActorContext& ctx, Child& child) {
     case StartResult::Kind::error:
       start_failed(ctx, child, ExitReason::error("start failed: " + result.error));
       return;
-    case StartResult::Kind::start:
-      break;
+    case StartResult::Kind::start: break;
   }
   auto actor = std::make_unique<SupervisedChild>(std::move(result.actor), ctx.self());
   if (child.parked) {
@@ -510,8 +505,7 @@ void SupervisorActor::start_child(ActorContext& ctx, Child& child) {
   child.running = true;
   child.parked = false;
   if (child.spec->startup_timeout != rt::Duration::max()) {
-    step_timer_ =
-        ctx.send_after(child.spec->startup_timeout, ctx.self(), StepTimer{step_serial_});
+    step_timer_ = ctx.send_after(child.spec->startup_timeout, ctx.self(), StepTimer{step_serial_});
   }
   // Reported after the startup timer is set, so an observer driving a
   // manual clock may advance it as soon as it sees the event.
@@ -528,8 +522,8 @@ void SupervisorActor::start_failed(ActorContext& ctx, Child& child, const ExitRe
   child.last_exit = reason;
   switch (step.on_failure) {
     case OnStartFailure::fail_supervisor:
-      give_up(ctx, ExitReason::error("failed to start child '" + child.id + "': " +
-                                     reason.to_string()),
+      give_up(ctx,
+              ExitReason::error("failed to start child '" + child.id + "': " + reason.to_string()),
               false);
       return;
     case OnStartFailure::restart:
@@ -538,10 +532,9 @@ void SupervisorActor::start_failed(ActorContext& ctx, Child& child, const ExitRe
       return;
     case OnStartFailure::reply_error: {
       if (child.parked) (void)ctx.release(child.address, reason);
-      (void)ctx.reply_error_to(step.reply_to,
-                               Error{ErrorCode::internal, "child '" + child.id +
-                                                              "' failed to start: " +
-                                                              reason.to_string()});
+      (void)ctx.reply_error_to(
+          step.reply_to, Error{ErrorCode::internal,
+                               "child '" + child.id + "' failed to start: " + reason.to_string()});
       remove_child(child.key);
       return;
     }
@@ -614,15 +607,18 @@ void SupervisorActor::handle_admin(ActorContext& ctx, rt::Message& msg,
     counts.specs = simple ? 1 : children_.size();
     for (auto& c : children_) {
       if (c->running) ++counts.active;
-      if (c->spec->type == ChildType::supervisor) ++counts.supervisors;
-      else ++counts.workers;
+      if (c->spec->type == ChildType::supervisor)
+        ++counts.supervisors;
+      else
+        ++counts.workers;
     }
     (void)ctx.reply_to(to, counts);
     return;
   }
   if (msg.is<protocol::GetHandle>()) {
     Child* c = find(msg.as<protocol::GetHandle>().id);
-    if (c == nullptr) return fail(ErrorCode::name_not_found, "no child '" + msg.as<protocol::GetHandle>().id + "'");
+    if (c == nullptr)
+      return fail(ErrorCode::name_not_found, "no child '" + msg.as<protocol::GetHandle>().id + "'");
     auto handle = tree_->handle(c->path);
     if (!handle) return fail(ErrorCode::internal, "child '" + c->id + "' is not in the tree");
     (void)ctx.reply_to(to, std::move(*handle));
@@ -648,16 +644,21 @@ void SupervisorActor::handle_admin(ActorContext& ctx, rt::Message& msg,
   };
 
   if (msg.is<protocol::StartChild>()) {
-    if (simple) return fail(ErrorCode::invalid_argument, "simple_one_for_one takes start arguments, not specs");
+    if (simple)
+      return fail(ErrorCode::invalid_argument,
+                  "simple_one_for_one takes start arguments, not specs");
     ChildSpec& spec = msg.as<protocol::StartChild>().spec;
     if (auto r = spec.validate(); !r) return fail(ErrorCode::invalid_argument, r.error().message);
-    if (find(spec.id) != nullptr) return fail(ErrorCode::name_taken, "child '" + spec.id + "' already present");
+    if (find(spec.id) != nullptr)
+      return fail(ErrorCode::name_taken, "child '" + spec.id + "' already present");
     std::string id = spec.id;
     start_and_reply(add_child(std::make_shared<ChildSpec>(std::move(spec)), std::move(id), {}));
     return;
   }
   if (msg.is<protocol::StartDynamicChild>()) {
-    if (!simple) return fail(ErrorCode::invalid_argument, "only simple_one_for_one supervisors start children from arguments");
+    if (!simple)
+      return fail(ErrorCode::invalid_argument,
+                  "only simple_one_for_one supervisors start children from arguments");
     static_assert(sizeof(std::uint64_t) >= 8);
     auto templ = std::make_shared<ChildSpec>(spec_.children.front());
     std::string id = templ->id + "-" + std::to_string(++dynamic_serial_);
@@ -685,18 +686,27 @@ void SupervisorActor::handle_admin(ActorContext& ctx, rt::Message& msg,
     return;
   }
   if (msg.is<protocol::RestartChild>()) {
-    if (simple) return fail(ErrorCode::invalid_argument, "simple_one_for_one children cannot be restarted by id");
+    if (simple)
+      return fail(ErrorCode::invalid_argument,
+                  "simple_one_for_one children cannot be restarted by id");
     Child* c = find(msg.as<protocol::RestartChild>().id);
-    if (c == nullptr) return fail(ErrorCode::name_not_found, "no child '" + msg.as<protocol::RestartChild>().id + "'");
-    if (c->running || c->parked) return fail(ErrorCode::invalid_argument, "child '" + c->id + "' is running");
+    if (c == nullptr)
+      return fail(ErrorCode::name_not_found,
+                  "no child '" + msg.as<protocol::RestartChild>().id + "'");
+    if (c->running || c->parked)
+      return fail(ErrorCode::invalid_argument, "child '" + c->id + "' is running");
     start_and_reply(*c);
     return;
   }
   if (msg.is<protocol::DeleteChild>()) {
-    if (simple) return fail(ErrorCode::invalid_argument, "simple_one_for_one children cannot be deleted");
+    if (simple)
+      return fail(ErrorCode::invalid_argument, "simple_one_for_one children cannot be deleted");
     Child* c = find(msg.as<protocol::DeleteChild>().id);
-    if (c == nullptr) return fail(ErrorCode::name_not_found, "no child '" + msg.as<protocol::DeleteChild>().id + "'");
-    if (c->running || c->parked) return fail(ErrorCode::invalid_argument, "child '" + c->id + "' is running");
+    if (c == nullptr)
+      return fail(ErrorCode::name_not_found,
+                  "no child '" + msg.as<protocol::DeleteChild>().id + "'");
+    if (c->running || c->parked)
+      return fail(ErrorCode::invalid_argument, "child '" + c->id + "' is running");
     remove_child(c->key);
     (void)ctx.reply_to(to, true);
     return;

@@ -67,9 +67,9 @@ class SupervisorActor final : public rt::Actor, public Supervised {
     std::any args;
     rt::Address address;  // stable across restarts; none when never started or released
     SupervisionState state = SupervisionState::initializing;
-    bool running = false;  // an instance is alive (starting or ready)
-    bool parked = false;   // the address waits for our respawn/release
-    std::uint32_t attempt = 0;   // backoff attempt
+    bool running = false;       // an instance is alive (starting or ready)
+    bool parked = false;        // the address waits for our respawn/release
+    std::uint32_t attempt = 0;  // backoff attempt
     std::uint32_t restarts = 0;
     rt::Clock::time_point started_at{};
     rt::ExitReason last_exit;
@@ -83,15 +83,15 @@ class SupervisorActor final : public rt::Actor, public Supervised {
     enum class Kind { start, stop, wait, then };
     explicit Step(Kind k) : kind(k) {}
     Kind kind;
-    std::uint64_t child = 0;  // start / stop
-    bool final_stop = false;  // stop: release the address afterwards
-    rt::Duration delay{0};    // wait
+    std::uint64_t child = 0;    // start / stop
+    bool final_stop = false;    // stop: release the address afterwards
+    rt::Duration delay{0};      // wait
     std::uint32_t attempt = 0;  // wait: the restart attempt it delays
     rt::ExitReason reason{};    // wait: the exit that caused it
     OnStartFailure on_failure = OnStartFailure::restart;
-    rt::ActorContext::ReplyToken reply_to{};  // start with reply_error
+    rt::ActorContext::ReplyToken reply_to{};                  // start with reply_error
     SupervisionState after_stop = SupervisionState::stopped;  // final stop
-    std::function<void(rt::ActorContext&)> then{};  // then
+    std::function<void(rt::ActorContext&)> then{};            // then
   };
 
   // Step timers carry the serial of the step they belong to.
@@ -122,7 +122,8 @@ class SupervisorActor final : public rt::Actor, public Supervised {
 
   // --- admin requests ------------------------------------------------------------
   static bool is_admin(const rt::Message& msg);
-  void handle_admin(rt::ActorContext& ctx, rt::Message& msg, const rt::ActorContext::ReplyToken& to);
+  void handle_admin(rt::ActorContext& ctx, rt::Message& msg,
+                    const rt::ActorContext::ReplyToken& to);
 
   // --- bookkeeping -------------------------------------------------------------------
   Child* find(std::uint64_t key);

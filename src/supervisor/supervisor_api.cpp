@@ -28,8 +28,7 @@ Result<rt::Address> start_supervisor(rt::ActorSystem& system, SupervisorSpec spe
     return Error{ErrorCode::timeout, "supervisor '" + path + "' did not start in time"};
   }
   if (answer->is<detail::InitFailed>()) {
-    return Error{ErrorCode::internal, "supervisor '" + path +
-                                          "' failed to start: " +
+    return Error{ErrorCode::internal, "supervisor '" + path + "' failed to start: " +
                                           answer->as<detail::InitFailed>().reason.to_string()};
   }
   return *spawned;

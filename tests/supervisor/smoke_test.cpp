@@ -78,8 +78,8 @@ TEST(SupervisorSmoke, OneForOneRestartsAFreshInstanceBehindTheSameAddress) {
   rt::ActorSystem system({.workers = 2});
   rt::ScopedActor me(system);
   auto config = SupervisorConfig::one_for_one().with_backoff(BackoffStrategy::immediate());
-  auto sup = start_supervisor(system, spec_of("root", config, {worker("a", me.address()),
-                                                               worker("b", me.address())}));
+  auto sup = start_supervisor(
+      system, spec_of("root", config, {worker("a", me.address()), worker("b", me.address())}));
   ASSERT_TRUE(sup.ok()) << sup.error().describe();
   auto a0 = me.receive_as<Started>(10s);
   auto b0 = me.receive_as<Started>(10s);
@@ -115,13 +115,12 @@ TEST(SupervisorSmoke, OneForOneRestartsAFreshInstanceBehindTheSameAddress) {
 TEST(SupervisorSmoke, IntensityExceededStopsChildrenInReverseOrderAndExits) {
   rt::ActorSystem system({.workers = 2});
   rt::ScopedActor me(system);
-  auto config = SupervisorConfig::one_for_one()
-                    .with_max_restarts(1)
-                    .with_time_window(1h)
-                    .with_backoff(BackoffStrategy::immediate());
-  auto sup = start_supervisor(system, spec_of("root", config, {worker("a", me.address()),
-                                                               worker("b", me.address()),
-                                                               worker("c", me.address())}));
+  auto config =
+      SupervisorConfig::one_for_one().with_max_restarts(1).with_time_window(1h).with_backoff(
+          BackoffStrategy::immediate());
+  auto sup = start_supervisor(system, spec_of("root", config,
+                                              {worker("a", me.address()), worker("b", me.address()),
+                                               worker("c", me.address())}));
   ASSERT_TRUE(sup.ok());
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(me.receive_as<Started>(10s).ok());
   const rt::MonitorRef watch = me.monitor(*sup);
@@ -148,9 +147,9 @@ TEST(SupervisorSmoke, OneForAllStopsInReverseAndRestartsInStartOrder) {
   rt::ActorSystem system({.workers = 2});
   rt::ScopedActor me(system);
   auto config = SupervisorConfig::one_for_all().with_backoff(BackoffStrategy::immediate());
-  auto sup = start_supervisor(system, spec_of("root", config, {worker("a", me.address()),
-                                                               worker("b", me.address()),
-                                                               worker("c", me.address())}));
+  auto sup = start_supervisor(system, spec_of("root", config,
+                                              {worker("a", me.address()), worker("b", me.address()),
+                                               worker("c", me.address())}));
   ASSERT_TRUE(sup.ok());
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(me.receive_as<Started>(10s).ok());
   SupervisorRef ref(system, *sup);
@@ -158,8 +157,8 @@ TEST(SupervisorSmoke, OneForAllStopsInReverseAndRestartsInStartOrder) {
   ASSERT_TRUE(me.send(b, Crash{}).ok());
   std::vector<std::string> order;
   for (int i = 0; i < 6; ++i) {
-    auto m = me.receive_if(
-        [](const rt::Message& x) { return x.is<Started>() || x.is<Stopped>(); }, 10s);
+    auto m =
+        me.receive_if([](const rt::Message& x) { return x.is<Started>() || x.is<Stopped>(); }, 10s);
     ASSERT_TRUE(m);
     order.push_back(m->is<Started>() ? "start " + m->as<Started>().id
                                      : "stop " + m->as<Stopped>().id);

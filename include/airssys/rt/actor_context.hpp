@@ -91,20 +91,19 @@ class ActorContext {
   //   on_reply(ActorContext&, const R&)     on_error(ActorContext&, const Error&)
   template <class R, class T, class OnReply, class OnError>
   void request(Address to, T&& value, Duration timeout, OnReply on_reply, OnError on_error) {
-    request_message(
-        to, make_message(std::forward<T>(value), MessageKind::request), timeout,
-        [on_reply = std::move(on_reply), on_error = std::move(on_error)](
-            ActorContext& ctx, Message* reply, const Error* error) mutable {
-          if (error != nullptr) {
-            on_error(ctx, *error);
-          } else if (!reply->is<R>()) {
-            on_error(ctx, Error{ErrorCode::unexpected_type,
-                                "reply has type " + type_name(reply->type()) + ", expected " +
-                                    type_name(type_id<R>())});
-          } else {
-            on_reply(ctx, reply->as<R>());
-          }
-        });
+    request_message(to, make_message(std::forward<T>(value), MessageKind::request), timeout,
+                    [on_reply = std::move(on_reply), on_error = std::move(on_error)](
+                        ActorContext& ctx, Message* reply, const Error* error) mutable {
+                      if (error != nullptr) {
+                        on_error(ctx, *error);
+                      } else if (!reply->is<R>()) {
+                        on_error(ctx, Error{ErrorCode::unexpected_type,
+                                            "reply has type " + type_name(reply->type()) +
+                                                ", expected " + type_name(type_id<R>())});
+                      } else {
+                        on_reply(ctx, reply->as<R>());
+                      }
+                    });
   }
   void request_message(Address to, MessagePtr msg, Duration timeout, ReplyCallback callback);
 

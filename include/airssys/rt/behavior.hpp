@@ -74,7 +74,8 @@ class Behavior {
       };
     } else {
       handlers_.push_back(
-          {type_id<Arg>(), [fn = std::forward<F>(f)](ActorContext& ctx, Message& m) mutable -> bool {
+          {type_id<Arg>(),
+           [fn = std::forward<F>(f)](ActorContext& ctx, Message& m) mutable -> bool {
              if constexpr (std::is_void_v<R>) {
                fn(ctx, m.as<Arg>());
                return true;

@@ -14,13 +14,13 @@
 namespace airssys::rt {
 
 enum class DeadLetterReason : std::uint8_t {
-  no_such_actor,       // sent to an address whose actor has exited
-  queued_at_exit,      // still in the mailbox when its actor exited
-  crashed_in_handler,  // the message being handled when the actor failed
-  unhandled,           // the actor had no handler for it
-  late_reply,          // a reply that arrived after its request timed out
-  pending_at_shutdown, // a timer message that had not fired when the system stopped
-  rejected,            // refused by the receiver: the stash of a parked address was full
+  no_such_actor,        // sent to an address whose actor has exited
+  queued_at_exit,       // still in the mailbox when its actor exited
+  crashed_in_handler,   // the message being handled when the actor failed
+  unhandled,            // the actor had no handler for it
+  late_reply,           // a reply that arrived after its request timed out
+  pending_at_shutdown,  // a timer message that had not fired when the system stopped
+  rejected,             // refused by the receiver: the stash of a parked address was full
 };
 
 const char* to_string(DeadLetterReason reason) noexcept;
@@ -45,9 +45,9 @@ const char* to_string(EventKind kind) noexcept;
 struct SystemEvent {
   EventKind kind = EventKind::actor_spawned;
   Clock::time_point at;
-  Address actor;          // the actor the event is about (dead letter: its target)
-  ExitReason reason;      // actor_exited
-  DeadLetter dead_letter; // dead_letter
+  Address actor;           // the actor the event is about (dead letter: its target)
+  ExitReason reason;       // actor_exited
+  DeadLetter dead_letter;  // dead_letter
 };
 
 // Receives events from any thread; implementations must be thread-safe and

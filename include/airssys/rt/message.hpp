@@ -36,8 +36,7 @@ const char* to_string(MessageKind kind) noexcept;
 // dead letters when they cannot be delivered).
 constexpr bool carries_content(MessageKind k) {
   return k == MessageKind::user || k == MessageKind::request || k == MessageKind::reply ||
-         k == MessageKind::reply_error || k == MessageKind::exit_signal ||
-         k == MessageKind::down;
+         k == MessageKind::reply_error || k == MessageKind::exit_signal || k == MessageKind::down;
 }
 
 class Message {

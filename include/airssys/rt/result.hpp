@@ -12,16 +12,16 @@
 namespace airssys {
 
 enum class ErrorCode {
-  no_such_actor,      // the address names an actor that has exited (or never existed)
-  timeout,            // a request or wait ran out of time
-  name_taken,         // a name is already registered
-  name_not_found,     // no actor is registered under that name
-  system_stopping,    // the actor system is shutting down
-  unexpected_type,    // a reply or message had another type than expected
-  unhandled,          // the receiver had no handler for the request
-  actor_exited,       // the receiver exited before replying
-  invalid_argument,   // a value the callee cannot accept
-  resource_exhausted, // a bounded resource is full
+  no_such_actor,       // the address names an actor that has exited (or never existed)
+  timeout,             // a request or wait ran out of time
+  name_taken,          // a name is already registered
+  name_not_found,      // no actor is registered under that name
+  system_stopping,     // the actor system is shutting down
+  unexpected_type,     // a reply or message had another type than expected
+  unhandled,           // the receiver had no handler for the request
+  actor_exited,        // the receiver exited before replying
+  invalid_argument,    // a value the callee cannot accept
+  resource_exhausted,  // a bounded resource is full
   io_error,
   internal,
 };
@@ -43,7 +43,7 @@ struct Error {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : storage_(std::in_place_index<0>, std::move(value)) {}  // NOLINT
+  Result(T value) : storage_(std::in_place_index<0>, std::move(value)) {}      // NOLINT
   Result(Error error) : storage_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
   bool ok() const noexcept { return storage_.index() == 0; }
@@ -95,6 +95,8 @@ class [[nodiscard]] Result<void> {
   bool ok_ = true;
 };
 
-inline Result<void> ok() { return {}; }
+inline Result<void> ok() {
+  return {};
+}
 
 }  // namespace airssys

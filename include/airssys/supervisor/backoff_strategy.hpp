@@ -16,9 +16,9 @@ struct BackoffStrategy {
 
   Kind kind = Kind::exponential;
   Duration base = std::chrono::milliseconds(100);
-  double factor = 1.5;                        // exponential only
-  Duration max = std::chrono::seconds(30);    // cap for linear and exponential
-  double jitter = 0.0;                        // 0..1: delay * (1 ± jitter), uniformly
+  double factor = 1.5;                      // exponential only
+  Duration max = std::chrono::seconds(30);  // cap for linear and exponential
+  double jitter = 0.0;                      // 0..1: delay * (1 ± jitter), uniformly
   // A child that ran this long without failing starts again from attempt 0.
   Duration reset_after = std::chrono::seconds(60);
 
@@ -36,8 +36,7 @@ struct BackoffStrategy {
     return b;
   }
   static BackoffStrategy exponential(Duration base = std::chrono::milliseconds(100),
-                                     double factor = 1.5,
-                                     Duration max = std::chrono::seconds(30)) {
+                                     double factor = 1.5, Duration max = std::chrono::seconds(30)) {
     BackoffStrategy b;
     b.kind = Kind::exponential;
     b.base = base;

@@ -28,8 +28,8 @@ const char* to_string(ChildType type) noexcept;
 
 // Passed to a child factory each time a fresh instance is needed.
 struct ChildStartInfo {
-  rt::Address supervisor;  // the supervising actor
-  std::string path;        // the child's path in the tree, e.g. "root/workers/echo"
+  rt::Address supervisor;     // the supervising actor
+  std::string path;           // the child's path in the tree, e.g. "root/workers/echo"
   std::uint32_t attempt = 0;  // 0 for the first start, then restarts
   std::any args;              // simple_one_for_one: the start_child arguments
   std::shared_ptr<SupervisionTree> tree;

@@ -12,20 +12,20 @@
 namespace airssys::supervisor {
 
 enum class SupervisionEventKind : std::uint8_t {
-  supervisor_started,  // all initial children are ready
-  supervisor_stopped,  // reason says why (shutdown, escalation, auto_shutdown ...)
-  child_starting,      // a fresh instance is being started (delay = startup timeout)
-  child_started,       // first start, ready
-  child_exited,        // exited (reason); a decision follows
-  restart_scheduled,   // attempt, delay
-  child_restarted,     // a fresh instance is ready behind the same address
-  restart_denied,      // policy says no (temporary, transient normal exit, ignore)
-  start_failed,        // a start or restart failed (reason)
+  supervisor_started,      // all initial children are ready
+  supervisor_stopped,      // reason says why (shutdown, escalation, auto_shutdown ...)
+  child_starting,          // a fresh instance is being started (delay = startup timeout)
+  child_started,           // first start, ready
+  child_exited,            // exited (reason); a decision follows
+  restart_scheduled,       // attempt, delay
+  child_restarted,         // a fresh instance is ready behind the same address
+  restart_denied,          // policy says no (temporary, transient normal exit, ignore)
+  start_failed,            // a start or restart failed (reason)
   restart_limit_exceeded,  // intensity reached; the supervisor stops its children
-  escalated,           // the supervisor exits so its parent decides
-  child_stopping,      // asked to stop (detail: policy; delay: shutdown timeout)
-  child_stopped,       // stopped on request or as part of a strategy
-  state_changed,       // any SupervisionState change (state)
+  escalated,               // the supervisor exits so its parent decides
+  child_stopping,          // asked to stop (detail: policy; delay: shutdown timeout)
+  child_stopped,           // stopped on request or as part of a strategy
+  state_changed,           // any SupervisionState change (state)
 };
 
 const char* to_string(SupervisionEventKind kind) noexcept;

@@ -45,25 +45,25 @@ struct ChildCounts {
 // The request messages a supervisor answers (for actors talking to it
 // asynchronously); SupervisorRef wraps them for plain threads.
 namespace protocol {
-struct WhichChildren {};                 // -> std::vector<ChildInfo>
-struct CountChildren {};                 // -> ChildCounts
-struct StartChild {                      // -> rt::Address
+struct WhichChildren {};  // -> std::vector<ChildInfo>
+struct CountChildren {};  // -> ChildCounts
+struct StartChild {       // -> rt::Address
   ChildSpec spec;
 };
-struct StartDynamicChild {               // simple_one_for_one -> rt::Address
+struct StartDynamicChild {  // simple_one_for_one -> rt::Address
   std::any args;
 };
-struct TerminateChild {                  // -> bool
+struct TerminateChild {  // -> bool
   std::string id;
   rt::Address address;  // simple_one_for_one children are named by address
 };
-struct RestartChild {                    // -> rt::Address
+struct RestartChild {  // -> rt::Address
   std::string id;
 };
-struct DeleteChild {                     // -> bool
+struct DeleteChild {  // -> bool
   std::string id;
 };
-struct GetHandle {                       // -> SupervisionHandle
+struct GetHandle {  // -> SupervisionHandle
   std::string id;
 };
 }  // namespace protocol

@@ -15,10 +15,10 @@
 namespace airssys::supervisor {
 
 enum class Strategy {
-  one_for_one,        // restart the child that exited
-  one_for_all,        // stop all others (reverse start order), restart all (start order)
-  rest_for_one,       // stop the children started after it, restart it and them
-  simple_one_for_one, // one_for_one over many children started at run time from one spec
+  one_for_one,         // restart the child that exited
+  one_for_all,         // stop all others (reverse start order), restart all (start order)
+  rest_for_one,        // stop the children started after it, restart it and them
+  simple_one_for_one,  // one_for_one over many children started at run time from one spec
 };
 
 // OTP's auto_shutdown: whether significant children ending ends the supervisor.

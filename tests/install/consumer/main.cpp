@@ -8,7 +8,8 @@
 int main() {
   using namespace airssys::rt;
   ActorSystem system;
-  auto echo = system.spawn(Behavior{[](ActorContext& ctx, const int& n) { (void)ctx.reply(n + 1); }});
+  auto echo =
+      system.spawn(Behavior{[](ActorContext& ctx, const int& n) { (void)ctx.reply(n + 1); }});
   auto answer = system.request<int>(*echo, 41, std::chrono::seconds(10));
   if (!answer || *answer != 42) {
     std::fprintf(stderr, "installed airssys did not answer\n");
