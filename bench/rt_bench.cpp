@@ -143,5 +143,3 @@ void BM_ManyToOne(benchmark::State& state) {
 BENCHMARK(BM_ManyToOne)->Arg(1)->Arg(4)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
-
-BENCHMARK_MAIN();
