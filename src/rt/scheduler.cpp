@@ -15,7 +15,7 @@ thread_local WorkerIdentity tl_identity;
 constexpr unsigned kNextStreakLimit = 16;
 // Polls of the shared queue before a worker parks; keeps cross-thread
 // hand-offs from paying for a futex wake.
-constexpr int kSpinsBeforePark = 200;
+constexpr int kSpinsBeforePark = 2000;
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -122,6 +122,11 @@ void Scheduler::worker_loop(Worker& self) {
   std::uint64_t handled = 0;
   for (;;) {
     ActorCell* cell = nullptr;
+    // The streak limit only matters when someone else is waiting.
+    if (self.next != nullptr && self.next_streak >= kNextStreakLimit &&
+        queued_.load(std::memory_order_acquire) == 0) {
+      self.next_streak = 0;
+    }
     if (self.next != nullptr && self.next_streak < kNextStreakLimit) {
       cell = self.next;
       self.next = nullptr;
