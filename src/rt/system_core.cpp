@@ -620,16 +620,16 @@ bool SystemCore::end_incarnation(ActorCell* cell, const ExitReason& reason, Mess
 void SystemCore::drain_queued(ActorCell* cell, MessagePtr queued, const ExitReason& reason) {
   const Address self = cell->address;
   switch (queued->kind) {
+    // Sent while the actor was still alive: the link or monitor took hold
+    // and sees the real exit reason (noproc is for addresses already dead).
     case MessageKind::link:
-      (void)deliver(queued->sender,
-                    make_system_message(MessageKind::exit_signal, self, 0,
-                                        ExitMessage{self, ExitReason::noproc(), true}));
+      (void)deliver(queued->sender, make_system_message(MessageKind::exit_signal, self, 0,
+                                                        ExitMessage{self, reason, true}));
       return;
     case MessageKind::monitor:
-      (void)deliver(
-          queued->sender,
-          make_system_message(MessageKind::down, self, queued->correlation,
-                              DownMessage{queued->correlation, self, ExitReason::noproc()}));
+      (void)deliver(queued->sender,
+                    make_system_message(MessageKind::down, self, queued->correlation,
+                                        DownMessage{queued->correlation, self, reason}));
       return;
     case MessageKind::request:
       if (queued->sender) {
