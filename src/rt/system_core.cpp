@@ -369,18 +369,21 @@ SystemCore::ParkedOutcome SystemCore::run_parked(ActorCell* cell) {
 void SystemCore::stash(ActorCell* cell, MessagePtr msg) {
   auto& stash = cell->ext().stash;
   if (stash.size() >= cell->stash_capacity) {
-    if (msg->kind == MessageKind::request && msg->sender) {
-      (void)deliver(msg->sender,
-                    make_system_message(MessageKind::reply_error, cell->address, msg->correlation,
-                                        Error{ErrorCode::resource_exhausted,
-                                              "actor " + cell->address.to_string() +
-                                                  " is restarting and its stash is full"}));
-    }
+    fail_request(cell->address, *msg, ErrorCode::resource_exhausted,
+                 "is restarting and its stash is full");
     dead_letter(cell->address, *msg, DeadLetterReason::rejected);
     return;
   }
   stash.push_back(std::move(msg));
   cell->has_stash = true;
+}
+
+void SystemCore::fail_request(Address self, const Message& msg, ErrorCode code,
+                              const std::string& why) {
+  if (msg.kind != MessageKind::request || !msg.sender) return;
+  (void)deliver(msg.sender,
+                make_system_message(MessageKind::reply_error, self, msg.correlation,
+                                    Error{code, "actor " + self.to_string() + " " + why}));
 }
 
 void SystemCore::send_release(Address parked, ExitReason reason) {
@@ -402,13 +405,8 @@ std::optional<ExitReason> SystemCore::invoke(ActorContext& ctx, ActorCell* cell,
   }
   cell->current = nullptr;
   if (!handled && msg) {
-    if (msg->kind == MessageKind::request && msg->sender) {
-      (void)deliver(msg->sender, make_system_message(
-                                     MessageKind::reply_error, cell->address, msg->correlation,
-                                     Error{ErrorCode::unhandled,
-                                           "actor " + cell->address.to_string() +
-                                               " has no handler for " + type_name(msg->type())}));
-    }
+    fail_request(cell->address, *msg, ErrorCode::unhandled,
+                 "has no handler for " + type_name(msg->type()));
     dead_letter(cell->address, *msg, DeadLetterReason::unhandled);
   }
   msg.reset();
@@ -548,14 +546,8 @@ bool SystemCore::end_incarnation(ActorCell* cell, const ExitReason& reason, Mess
     }
   }
   if (in_flight) {
-    if (in_flight->kind == MessageKind::request && in_flight->sender) {
-      (void)deliver(in_flight->sender,
-                    make_system_message(
-                        MessageKind::reply_error, self, in_flight->correlation,
-                        Error{ErrorCode::actor_exited,
-                              "actor " + self.to_string() +
-                                  " exited while handling the request: " + reason.to_string()}));
-    }
+    fail_request(self, *in_flight, ErrorCode::actor_exited,
+                 "exited while handling the request: " + reason.to_string());
     if (carries_content(in_flight->kind)) {
       dead_letter(self, *in_flight, DeadLetterReason::crashed_in_handler);
     }
@@ -632,14 +624,8 @@ void SystemCore::drain_queued(ActorCell* cell, MessagePtr queued, const ExitReas
                                         DownMessage{queued->correlation, self, reason}));
       return;
     case MessageKind::request:
-      if (queued->sender) {
-        (void)deliver(queued->sender,
-                      make_system_message(
-                          MessageKind::reply_error, self, queued->correlation,
-                          Error{ErrorCode::actor_exited,
-                                "actor " + self.to_string() +
-                                    " exited before handling the request: " + reason.to_string()}));
-      }
+      fail_request(self, *queued, ErrorCode::actor_exited,
+                   "exited before handling the request: " + reason.to_string());
       dead_letter(self, *queued, DeadLetterReason::queued_at_exit);
       return;
     case MessageKind::exit_signal:

@@ -70,6 +70,8 @@ class SystemCore {
   ParkedOutcome run_parked(ActorCell* cell);
   void stash(ActorCell* cell, MessagePtr msg);
   void send_release(Address parked, ExitReason reason);
+  // Answers `msg` with an error reply if it is a request.
+  void fail_request(Address self, const Message& msg, ErrorCode code, const std::string& why);
   // Link, unlink, monitor and demonitor bookkeeping.
   void handle_control(ActorCell* cell, const Message& msg);
   // Handles one message; returns the reason to exit, if the actor must.

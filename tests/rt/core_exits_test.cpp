@@ -393,14 +393,18 @@ TEST(Shutdown, StopsEveryActorRunsStopHooksAndReportsQueuedMessages) {
                                 }}.on_stop([stop_hooks](ActorContext&, const ExitReason& r) {
     if (r.kind() == ExitKind::shutdown) stop_hooks->fetch_add(1);
   }));
+  // Stop hooks run for actors that started (as terminate/2 only runs after
+  // init/1), so wait until all ten have.
+  auto started = std::make_shared<std::latch>(10);
   for (int i = 0; i < 10; ++i) {
-    ASSERT_TRUE(system
-                    ->spawn(Behavior{[](ActorContext&, const Ping&) {}}.on_stop(
-                        [stop_hooks](ActorContext&, const ExitReason& r) {
-                          if (r.kind() == ExitKind::shutdown) stop_hooks->fetch_add(1);
-                        }))
-                    .ok());
+    Behavior idle{[](ActorContext&, const Ping&) {}};
+    idle.on_start([started](ActorContext&) { started->count_down(); });
+    idle.on_stop([stop_hooks](ActorContext&, const ExitReason& r) {
+      if (r.kind() == ExitKind::shutdown) stop_hooks->fetch_add(1);
+    });
+    ASSERT_TRUE(system->spawn(std::move(idle)).ok());
   }
+  started->wait();
   ASSERT_TRUE(system->send(blocker, Block{entered, release}).ok());
   entered->wait();
   // Queued behind the blocked handler: they can only become dead letters.

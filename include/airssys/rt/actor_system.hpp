@@ -30,6 +30,18 @@ namespace detail {
 class SystemCore;
 }
 
+// The payload of a reply as R, or why there is none: the request's error,
+// or a reply of another type.
+template <class R>
+Result<R> reply_as(Result<MessagePtr> reply) {
+  if (!reply) return reply.error();
+  if (!(*reply)->template is<R>()) {
+    return Error{ErrorCode::unexpected_type, "reply has type " + type_name((*reply)->type()) +
+                                                 ", expected " + type_name(type_id<R>())};
+  }
+  return std::move((*reply)->template as<R>());
+}
+
 struct ActorSystemConfig {
   // Worker threads; 0 means one per core.
   std::size_t workers = 0;
@@ -97,13 +109,7 @@ class ActorSystem {
   // test. Never call it from inside a handler: use ActorContext::request.
   template <class R, class T>
   Result<R> request(Address to, T&& value, Duration timeout) {
-    auto reply = request_message(to, make_message(std::forward<T>(value)), timeout);
-    if (!reply) return reply.error();
-    if (!(*reply)->template is<R>()) {
-      return Error{ErrorCode::unexpected_type, "reply has type " + type_name((*reply)->type()) +
-                                                   ", expected " + type_name(type_id<R>())};
-    }
-    return std::move((*reply)->template as<R>());
+    return reply_as<R>(request_message(to, make_message(std::forward<T>(value)), timeout));
   }
   Result<MessagePtr> request_message(Address to, MessagePtr msg, Duration timeout);
 

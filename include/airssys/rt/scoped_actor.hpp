@@ -50,13 +50,7 @@ class ScopedActor {
 
   template <class R, class T>
   Result<R> request(Address to, T&& value, Duration timeout) {
-    auto reply = request_message(to, make_message(std::forward<T>(value)), timeout);
-    if (!reply) return reply.error();
-    if (!(*reply)->template is<R>()) {
-      return Error{ErrorCode::unexpected_type, "reply has type " + type_name((*reply)->type()) +
-                                                   ", expected " + type_name(type_id<R>())};
-    }
-    return std::move((*reply)->template as<R>());
+    return reply_as<R>(request_message(to, make_message(std::forward<T>(value)), timeout));
   }
   Result<MessagePtr> request_message(Address to, MessagePtr msg, Duration timeout);
 
