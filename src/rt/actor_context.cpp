@@ -103,16 +103,16 @@ bool ActorContext::cancel_timer(TimerId id) {
   return core_->timers().cancel(id);
 }
 
-Result<Address> ActorContext::spawn(std::unique_ptr<Actor> actor, SpawnOptions options) {
+Result<Address> ActorContext::spawn(std::unique_ptr<Actor> actor, const SpawnOptions& options) {
   return core_->spawn(std::move(actor), options, {cell_, options.link, 0});
 }
 
-Result<Address> ActorContext::spawn(Behavior behavior, SpawnOptions options) {
-  return spawn(std::make_unique<BehaviorActor>(std::move(behavior)), std::move(options));
+Result<Address> ActorContext::spawn(Behavior behavior, const SpawnOptions& options) {
+  return spawn(std::make_unique<BehaviorActor>(std::move(behavior)), options);
 }
 
 Result<std::pair<Address, MonitorRef>> ActorContext::spawn_monitor(std::unique_ptr<Actor> actor,
-                                                                   SpawnOptions options) {
+                                                                   const SpawnOptions& options) {
   const MonitorRef ref = core_->next_monitor_ref();
   auto spawned = core_->spawn(std::move(actor), options, {cell_, options.link, ref});
   if (!spawned) return spawned.error();

@@ -16,11 +16,11 @@ ActorSystem::~ActorSystem() {
   }
 }
 
-Result<Address> ActorSystem::spawn(std::unique_ptr<Actor> actor, SpawnOptions options) {
+Result<Address> ActorSystem::spawn(std::unique_ptr<Actor> actor, const SpawnOptions& options) {
   return core_->spawn(std::move(actor), options);
 }
 
-Result<Address> ActorSystem::spawn(Behavior behavior, SpawnOptions options) {
+Result<Address> ActorSystem::spawn(Behavior behavior, const SpawnOptions& options) {
   return core_->spawn(std::make_unique<BehaviorActor>(std::move(behavior)), options);
 }
 

@@ -331,7 +331,7 @@ void SupervisorActor::restart(ActorContext& ctx, Child& child, const ExitReason&
   }
 }
 
-void SupervisorActor::give_up(ActorContext& ctx, ExitReason reason, bool escalate) {
+void SupervisorActor::give_up(ActorContext& ctx, const ExitReason& reason, bool escalate) {
   abort_plan(ctx);
   shutting_down_ = true;
   for (auto it = children_.rbegin(); it != children_.rend(); ++it) {

@@ -102,7 +102,7 @@ class SupervisorActor final : public rt::Actor, public Supervised {
   // --- decisions ---------------------------------------------------------
   void child_exited(rt::ActorContext& ctx, Child& child, const rt::ExitReason& reason);
   void restart(rt::ActorContext& ctx, Child& child, const rt::ExitReason& reason);
-  void give_up(rt::ActorContext& ctx, rt::ExitReason reason, bool escalate);
+  void give_up(rt::ActorContext& ctx, const rt::ExitReason& reason, bool escalate);
   void check_auto_shutdown(rt::ActorContext& ctx, const Child& child);
 
   // --- the plan: one sequence of start/stop/wait steps at a time -------------

@@ -59,7 +59,7 @@ Result<R> ask(rt::ActorSystem& system, rt::Address to, T&& request, rt::Duration
   return system.request<R>(to, std::forward<T>(request), timeout);
 }
 
-Result<void> as_void(Result<bool> r) {
+Result<void> as_void(const Result<bool>& r) {
   if (!r) return r.error();
   return {};
 }

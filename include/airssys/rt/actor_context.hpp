@@ -116,12 +116,12 @@ class ActorContext {
   bool cancel_timer(TimerId id);
 
   // --- spawning ------------------------------------------------------------
-  Result<Address> spawn(std::unique_ptr<Actor> actor, SpawnOptions options = {});
-  Result<Address> spawn(Behavior behavior, SpawnOptions options = {});
+  Result<Address> spawn(std::unique_ptr<Actor> actor, const SpawnOptions& options = {});
+  Result<Address> spawn(Behavior behavior, const SpawnOptions& options = {});
   // Spawns and monitors atomically: the monitor sees the real exit reason even
   // if the new actor fails in on_start.
   Result<std::pair<Address, MonitorRef>> spawn_monitor(std::unique_ptr<Actor> actor,
-                                                       SpawnOptions options = {});
+                                                       const SpawnOptions& options = {});
 
   // --- parked addresses (SpawnOptions::keep_address) --------------------------
   // Starts `actor` as the new incarnation behind a parked address this actor

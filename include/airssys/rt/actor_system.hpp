@@ -84,8 +84,8 @@ class ActorSystem {
   ActorSystem& operator=(const ActorSystem&) = delete;
 
   // --- spawning ------------------------------------------------------------
-  Result<Address> spawn(std::unique_ptr<Actor> actor, SpawnOptions options = {});
-  Result<Address> spawn(Behavior behavior, SpawnOptions options = {});
+  Result<Address> spawn(std::unique_ptr<Actor> actor, const SpawnOptions& options = {});
+  Result<Address> spawn(Behavior behavior, const SpawnOptions& options = {});
   template <class A, class... Args>
   Result<Address> spawn_actor(Args&&... args) {
     return spawn(std::make_unique<A>(std::forward<Args>(args)...));

@@ -22,7 +22,7 @@ class Clock {
   // notification instead of a wall-clock deadline.
   virtual bool is_manual() const { return false; }
   // Called (from any thread) whenever a manual clock moves.
-  virtual void on_advance(std::function<void()> callback) { (void)callback; }
+  virtual void on_advance(const std::function<void()>& callback) { (void)callback; }
 };
 
 class SteadyClock final : public Clock {
@@ -39,9 +39,9 @@ class ManualClock final : public Clock {
     return now_;
   }
   bool is_manual() const override { return true; }
-  void on_advance(std::function<void()> callback) override {
+  void on_advance(const std::function<void()>& callback) override {
     std::lock_guard lock(mutex_);
-    listeners_.push_back(std::move(callback));
+    listeners_.push_back(callback);
   }
 
   void advance(Duration d) {

@@ -91,6 +91,7 @@ struct ChildSpec {
   static ChildSpec temporary(std::string id, ChildFactory start);
   // A spec whose factory creates a fresh A(args...) each time.
   template <class A, class... Args>
+  // NOLINTNEXTLINE(performance-unnecessary-value-param): moved into the spec
   static ChildSpec of(std::string id, Args... args) {
     return permanent(std::move(id), [args...](const ChildStartInfo&) {
       return StartResult::start(std::make_unique<A>(args...));
