@@ -130,7 +130,11 @@ bool SupervisorActor::on_message(ActorContext& ctx, rt::Message& msg) {
     return true;
   }
   if (is_admin(msg)) {
-    if (step_active_ || !plan_.empty()) {
+    // Queries are answered at once, even in the middle of a restart (a
+    // child backing off can be watched); changes wait for the plan to end.
+    const bool query = msg.is<protocol::WhichChildren>() || msg.is<protocol::CountChildren>() ||
+                       msg.is<protocol::GetHandle>();
+    if (!query && (step_active_ || !plan_.empty())) {
       deferred_.push_back({ctx.take_current(), ctx.reply_token()});
     } else {
       handle_admin(ctx, msg, ctx.reply_token());
@@ -564,7 +568,8 @@ void SupervisorActor::stop_child(ActorContext& ctx, Child& child) {
 
 void SupervisorActor::finish_stop(ActorContext& ctx, Child& child, const Step& step) {
   if (!step.final_stop) return;  // parked until the restart steps respawn it
-  if (child.parked) (void)ctx.release(child.address, ExitReason::shutdown());
+  // Monitors of the child see how it ended (shutdown, or killed after its timeout).
+  if (child.parked) (void)ctx.release(child.address, child.last_exit);
   child.parked = false;
   by_address_.erase(child.address);
   set_state(ctx, child, step.after_stop);
