@@ -317,6 +317,23 @@ TEST(Shutdown, AChildIgnoringShutdownIsKilledAfterItsTimeout) {
   EXPECT_EQ(ref.handle("stubborn")->state, SupervisionState::stopped);
 }
 
+TEST(Shutdown, BrutalKillDoesNotWaitAndInfinityWaits) {
+  System s;
+  auto stubborn = [obs = s.me.address()](const std::string& id) {
+    return ChildSpec::permanent(id, [id, obs](const ChildStartInfo&) {
+      return StartResult::start(std::make_unique<Worker>(id, obs, true));
+    });
+  };
+  ChildSpec brutal = stubborn("brutal");
+  brutal.with_shutdown(ShutdownPolicy::brutal_kill());
+  const Address sup = s.start("root", SupervisorConfig::one_for_one(), {brutal});
+  ASSERT_EQ(s.next_lifecycle(), "start brutal");
+  const rt::MonitorRef watch = s.me.monitor(s.child(sup, 0));
+  // No clock advance needed: the kill is immediate.
+  ASSERT_TRUE(SupervisorRef(s.system, sup).terminate_child("brutal").ok());
+  EXPECT_EQ(s.me.await_down(watch, 10s)->reason, ExitReason::killed());
+}
+
 TEST(Starts, IgnoreLeavesTheChildStoppedAndFailedInitialStartFailsTheSupervisor) {
   System s;
   ChildSpec ignoring =
