@@ -139,4 +139,68 @@ void BM_CrashToReadyNative(benchmark::State& state) {
 }
 BENCHMARK(BM_CrashToReadyNative)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
+struct Drive {
+  rt::Address child;
+  int rounds;
+  rt::Address report_to;
+};
+struct Done {};
+
+// The same restart, driven by an actor so no thread has to be woken: the
+// driver crashes the child, the fresh instance reports from on_start.
+void BM_CrashToReadyNativeInSystem(benchmark::State& state) {
+  rt::ActorSystem system({.workers = static_cast<std::size_t>(state.range(0))});
+  rt::ScopedActor me(system);
+  struct DriverState {
+    rt::Address child;
+    rt::Address report_to;
+    int left = 0;
+  };
+  auto st = std::make_shared<DriverState>();
+  auto driver = *system.spawn(rt::Behavior{[st](rt::ActorContext& ctx, const Drive& d) {
+                                             st->child = d.child;
+                                             st->report_to = d.report_to;
+                                             st->left = d.rounds;
+                                             (void)ctx.send(d.child, Crash{});
+                                           },
+                                           [st](rt::ActorContext& ctx, const Started&) {
+                                             if (st->left == 0) return;  // the first start
+                                             if (--st->left == 0) {
+                                               (void)ctx.send(st->report_to, Done{});
+                                             } else {
+                                               (void)ctx.send(st->child, Crash{});
+                                             }
+                                           }});
+  supervisor::SupervisorSpec spec;
+  spec.name = "bench";
+  spec.config = supervisor::SupervisorConfig::one_for_one()
+                    .with_max_restarts(1'000'000)
+                    .with_time_window(1ns)
+                    .with_backoff(supervisor::BackoffStrategy::immediate());
+  spec.children.push_back(
+      supervisor::ChildSpec::permanent("crasher", [driver](const supervisor::ChildStartInfo&) {
+        return supervisor::StartResult::start(std::make_unique<Crasher>(driver));
+      }));
+  auto root = supervisor::start_supervisor(system, std::move(spec));
+  if (!root) {
+    state.SkipWithError("supervisor did not start");
+    return;
+  }
+  const rt::Address child = (*supervisor::SupervisorRef(system, *root).which_children())[0].address;
+  constexpr int kRounds = 1000;
+  const auto began = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    (void)me.send(driver, Drive{child, kRounds, me.address()});
+    if (!me.receive_as<Done>(60s)) state.SkipWithError("restarts did not finish");
+  }
+  const std::chrono::duration<double, std::micro> spent = std::chrono::steady_clock::now() - began;
+  state.counters["restart_us"] =
+      spent.count() / (static_cast<double>(state.iterations()) * kRounds);
+}
+BENCHMARK(BM_CrashToReadyNativeInSystem)
+    ->Arg(1)
+    ->Arg(2)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
 }  // namespace
