@@ -9,6 +9,7 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 CXX ?= g++
 JOBS ?= $(shell nproc)
+BENCH_ARGS ?=
 
 # Debian packages the build, tests and benchmarks need (one place; later
 # layers add theirs here).
@@ -25,7 +26,7 @@ help:
 	@echo "make test         install what is missing, build, run every test (ctest)"
 	@echo "make deps         install missing Debian packages (apt-get)"
 	@echo "make build        configure and build into $(BUILD_DIR)/"
-	@echo "make bench        run the Google Benchmark suite"
+	@echo "make bench        run the Google Benchmark suite (BENCH_ARGS=--benchmark_filter=...)"
 	@echo "make asan         build and run the tests with ASan+UBSan (clang)"
 	@echo "make tsan         build and run the tests with TSan (clang)"
 	@echo "make format       clang-format every source file in place"
@@ -44,10 +45,18 @@ deps:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-# $(1): build dir, $(2): compiler, $(3): extra cmake arguments
+# $(1): build dir, $(2): C++ compiler, $(3): extra cmake arguments.
+# Configures a build dir once; again, from a fresh cache, when it was set up
+# with another compiler (e.g. `CXX=clang++ make build` after a g++ build).
 define configure
-	@if [ ! -f $(1)/build.ninja ]; then \
-	  cmake -S . -B $(1) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCMAKE_CXX_COMPILER=$(2) $(3); \
+	@want=$$(command -v $(2)) || { echo "C++ compiler '$(2)' not found" >&2; exit 1; }; \
+	have=$$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' $(1)/CMakeCache.txt 2>/dev/null || true); \
+	if [ -n "$$have" ] && [ "$$have" != "$$want" ]; then \
+	  echo "$(1) was configured with $$have: configuring it again with $$want"; \
+	  rm -rf $(1)/CMakeCache.txt $(1)/CMakeFiles $(1)/build.ninja; \
+	fi; \
+	if [ ! -f $(1)/build.ninja ]; then \
+	  cmake -S . -B $(1) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCMAKE_CXX_COMPILER=$$want $(3); \
 	fi
 endef
 
@@ -62,19 +71,23 @@ test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j 2
 
 bench: build
-	$(BUILD_DIR)/airssys_bench
+	@if [ -x $(BUILD_DIR)/airssys_bench ]; then \
+	  $(BUILD_DIR)/airssys_bench $(BENCH_ARGS); \
+	else \
+	  echo "no $(BUILD_DIR)/airssys_bench: no bench/*.cpp, or Google Benchmark not found"; \
+	fi
 
 asan: deps
 	$(call configure,build-asan,clang++,-DAIRSSYS_SANITIZE=address -DAIRSSYS_BUILD_BENCH=OFF)
 	cmake --build build-asan -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --test-dir build-asan --output-on-failure -j 2
+	  ctest --test-dir build-asan --output-on-failure -j 2 -E install_consumer
 
 tsan: deps
 	$(call configure,build-tsan,clang++,-DAIRSSYS_SANITIZE=thread -DAIRSSYS_BUILD_BENCH=OFF)
 	cmake --build build-tsan -j $(JOBS)
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-	  ctest --test-dir build-tsan --output-on-failure -j 2
+	  ctest --test-dir build-tsan --output-on-failure -j 2 -E install_consumer
 
 SOURCES = $(shell find include src tests examples bench sdk -name '*.hpp' -o -name '*.cpp' -o -name '*.h' -o -name '*.c' 2>/dev/null)
 

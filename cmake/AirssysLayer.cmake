@@ -5,6 +5,9 @@
 function(airssys_add_layer name)
   cmake_parse_arguments(ARG "" "" "DEPS;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})
   file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/${name}/*.cpp)
+  if(NOT sources)
+    message(FATAL_ERROR "airssys_add_layer(${name}): no sources in src/${name}/")
+  endif()
   add_library(airssys_${name} STATIC ${sources})
   add_library(airssys::${name} ALIAS airssys_${name})
   set_target_properties(airssys_${name} PROPERTIES EXPORT_NAME ${name}
@@ -19,12 +22,15 @@ function(airssys_add_layer name)
   target_link_libraries(airssys_${name} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
   install(TARGETS airssys_${name} EXPORT airssysTargets
           ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
-  install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/airssys/${name}
-          DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/airssys)
+  if(EXISTS ${PROJECT_SOURCE_DIR}/include/airssys/${name})
+    install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/airssys/${name}
+            DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/airssys)
+  endif()
 endfunction()
 
 # airssys_add_tests(<name>): tests/<name>/*_test.cpp into airssys_<name>_tests,
-# one ctest test per gtest case.
+# one ctest test per gtest case, each failing after 120 s instead of hanging.
+# NO_PRETTY_VALUES keeps ctest names to the gtest names (no printed GetParam()).
 function(airssys_add_tests name)
   file(GLOB sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/${name}/*_test.cpp)
   if(NOT sources)
@@ -34,6 +40,6 @@ function(airssys_add_tests name)
   target_link_libraries(airssys_${name}_tests PRIVATE airssys::${name} GTest::gtest_main
                                                       nlohmann_json::nlohmann_json)
   target_include_directories(airssys_${name}_tests PRIVATE ${PROJECT_SOURCE_DIR}/tests/${name})
-  gtest_discover_tests(airssys_${name}_tests DISCOVERY_TIMEOUT 60
+  gtest_discover_tests(airssys_${name}_tests DISCOVERY_TIMEOUT 60 NO_PRETTY_VALUES
                        PROPERTIES TIMEOUT 120 LABELS ${name})
 endfunction()
