@@ -8,6 +8,7 @@
 
 #include "airssys/rt/actor_system.hpp"
 #include "airssys/rt/scoped_actor.hpp"
+#include "airssys/supervisor/restart_decision.hpp"
 #include "airssys/supervisor/restart_intensity.hpp"
 #include "airssys/supervisor/supervision_tree.hpp"
 #include "airssys/supervisor/supervisor.hpp"
@@ -19,18 +20,17 @@ namespace {
 
 // The decision a supervisor takes on an exit: policy, intensity, backoff.
 void BM_RestartDecision(benchmark::State& state) {
-  supervisor::RestartIntensity intensity(1'000'000'000, std::chrono::hours(1));
+  supervisor::RestartIntensity intensity(1'000, std::chrono::milliseconds(1));
   const auto backoff = supervisor::BackoffStrategy::exponential();
   const rt::ExitReason reason = rt::ExitReason::error("boom");
   auto now = std::chrono::steady_clock::time_point{};
   std::uint32_t attempt = 0;
   for (auto _ : state) {
-    const bool restart = supervisor::should_restart(supervisor::RestartPolicy::transient, reason);
-    const bool allowed = restart && intensity.try_add(now);
-    const auto delay = backoff.delay(attempt++ & 15, 0.5);
-    benchmark::DoNotOptimize(allowed);
-    benchmark::DoNotOptimize(delay);
-    now += 1ms;
+    const auto decision =
+        supervisor::decide_restart(supervisor::RestartPolicy::transient, reason, intensity, backoff,
+                                   attempt, (attempt & 15) == 15, now, 0.5);
+    benchmark::DoNotOptimize(decision);
+    now += std::chrono::milliseconds(1);
   }
 }
 BENCHMARK(BM_RestartDecision);

@@ -236,52 +236,60 @@ void SupervisorActor::on_timer(ActorContext& ctx, std::uint64_t serial) {
 // --- decisions ----------------------------------------------------------------------
 
 void SupervisorActor::child_exited(ActorContext& ctx, Child& child, const ExitReason& reason) {
-  if (!should_restart(child.spec->restart, reason)) {
-    emit(ctx, SupervisionEventKind::restart_denied, &child, reason, 0, {},
-         std::string(to_string(child.spec->restart)) + " child exited with " + reason.to_string());
-    if (child.parked) (void)ctx.release(child.address, reason);
-    child.parked = false;
-    by_address_.erase(child.address);
-    const bool significant = child.spec->significant;
-    if (child.spec->restart == RestartPolicy::temporary ||
-        spec_.config.strategy == Strategy::simple_one_for_one) {
-      set_state(ctx, child, SupervisionState::terminated);
-      const Child copy = child;
-      remove_child(child.key);
-      if (significant) check_auto_shutdown(ctx, copy);
-    } else {
-      set_state(ctx, child, SupervisionState::stopped);
-      if (significant) check_auto_shutdown(ctx, child);
-    }
-    return;
-  }
-  restart(ctx, child, reason);
+  decide_and_act(ctx, child, reason, child.spec->restart);
 }
 
-void SupervisorActor::restart(ActorContext& ctx, Child& child, const ExitReason& reason) {
+void SupervisorActor::decide_and_act(ActorContext& ctx, Child& child, const ExitReason& reason,
+                                     RestartPolicy policy) {
   const auto now = ctx.now();
-  if (!intensity_.try_add(now)) {
-    emit(ctx, SupervisionEventKind::restart_limit_exceeded, &child, reason, 0, {},
-         "more than " + std::to_string(spec_.config.max_restarts) + " restarts within " +
-             std::to_string(
-                 std::chrono::duration_cast<std::chrono::milliseconds>(spec_.config.time_window)
-                     .count()) +
-             " ms");
-    set_state(ctx, child, SupervisionState::restart_limit_exceeded);
-    give_up(ctx, ExitReason::shutdown("reached_max_restart_intensity"), true);
-    return;
-  }
   const BackoffStrategy& backoff =
       child.spec->backoff ? *child.spec->backoff : spec_.config.backoff;
   // A child that stayed up long enough starts its backoff from scratch.
-  if (child.state == SupervisionState::running && now - child.started_at >= backoff.reset_after) {
-    child.attempt = 0;
+  const bool stable =
+      child.state == SupervisionState::running && now - child.started_at >= backoff.reset_after;
+  const RestartDecision decision =
+      decide_restart(policy, reason, intensity_, backoff, child.attempt, stable, now,
+                     std::uniform_real_distribution<double>(0.0, 1.0)(random_));
+  switch (decision.kind) {
+    case RestartDecision::Kind::deny: deny_restart(ctx, child, reason); return;
+    case RestartDecision::Kind::limit_exceeded:
+      emit(ctx, SupervisionEventKind::restart_limit_exceeded, &child, reason, 0, {},
+           "more than " + std::to_string(spec_.config.max_restarts) + " restarts within " +
+               std::to_string(
+                   std::chrono::duration_cast<std::chrono::milliseconds>(spec_.config.time_window)
+                       .count()) +
+               " ms");
+      set_state(ctx, child, SupervisionState::restart_limit_exceeded);
+      give_up(ctx, ExitReason::shutdown("reached_max_restart_intensity"), true);
+      return;
+    case RestartDecision::Kind::restart: plan_restart(ctx, child, reason, decision); return;
   }
-  const rt::Duration delay =
-      backoff.delay(child.attempt, std::uniform_real_distribution<double>(0.0, 1.0)(random_));
-  ++child.attempt;
+}
+
+void SupervisorActor::deny_restart(ActorContext& ctx, Child& child, const ExitReason& reason) {
+  emit(ctx, SupervisionEventKind::restart_denied, &child, reason, 0, {},
+       std::string(to_string(child.spec->restart)) + " child exited with " + reason.to_string());
+  if (child.parked) (void)ctx.release(child.address, reason);
+  child.parked = false;
+  by_address_.erase(child.address);
+  const bool significant = child.spec->significant;
+  if (child.spec->restart == RestartPolicy::temporary ||
+      spec_.config.strategy == Strategy::simple_one_for_one) {
+    set_state(ctx, child, SupervisionState::terminated);
+    const Child copy = child;
+    remove_child(child.key);
+    if (significant) check_auto_shutdown(ctx, copy);
+  } else {
+    set_state(ctx, child, SupervisionState::stopped);
+    if (significant) check_auto_shutdown(ctx, child);
+  }
+}
+
+void SupervisorActor::plan_restart(ActorContext& ctx, Child& child, const ExitReason& reason,
+                                   const RestartDecision& decision) {
+  const rt::Duration delay = decision.delay;
   if (delay <= rt::Duration::zero()) {
-    emit(ctx, SupervisionEventKind::restart_scheduled, &child, reason, child.attempt, delay);
+    emit(ctx, SupervisionEventKind::restart_scheduled, &child, reason, decision.attempt, delay);
   }
 
   // Which children this restart stops and starts, by strategy.
@@ -321,7 +329,7 @@ void SupervisorActor::restart(ActorContext& ctx, Child& child, const ExitReason&
     Step wait(Step::Kind::wait);
     wait.delay = delay;
     wait.child = child.key;
-    wait.attempt = child.attempt;
+    wait.attempt = decision.attempt;
     wait.reason = reason;
     plan_.push_back(std::move(wait));
   }
@@ -531,8 +539,9 @@ void SupervisorActor::start_failed(ActorContext& ctx, Child& child, const ExitRe
               false);
       return;
     case OnStartFailure::restart:
-      // OTP: a restart that fails is another failure of the child.
-      restart(ctx, child, reason);
+      // OTP: a restart that fails is another failure of the child, restarted
+      // whatever its restart type says about the reason.
+      decide_and_act(ctx, child, reason, RestartPolicy::permanent);
       return;
     case OnStartFailure::reply_error: {
       if (child.parked) (void)ctx.release(child.address, reason);

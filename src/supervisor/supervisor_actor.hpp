@@ -14,6 +14,7 @@
 
 #include "airssys/rt/actor.hpp"
 #include "airssys/rt/actor_context.hpp"
+#include "airssys/supervisor/restart_decision.hpp"
 #include "airssys/supervisor/restart_intensity.hpp"
 #include "airssys/supervisor/supervised.hpp"
 #include "airssys/supervisor/supervision_event.hpp"
@@ -101,7 +102,12 @@ class SupervisorActor final : public rt::Actor, public Supervised {
 
   // --- decisions ---------------------------------------------------------
   void child_exited(rt::ActorContext& ctx, Child& child, const rt::ExitReason& reason);
-  void restart(rt::ActorContext& ctx, Child& child, const rt::ExitReason& reason);
+  // Takes the RestartDecision for this exit and carries it out at once.
+  void decide_and_act(rt::ActorContext& ctx, Child& child, const rt::ExitReason& reason,
+                      RestartPolicy policy);
+  void deny_restart(rt::ActorContext& ctx, Child& child, const rt::ExitReason& reason);
+  void plan_restart(rt::ActorContext& ctx, Child& child, const rt::ExitReason& reason,
+                    const RestartDecision& decision);
   void give_up(rt::ActorContext& ctx, const rt::ExitReason& reason, bool escalate);
   void check_auto_shutdown(rt::ActorContext& ctx, const Child& child);
 
