@@ -13,6 +13,7 @@
 #include "airssys/rt/scoped_actor.hpp"
 #include "airssys/supervisor/supervision_tree.hpp"
 #include "airssys/supervisor/supervisor.hpp"
+#include "supervision_fixture.hpp"
 
 namespace airssys::supervisor {
 namespace {
@@ -22,57 +23,7 @@ using rt::ActorContext;
 using rt::Address;
 using rt::ExitReason;
 
-struct Started {
-  std::string id;
-  int instance;
-};
-struct Stopped {
-  std::string id;
-  int instance;
-  ExitReason reason;
-};
-struct Crash {};
-struct Count {};
-
-std::atomic<int> next_instance{1};
-
-class Worker final : public rt::Actor {
- public:
-  Worker(std::string id, Address observer)
-      : id_(std::move(id)), observer_(observer), instance_(next_instance++) {}
-  void on_start(ActorContext& ctx) override { (void)ctx.send(observer_, Started{id_, instance_}); }
-  bool on_message(ActorContext& ctx, rt::Message& m) override {
-    if (m.is<Crash>()) throw std::runtime_error("crash requested");
-    if (m.is<Count>()) {
-      (void)ctx.reply(++count_);
-      return true;
-    }
-    return false;
-  }
-  void on_stop(ActorContext& ctx, const ExitReason& reason) override {
-    (void)ctx.send(observer_, Stopped{id_, instance_, reason});
-  }
-
- private:
-  std::string id_;
-  Address observer_;
-  int instance_;
-  int count_ = 0;
-};
-
-ChildSpec worker(const std::string& id, Address observer) {
-  return ChildSpec::permanent(id, [id, observer](const ChildStartInfo&) {
-    return StartResult::start(std::make_unique<Worker>(id, observer));
-  });
-}
-
-SupervisorSpec spec_of(std::string name, SupervisorConfig config, std::vector<ChildSpec> kids) {
-  SupervisorSpec spec;
-  spec.name = std::move(name);
-  spec.config = config;
-  spec.children = std::move(kids);
-  return spec;
-}
+using namespace testing;
 
 TEST(SupervisorSmoke, OneForOneRestartsAFreshInstanceBehindTheSameAddress) {
   rt::ActorSystem system({.workers = 2});
