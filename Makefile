@@ -15,7 +15,7 @@ BENCH_ARGS ?=
 # layers add theirs here).
 DEB_PACKAGES := cmake ninja-build g++ clang lld clang-format clang-tidy \
   libgtest-dev googletest libgmock-dev libbenchmark-dev pkg-config \
-  nlohmann-json3-dev libclang-rt-14-dev
+  nlohmann-json3-dev libclang-rt-14-dev wabt
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -1,0 +1,32 @@
+// Per-component resource limits. Exceeding any of them is a crash of the
+// component with a precise exit reason; the host and the other components
+// carry on.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+#include "airssys/rt/clock.hpp"
+#include "airssys/rt/result.hpp"
+
+namespace airssys::wasm {
+
+struct ComponentLimits {
+  // Fuel for one call into the guest (one message, init, health, shutdown).
+  // One unit is roughly one wasm instruction. 0 = unmetered.
+  std::uint64_t fuel_per_message = 10'000'000;
+  // Wall-clock time one call may take; checked whenever a fuel slice runs
+  // out, so it stops a guest even with unlimited fuel.
+  rt::Duration call_deadline = std::chrono::seconds(5);
+  // Linear memory, in bytes (rounded down to 64 KiB pages).
+  std::size_t memory_limit = std::size_t{16} << 20;
+  // Nested guest calls (wasm frames) before stack_overflow.
+  std::uint32_t stack_limit = 1000;
+  // Largest payload a component accepts or sends.
+  std::size_t max_message_size = std::size_t{1} << 20;
+
+  Result<void> validate() const;
+};
+
+}  // namespace airssys::wasm

@@ -1,0 +1,145 @@
+/* airssys guest SDK for C (guest ABI v1, docs/guest-abi.md).
+ *
+ * Build a component with clang (no libc needed):
+ *   clang --target=wasm32 -O2 -nostdlib -Wl,--no-entry \
+ *         -Wl,--initial-memory=65536 -Wl,-z,stack-size=16384 \
+ *         -I sdk/c sdk/c/airssys.c my_component.c -o my_component.wasm
+ *
+ * A component defines airssys_handle and, if it wants them, airssys_init,
+ * airssys_health, airssys_shutdown and airssys_handle_reply; the prototypes
+ * below export them under the names the host looks for. Payload pointers
+ * passed to airssys_handle stay valid until the handler returns.
+ */
+#ifndef AIRSSYS_H
+#define AIRSSYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define AIRSSYS_ABI_VERSION 1
+
+#define AIRSSYS_EXPORT(name) __attribute__((export_name(name)))
+#define AIRSSYS_IMPORT(name) __attribute__((import_module("airssys"), import_name(name)))
+
+typedef uint64_t airssys_address;
+
+/* Status codes returned by host calls (0 = success). */
+enum {
+  AIRSSYS_OK = 0,
+  AIRSSYS_NO_SUCH_ACTOR = -1,
+  AIRSSYS_NOT_GRANTED = -2,
+  AIRSSYS_TOO_LARGE = -3,
+  AIRSSYS_NAME_NOT_FOUND = -4,
+  AIRSSYS_NO_REQUEST = -5,
+  AIRSSYS_STOPPING = -6,
+  AIRSSYS_INVALID_ARGUMENT = -7,
+};
+
+/* Reply status passed to airssys_handle_reply. */
+enum {
+  AIRSSYS_REPLY_OK = 0,
+  AIRSSYS_REPLY_TIMEOUT = 1,
+  AIRSSYS_REPLY_NO_SUCH_ACTOR = 2,
+  AIRSSYS_REPLY_UNHANDLED = 3,
+  AIRSSYS_REPLY_FAILED = 4,
+};
+
+/* Health codes returned by airssys_health. */
+enum { AIRSSYS_HEALTHY = 0, AIRSSYS_DEGRADED = 1, AIRSSYS_UNHEALTHY = 2 };
+
+/* Log levels. */
+enum { AIRSSYS_LOG_DEBUG = 0, AIRSSYS_LOG_INFO = 1, AIRSSYS_LOG_WARN = 2, AIRSSYS_LOG_ERROR = 3 };
+
+/* --- what the component implements (only airssys_handle is required) ---- */
+
+/* Called for every message; `sender` is 0 when the sender is not an actor.
+ * Return 0; anything else fails the component ("handler returned <n>"). */
+AIRSSYS_EXPORT("airssys_handle")
+int32_t airssys_handle(airssys_address sender, const uint8_t* data, uint32_t len);
+/* Called once on every fresh instance with the component's config bytes.
+ * Return 0; anything else fails the start with init_failed. */
+AIRSSYS_EXPORT("airssys_init") int32_t airssys_init(const uint8_t* config, uint32_t len);
+AIRSSYS_EXPORT("airssys_health") int32_t airssys_health(void);
+AIRSSYS_EXPORT("airssys_shutdown") void airssys_shutdown(void);
+/* Replies to airssys_request arrive here (status AIRSSYS_REPLY_*). */
+AIRSSYS_EXPORT("airssys_handle_reply")
+int32_t airssys_handle_reply(uint64_t request_id, int32_t status, const uint8_t* data,
+                             uint32_t len);
+
+/* --- what the host provides -------------------------------------------- */
+
+/* Sends to an address (needs capability "send:*"). */
+AIRSSYS_IMPORT("send") int32_t airssys_send(airssys_address to, const void* data, uint32_t len);
+/* Sends to a registered name (needs "send:*" or "send:<name>"). */
+AIRSSYS_IMPORT("send_name")
+int32_t airssys_send_name(const char* name, uint32_t name_len, const void* data, uint32_t len);
+/* Asynchronous request (needs "request"): returns a request id > 0 whose
+ * answer arrives in airssys_handle_reply, or a negative status. */
+AIRSSYS_IMPORT("request")
+int64_t airssys_request(airssys_address to, const void* data, uint32_t len, uint32_t timeout_ms);
+/* Answers the message being handled (a request gets its reply, a plain
+ * message a message back to its sender). */
+AIRSSYS_IMPORT("reply") int32_t airssys_reply(const void* data, uint32_t len);
+AIRSSYS_IMPORT("self") airssys_address airssys_self(void);
+/* The address registered under `name`, or 0 (needs "lookup"). */
+AIRSSYS_IMPORT("lookup") airssys_address airssys_lookup(const char* name, uint32_t name_len);
+AIRSSYS_IMPORT("log") void airssys_log(int32_t level, const char* text, uint32_t len);
+/* Monotonic nanoseconds. */
+AIRSSYS_IMPORT("now") int64_t airssys_now(void);
+/* Ends this component: code 0 is a normal exit (a transient component is
+ * not restarted), anything else a failure with `reason` as its detail.
+ * Does not return. */
+AIRSSYS_IMPORT("exit")
+__attribute__((noreturn)) void airssys_exit(int32_t code, const char* reason, uint32_t len);
+
+/* --- small helpers ------------------------------------------------------ */
+
+static inline uint32_t airssys_strlen(const char* s) {
+  uint32_t n = 0;
+  while (s[n] != 0) ++n;
+  return n;
+}
+static inline int32_t airssys_reply_str(const char* s) { return airssys_reply(s, airssys_strlen(s)); }
+static inline int32_t airssys_send_name_str(const char* name, const char* s) {
+  return airssys_send_name(name, airssys_strlen(name), s, airssys_strlen(s));
+}
+static inline void airssys_log_str(int32_t level, const char* s) {
+  airssys_log(level, s, airssys_strlen(s));
+}
+static inline int airssys_equals(const uint8_t* data, uint32_t len, const char* s) {
+  uint32_t n = airssys_strlen(s);
+  if (n != len) return 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    if (data[i] != (uint8_t)s[i]) return 0;
+  }
+  return 1;
+}
+static inline int airssys_starts_with(const uint8_t* data, uint32_t len, const char* s) {
+  uint32_t n = airssys_strlen(s);
+  if (n > len) return 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    if (data[i] != (uint8_t)s[i]) return 0;
+  }
+  return 1;
+}
+/* Writes `value` in decimal to `out` (at least 21 bytes); returns the length. */
+static inline uint32_t airssys_format_u64(uint64_t value, char* out) {
+  char tmp[21];
+  uint32_t n = 0;
+  do {
+    tmp[n++] = (char)('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  for (uint32_t i = 0; i < n; ++i) out[i] = tmp[n - 1 - i];
+  return n;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* AIRSSYS_H */

@@ -1,0 +1,326 @@
+#include "metering_pass.hpp"
+
+#include <wabt/cast.h>
+#include <wabt/ir.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "guest_abi.hpp"
+
+namespace airssys::wasm::detail {
+namespace {
+
+using wabt::Expr;
+using wabt::ExprList;
+using wabt::ExprType;
+using wabt::Index;
+using wabt::Opcode;
+using wabt::Type;
+using wabt::Var;
+
+// Index of a func type (params) -> (results), added when missing.
+Index find_or_add_func_type(wabt::Module& m, const wabt::TypeVector& params,
+                            const wabt::TypeVector& results) {
+  for (Index i = 0; i < m.types.size(); ++i) {
+    auto* ft = wabt::dyn_cast<wabt::FuncType>(m.types[i]);
+    if (ft != nullptr && ft->sig.param_types == params && ft->sig.result_types == results) {
+      return i;
+    }
+  }
+  auto field = std::make_unique<wabt::TypeModuleField>();
+  auto type = std::make_unique<wabt::FuncType>();
+  type->sig.param_types = params;
+  type->sig.result_types = results;
+  field->type = std::move(type);
+  m.AppendField(std::move(field));  // also registers it in m.types
+  return static_cast<Index>(m.types.size() - 1);
+}
+
+// Function imports are numbered before defined functions, so adding two
+// imports shifts every defined function's index by two.
+class FunctionRenumbering {
+ public:
+  FunctionRenumbering(Index first_shifted, Index shift) : first_(first_shifted), shift_(shift) {}
+
+  void var(Var& v) const {
+    if (v.is_index() && v.index() >= first_) v.set_index(v.index() + shift_);
+  }
+
+  void exprs(ExprList& list) const {
+    for (Expr& e : list) {
+      switch (e.type()) {
+        case ExprType::Call:
+          var(wabt::cast<wabt::CallExpr>(&e)->var);
+          break;
+        case ExprType::RefFunc:
+          var(wabt::cast<wabt::RefFuncExpr>(&e)->var);
+          break;
+        case ExprType::Block:
+          exprs(wabt::cast<wabt::BlockExpr>(&e)->block.exprs);
+          break;
+        case ExprType::Loop:
+          exprs(wabt::cast<wabt::LoopExpr>(&e)->block.exprs);
+          break;
+        case ExprType::If: {
+          auto* if_expr = wabt::cast<wabt::IfExpr>(&e);
+          exprs(if_expr->true_.exprs);
+          exprs(if_expr->false_);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  }
+
+ private:
+  Index first_;
+  Index shift_;
+};
+
+// Straight-line cost of `list`: every instruction counts one, nested blocks
+// and ifs count their contents, loops are charged at their own header.
+std::uint64_t straight_line_cost(const ExprList& list) {
+  std::uint64_t cost = 0;
+  for (const Expr& e : list) {
+    ++cost;
+    switch (e.type()) {
+      case ExprType::Block:
+        cost += straight_line_cost(wabt::cast<wabt::BlockExpr>(&e)->block.exprs);
+        break;
+      case ExprType::If: {
+        const auto* if_expr = wabt::cast<wabt::IfExpr>(&e);
+        cost += straight_line_cost(if_expr->true_.exprs) + straight_line_cost(if_expr->false_);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return cost;
+}
+
+struct Instrumenter {
+  Index fuel_global;
+  Index depth_global;
+  Index out_of_fuel_func;
+  Index memory_grow_func;
+
+  template <class T, class... Args>
+  static std::unique_ptr<Expr> make(Args&&... args) {
+    return std::make_unique<T>(std::forward<Args>(args)...);
+  }
+
+  // fuel -= cost; if (fuel < 0) airssys_meter.out_of_fuel();
+  ExprList charge(std::uint64_t cost) const {
+    ExprList out;
+    out.push_back(make<wabt::GlobalGetExpr>(Var(fuel_global, {})));
+    out.push_back(make<wabt::ConstExpr>(wabt::Const::I64(cost)));
+    out.push_back(make<wabt::BinaryExpr>(Opcode::I64Sub));
+    out.push_back(make<wabt::GlobalSetExpr>(Var(fuel_global, {})));
+    out.push_back(make<wabt::GlobalGetExpr>(Var(fuel_global, {})));
+    out.push_back(make<wabt::ConstExpr>(wabt::Const::I64(0)));
+    out.push_back(make<wabt::CompareExpr>(Opcode::I64LtS));
+    auto if_expr = std::make_unique<wabt::IfExpr>();
+    if_expr->true_.exprs.push_back(make<wabt::CallExpr>(Var(out_of_fuel_func, {})));
+    out.push_back(std::move(if_expr));
+    return out;
+  }
+
+  // depth -= 1; if (depth < 0) unreachable;  (the host reads depth < 0 as
+  // stack_overflow)
+  ExprList enter() const {
+    ExprList out;
+    out.push_back(make<wabt::GlobalGetExpr>(Var(depth_global, {})));
+    out.push_back(make<wabt::ConstExpr>(wabt::Const::I32(1)));
+    out.push_back(make<wabt::BinaryExpr>(Opcode::I32Sub));
+    out.push_back(make<wabt::GlobalSetExpr>(Var(depth_global, {})));
+    out.push_back(make<wabt::GlobalGetExpr>(Var(depth_global, {})));
+    out.push_back(make<wabt::ConstExpr>(wabt::Const::I32(0)));
+    out.push_back(make<wabt::CompareExpr>(Opcode::I32LtS));
+    auto if_expr = std::make_unique<wabt::IfExpr>();
+    if_expr->true_.exprs.push_back(make<wabt::UnreachableExpr>());
+    out.push_back(std::move(if_expr));
+    return out;
+  }
+
+  ExprList leave() const {
+    ExprList out;
+    out.push_back(make<wabt::GlobalGetExpr>(Var(depth_global, {})));
+    out.push_back(make<wabt::ConstExpr>(wabt::Const::I32(1)));
+    out.push_back(make<wabt::BinaryExpr>(Opcode::I32Add));
+    out.push_back(make<wabt::GlobalSetExpr>(Var(depth_global, {})));
+    return out;
+  }
+
+  static void prepend(ExprList& list, ExprList prefix) {
+    while (!prefix.empty()) list.push_front(prefix.extract_back());
+  }
+
+  // Walks a body `depth` labels inside the function's wrapper block:
+  // charges loop headers, turns `return` into a branch to the wrapper (so
+  // the frame is restored on the one exit) and memory.grow into the host
+  // call that enforces the memory limit.
+  Result<void> walk(ExprList& list, Index depth) const {
+    for (auto it = list.begin(); it != list.end(); ++it) {
+      Expr& e = *it;
+      switch (e.type()) {
+        case ExprType::Block: {
+          auto& block = wabt::cast<wabt::BlockExpr>(&e)->block;
+          if (auto r = walk(block.exprs, depth + 1); !r) return r;
+          break;
+        }
+        case ExprType::Loop: {
+          auto& block = wabt::cast<wabt::LoopExpr>(&e)->block;
+          if (auto r = walk(block.exprs, depth + 1); !r) return r;
+          prepend(block.exprs, charge(straight_line_cost(block.exprs) + 1));
+          break;
+        }
+        case ExprType::If: {
+          auto* if_expr = wabt::cast<wabt::IfExpr>(&e);
+          if (auto r = walk(if_expr->true_.exprs, depth + 1); !r) return r;
+          if (auto r = walk(if_expr->false_, depth + 1); !r) return r;
+          break;
+        }
+        case ExprType::Return: {
+          auto br = std::make_unique<wabt::BrExpr>(Var(depth, e.loc));
+          it = list.insert(it, std::move(br));
+          auto old = std::next(it);
+          list.erase(old);
+          break;
+        }
+        case ExprType::MemoryGrow: {
+          auto call = std::make_unique<wabt::CallExpr>(Var(memory_grow_func, e.loc));
+          it = list.insert(it, std::move(call));
+          auto old = std::next(it);
+          list.erase(old);
+          break;
+        }
+        case ExprType::Try:
+        case ExprType::ReturnCall:
+        case ExprType::ReturnCallIndirect:
+        case ExprType::CallRef:
+          return Error{ErrorCode::invalid_argument,
+                       std::string("unsupported instruction ") + wabt::GetExprTypeName(e.type())};
+        default:
+          break;
+      }
+    }
+    return {};
+  }
+
+  Result<void> function(wabt::Module& m, wabt::Func& f) const {
+    if (auto r = walk(f.exprs, 0); !r) return r;
+    const std::uint64_t entry_cost = straight_line_cost(f.exprs) + 1;
+
+    auto wrapper = std::make_unique<wabt::BlockExpr>();
+    wrapper->block.exprs = std::move(f.exprs);
+    const auto& results = f.decl.sig.result_types;
+    wrapper->block.decl.sig.result_types = results;
+    if (results.size() > 1) {
+      wrapper->block.decl.has_func_type = true;
+      wrapper->block.decl.type_var = Var(find_or_add_func_type(m, {}, results), {});
+    }
+
+    ExprList body = enter();
+    ExprList fuel = charge(entry_cost);
+    body.splice(body.end(), fuel);
+    body.push_back(std::move(wrapper));
+    ExprList exit = leave();
+    body.splice(body.end(), exit);
+    f.exprs = std::move(body);
+    return {};
+  }
+};
+
+std::unique_ptr<wabt::ImportModuleField> meter_import(std::string_view field, Index type_index,
+                                                      const wabt::FuncSignature& sig) {
+  auto import = std::make_unique<wabt::FuncImport>(std::string("$airssys_meter_") +
+                                                   std::string(field));
+  import->module_name = std::string(kMeterModule);
+  import->field_name = std::string(field);
+  import->func.decl.has_func_type = true;
+  import->func.decl.type_var = Var(type_index, {});
+  import->func.decl.sig = sig;
+  return std::make_unique<wabt::ImportModuleField>(std::move(import));
+}
+
+Index add_global(wabt::Module& m, Type type, std::string_view export_name) {
+  auto field = std::make_unique<wabt::GlobalModuleField>();
+  field->global.type = type;
+  field->global.mutable_ = true;
+  field->global.init_expr.push_back(std::make_unique<wabt::ConstExpr>(
+      type == Type::I64 ? wabt::Const::I64(0) : wabt::Const::I32(0)));
+  m.AppendField(std::move(field));
+  const auto index = static_cast<Index>(m.globals.size() - 1);
+
+  auto exp = std::make_unique<wabt::ExportModuleField>();
+  exp->export_.name = std::string(export_name);
+  exp->export_.kind = wabt::ExternalKind::Global;
+  exp->export_.var = Var(index, {});
+  m.AppendField(std::move(exp));
+  return index;
+}
+
+}  // namespace
+
+Result<void> instrument_module(wabt::Module& m) {
+  const Index first_defined = m.num_func_imports;
+  constexpr Index kAdded = 2;
+
+  // Renumber before adding, while m.funcs still has the old layout.
+  FunctionRenumbering renumber(first_defined, kAdded);
+  for (Index i = first_defined; i < m.funcs.size(); ++i) renumber.exprs(m.funcs[i]->exprs);
+  for (wabt::Global* g : m.globals) renumber.exprs(g->init_expr);
+  for (wabt::ElemSegment* seg : m.elem_segments) {
+    for (ExprList& list : seg->elem_exprs) renumber.exprs(list);
+  }
+  for (wabt::Export* e : m.exports) {
+    if (e->kind == wabt::ExternalKind::Func) renumber.var(e->var);
+  }
+  for (Var* start : m.starts) renumber.var(*start);
+
+  // The two meter imports go after the existing function imports.
+  const Index void_type = find_or_add_func_type(m, {}, {});
+  const Index grow_type = find_or_add_func_type(m, {Type::I32}, {Type::I32});
+  wabt::FuncSignature void_sig;
+  wabt::FuncSignature grow_sig;
+  grow_sig.param_types = {Type::I32};
+  grow_sig.result_types = {Type::I32};
+  auto fuel_import = meter_import("out_of_fuel", void_type, void_sig);
+  auto grow_import = meter_import("memory_grow", grow_type, grow_sig);
+
+  auto insert_pos = m.fields.begin();
+  for (auto it = m.fields.begin(); it != m.fields.end(); ++it) {
+    if (it->type() == wabt::ModuleFieldType::Import) insert_pos = std::next(it);
+  }
+  auto* fuel_func = &wabt::cast<wabt::FuncImport>(fuel_import->import.get())->func;
+  auto* grow_func = &wabt::cast<wabt::FuncImport>(grow_import->import.get())->func;
+  // Keep m.imports in import order: function imports first is not required
+  // by the format, but the meter imports must follow the guest's function
+  // imports in the function index space, which m.funcs encodes.
+  m.imports.push_back(fuel_import->import.get());
+  m.imports.push_back(grow_import->import.get());
+  m.funcs.insert(m.funcs.begin() + first_defined, {fuel_func, grow_func});
+  m.num_func_imports += kAdded;
+  insert_pos = m.fields.insert(insert_pos, std::move(fuel_import));
+  m.fields.insert(std::next(insert_pos), std::move(grow_import));
+
+  Instrumenter inst{};
+  inst.out_of_fuel_func = first_defined;
+  inst.memory_grow_func = first_defined + 1;
+  inst.fuel_global = add_global(m, Type::I64, kFuelGlobalExport);
+  inst.depth_global = add_global(m, Type::I32, kDepthGlobalExport);
+
+  for (Index i = m.num_func_imports; i < m.funcs.size(); ++i) {
+    if (auto r = inst.function(m, *m.funcs[i]); !r) {
+      return Error{r.error().code, "function " + std::to_string(i - kAdded) + ": " +
+                                       r.error().message};
+    }
+  }
+  return {};
+}
+
+}  // namespace airssys::wasm::detail

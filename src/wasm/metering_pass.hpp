@@ -1,0 +1,23 @@
+// The instrumentation every module goes through once, at load, on wabt's IR
+// (so both engines run the same instrumented code):
+//  - fuel: a mutable i64 global charged at each function entry and loop
+//    header with the cost of the straight-line code that follows; when it
+//    drops below zero the guest calls airssys_meter.out_of_fuel, where the
+//    host refills the next slice or stops the guest;
+//  - stack: a mutable i32 global counting the frames still allowed,
+//    decremented on entry and restored on every exit; below zero traps;
+//  - memory: memory.grow becomes a call to airssys_meter.memory_grow, where
+//    the host enforces the component's memory limit.
+#pragma once
+
+#include "airssys/rt/result.hpp"
+
+namespace wabt {
+struct Module;
+}
+
+namespace airssys::wasm::detail {
+
+Result<void> instrument_module(wabt::Module& module);
+
+}  // namespace airssys::wasm::detail

@@ -1,0 +1,17 @@
+#include "module_code.hpp"
+#include "vm/wasm_vm.hpp"
+
+namespace airssys::wasm::detail {
+
+Result<std::shared_ptr<CompiledModule>> compiled_for(const WasmModule& module, EngineKind kind) {
+  const ModuleCode& code = module.code();
+  const auto slot = static_cast<std::size_t>(kind);
+  std::lock_guard<std::mutex> lock(code.compile_mutex);
+  if (code.compiled[slot]) return code.compiled[slot];
+  auto compiled = kind == EngineKind::aot ? compile_aot(module) : compile_interp(module);
+  if (!compiled) return compiled.error();
+  code.compiled[slot] = *compiled;
+  return *compiled;
+}
+
+}  // namespace airssys::wasm::detail

@@ -1,0 +1,96 @@
+#include "vm/wasm_vm.hpp"
+
+#include <algorithm>
+
+namespace airssys::wasm::detail {
+
+namespace {
+constexpr std::uint64_t kUnmetered = std::numeric_limits<std::uint64_t>::max();
+}
+
+void WasmInstance::arm(const CallLimits& limits) {
+  limits_ = limits;
+  pending_ = GuestFault::none;
+  budget_ = limits.fuel == 0 ? kUnmetered : limits.fuel;
+  given_ = std::min<std::uint64_t>(budget_, kFuelSlice);
+  write_fuel(static_cast<std::int64_t>(given_));
+  write_depth(static_cast<std::int32_t>(limits.stack_limit));
+}
+
+void WasmInstance::settle_fuel() {
+  const std::int64_t left = read_fuel();
+  // `left` is negative when the last charge overdrew the slice.
+  fuel_used_ = given_ - static_cast<std::uint64_t>(std::max<std::int64_t>(left, 0)) +
+               static_cast<std::uint64_t>(std::max<std::int64_t>(-left, 0));
+  fuel_used_total_ += fuel_used_;
+}
+
+CallOutcome WasmInstance::run(int slot, const std::uint64_t* args, std::size_t nargs,
+                              const CallLimits& limits) {
+  arm(limits);
+  CallOutcome out = invoke(slot, args, nargs);
+  settle_fuel();
+  return out;
+}
+
+CallOutcome WasmInstance::call(GuestExport e, std::initializer_list<std::uint64_t> args,
+                               const CallLimits& limits) {
+  return run(static_cast<int>(e), args.begin(), args.size(), limits);
+}
+
+CallOutcome WasmInstance::call_initialize(const CallLimits& limits) {
+  return run(kInitializeSlot, nullptr, 0, limits);
+}
+
+GuestFault WasmInstance::on_out_of_fuel() {
+  const std::int64_t left = read_fuel();
+  const std::uint64_t used = given_ + static_cast<std::uint64_t>(-left);
+  if (used >= budget_) {
+    given_ = used;
+    write_fuel(0);
+    return pending_ = GuestFault::fuel_exhausted;
+  }
+  if (kill_.load(std::memory_order_relaxed)) return pending_ = GuestFault::killed;
+  if (limits_.deadline != SteadyTime::max() && std::chrono::steady_clock::now() > limits_.deadline) {
+    return pending_ = limits_.deadline_fault;
+  }
+  const std::uint64_t next = std::min<std::uint64_t>(budget_ - used, kFuelSlice);
+  given_ = used + next;
+  write_fuel(static_cast<std::int64_t>(next));
+  return GuestFault::none;
+}
+
+GuestFault WasmInstance::on_memory_grow(std::uint32_t delta, std::uint64_t* result) {
+  const std::uint32_t pages = memory_pages();
+  if (static_cast<std::uint64_t>(pages) + delta > limits_.memory_limit_pages) {
+    return pending_ = GuestFault::memory_limit;
+  }
+  *result = grow_memory(delta) ? pages : 0xFFFFFFFFu;
+  return GuestFault::none;
+}
+
+GuestFault WasmInstance::on_import(HostImport which, const std::uint64_t* args,
+                                   std::uint64_t* result) {
+  switch (which) {
+    case HostImport::meter_out_of_fuel:
+      return on_out_of_fuel();
+    case HostImport::meter_memory_grow:
+      return on_memory_grow(static_cast<std::uint32_t>(args[0]), result);
+    default: {
+      const GuestFault f = host_.call_host(which, args, result, memory());
+      if (f != GuestFault::none) pending_ = f;
+      return f;
+    }
+  }
+}
+
+GuestFailure WasmInstance::classify(GuestFault engine_fault, std::string detail) {
+  if (pending_ != GuestFault::none) return {pending_, {}};
+  if (engine_fault == GuestFault::unreachable && read_depth() < 0) {
+    return {GuestFault::stack_overflow,
+            "more than " + std::to_string(limits_.stack_limit) + " nested calls"};
+  }
+  return {engine_fault, std::move(detail)};
+}
+
+}  // namespace airssys::wasm::detail

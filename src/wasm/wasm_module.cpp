@@ -1,0 +1,278 @@
+#include "airssys/wasm/wasm_module.hpp"
+
+#include <wabt/binary-reader-ir.h>
+#include <wabt/binary-reader.h>
+#include <wabt/binary-writer.h>
+#include <wabt/cast.h>
+#include <wabt/ir.h>
+#include <wabt/stream.h>
+#include <wabt/validator.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "metering_pass.hpp"
+#include "module_code.hpp"
+
+namespace airssys::wasm {
+namespace detail {
+namespace {
+
+Error load_error(const std::string& name, const std::string& what) {
+  return Error{ErrorCode::invalid_argument, name + ": " + what};
+}
+
+std::string describe_errors(const wabt::Errors& errors) {
+  std::string out;
+  for (const auto& e : errors) {
+    if (!out.empty()) out += "; ";
+    out += e.message;
+    if (e.loc.filename.empty() && e.loc.offset != 0 && e.loc.offset != wabt::kInvalidOffset) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, " at offset 0x%zx", e.loc.offset);
+      out += buf;
+    }
+  }
+  return out.empty() ? "unknown error" : out;
+}
+
+wabt::Features guest_features() {
+  wabt::Features f;  // MVP + mutable globals, sign-ext, sat-conv, multi-value,
+  f.disable_simd();  // bulk memory, reference types; nothing the AOT path lacks
+  return f;
+}
+
+std::string shape_of(const wabt::FuncSignature& sig) {
+  auto code = [](wabt::Type t) -> char {
+    if (t == wabt::Type::I32) return 'i';
+    if (t == wabt::Type::I64) return 'I';
+    if (t == wabt::Type::F32) return 'f';
+    if (t == wabt::Type::F64) return 'F';
+    return '?';
+  };
+  std::string s = "(";
+  for (auto t : sig.param_types) s += code(t);
+  s += ")->(";
+  for (auto t : sig.result_types) s += code(t);
+  return s + ")";
+}
+
+std::string shape_of(const FunctionShape& f) {
+  return "(" + std::string(f.params) + ")->(" + std::string(f.results) + ")";
+}
+
+const char* kind_name(wabt::ExternalKind k) {
+  switch (k) {
+    case wabt::ExternalKind::Func:
+      return "func";
+    case wabt::ExternalKind::Table:
+      return "table";
+    case wabt::ExternalKind::Memory:
+      return "memory";
+    case wabt::ExternalKind::Global:
+      return "global";
+    case wabt::ExternalKind::Tag:
+      return "tag";
+  }
+  return "?";
+}
+
+// The constant an `airssys_abi_version` body returns, or -1.
+std::int64_t constant_result(const wabt::Func& f) {
+  if (f.exprs.size() != 1) return -1;
+  const auto* c = wabt::dyn_cast<wabt::ConstExpr>(&f.exprs.front());
+  if (c == nullptr || c->const_.type() != wabt::Type::I32) return -1;
+  return c->const_.u32();
+}
+
+std::string fnv1a_hex(const std::vector<std::uint8_t>& bytes) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (auto b : bytes) {
+    h ^= b;
+    h *= 0x100000001b3ULL;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+}  // namespace
+
+struct ModuleAccess {
+  static Result<void> check_abi(WasmModule& out, ModuleCode& code, const wabt::Module& m) {
+    const std::string& name = out.name_;
+    // Imports: functions of module "airssys" with the ABI's signatures only.
+    bool imports_request = false;
+    for (const wabt::Import* imp : m.imports) {
+      out.imports_.push_back({imp->module_name, imp->field_name, kind_name(imp->kind())});
+      const std::string what = "import " + imp->module_name + "." + imp->field_name;
+      if (imp->module_name != kHostModule) {
+        return load_error(name, what + ": only module \"airssys\" is provided to guests");
+      }
+      if (imp->kind() != wabt::ExternalKind::Func) {
+        return load_error(name, what + ": only functions can be imported (the component owns its "
+                                       "memory and tables)");
+      }
+      const auto* func = &wabt::cast<wabt::FuncImport>(imp)->func;
+      std::size_t i = 0;
+      while (i < kGuestVisibleImportCount && kHostImports[i].name != imp->field_name) ++i;
+      if (i == kGuestVisibleImportCount) {
+        return load_error(name, what + " is not part of guest ABI v1");
+      }
+      if (shape_of(func->decl.sig) != shape_of(kHostImports[i])) {
+        return load_error(name, what + " has signature " + shape_of(func->decl.sig) +
+                                    ", guest ABI v1 says " + shape_of(kHostImports[i]));
+      }
+      code.func_imports.push_back(static_cast<HostImport>(i));
+      imports_request = imports_request || static_cast<HostImport>(i) == HostImport::request;
+    }
+
+    // Exports.
+    bool has_memory = false;
+    for (const wabt::Export* e : m.exports) {
+      out.exports_.push_back({e->name, kind_name(e->kind)});
+      if (e->name.rfind(kMeterModule, 0) == 0) {
+        return load_error(name, "export " + e->name + " uses the reserved prefix airssys_meter");
+      }
+      if (e->kind == wabt::ExternalKind::Memory && e->name == kMemoryExport) has_memory = true;
+      if (e->kind != wabt::ExternalKind::Func) continue;
+      const wabt::Func* f = m.GetFunc(e->var);
+      if (e->name == "_initialize") {
+        if (f->GetNumParams() != 0 || f->GetNumResults() != 0) {
+          return load_error(name, "export _initialize must take and return nothing");
+        }
+        code.has_wasi_initialize = true;
+        continue;
+      }
+      for (std::size_t i = 0; i < kGuestExportCount; ++i) {
+        if (kGuestExports[i].name != e->name) continue;
+        if (shape_of(f->decl.sig) != shape_of(kGuestExports[i])) {
+          return load_error(name, "export " + e->name + " has signature " +
+                                      shape_of(f->decl.sig) + ", guest ABI v1 says " +
+                                      shape_of(kGuestExports[i]));
+        }
+        code.has_export[i] = true;
+        if (static_cast<GuestExport>(i) == GuestExport::abi_version) {
+          const auto version = m.IsImport(*e) ? -1 : constant_result(*f);
+          if (version < 0) {
+            return load_error(name, "airssys_abi_version must return a constant");
+          }
+          out.abi_version_ = static_cast<std::uint32_t>(version);
+        }
+      }
+    }
+    if (!has_memory) return load_error(name, "missing export memory (its linear memory)");
+    for (std::size_t i = 0; i < kGuestExportCount; ++i) {
+      if (kGuestExportRequired[i] && !code.has_export[i]) {
+        return load_error(name, "missing export " + std::string(kGuestExports[i].name));
+      }
+    }
+    if (out.abi_version_ != kAbiVersion) {
+      return load_error(name, "guest ABI version " + std::to_string(out.abi_version_) +
+                                  " is not supported (this host speaks version 1)");
+    }
+    if (imports_request && !code.has_export[static_cast<int>(GuestExport::handle_reply)]) {
+      return load_error(name,
+                        "imports airssys.request but does not export airssys_handle_reply, "
+                        "where replies arrive");
+    }
+    if (m.memories.size() != 1) {
+      return load_error(name, "must define exactly one memory");
+    }
+    if (!m.starts.empty()) {
+      return load_error(name,
+                        "has a start function; guests set up in airssys_init (or export "
+                        "_initialize)");
+    }
+    out.initial_pages_ = static_cast<std::uint32_t>(m.memories[0]->page_limits.initial);
+    return {};
+  }
+};
+
+Result<void> ModuleCode::prepare(WasmModule& out, const std::vector<std::uint8_t>& bytes) {
+  const std::string& name = out.name();
+  static constexpr std::uint8_t kMagic[4] = {0x00, 0x61, 0x73, 0x6d};
+  if (bytes.size() < 8 || !std::equal(std::begin(kMagic), std::end(kMagic), bytes.begin())) {
+    return load_error(name, "not a wasm module (no \\0asm header)");
+  }
+  const wabt::Features features = guest_features();
+  wabt::Module m;
+  wabt::Errors errors;
+  wabt::ReadBinaryOptions read_options(features, nullptr, /*read_debug_names=*/false,
+                                       /*stop_on_first_error=*/true,
+                                       /*fail_on_custom_section_error=*/false);
+  if (wabt::Failed(
+          wabt::ReadBinaryIr(name.c_str(), bytes.data(), bytes.size(), read_options, &errors, &m))) {
+    return load_error(name, "malformed module: " + describe_errors(errors));
+  }
+  if (wabt::Failed(wabt::ValidateModule(&m, &errors, wabt::ValidateOptions(features)))) {
+    return load_error(name, "invalid module: " + describe_errors(errors));
+  }
+  auto& code = *out.code_;
+  if (auto r = ModuleAccess::check_abi(out, code, m); !r) return r;
+
+  if (auto r = instrument_module(m); !r) {
+    return load_error(name, "cannot instrument: " + r.error().message);
+  }
+  code.func_imports.push_back(HostImport::meter_out_of_fuel);
+  code.func_imports.push_back(HostImport::meter_memory_grow);
+  if (wabt::Failed(wabt::ValidateModule(&m, &errors, wabt::ValidateOptions(features)))) {
+    return Error{ErrorCode::internal,
+                 name + ": instrumented module does not validate: " + describe_errors(errors)};
+  }
+  wabt::MemoryStream stream;
+  wabt::WriteBinaryOptions write_options(features, /*canonicalize_lebs=*/true,
+                                         /*relocatable=*/false, /*write_debug_names=*/false);
+  if (wabt::Failed(wabt::WriteBinaryModule(&stream, &m, write_options))) {
+    return Error{ErrorCode::internal, name + ": cannot write the instrumented module"};
+  }
+  code.binary = std::move(stream.output_buffer().data);
+  return {};
+}
+
+}  // namespace detail
+
+WasmModule::WasmModule() : code_(std::make_unique<detail::ModuleCode>()) {}
+WasmModule::~WasmModule() = default;
+
+Result<std::shared_ptr<const WasmModule>> WasmModule::load(const std::vector<std::uint8_t>& bytes,
+                                                           std::string name) {
+  std::shared_ptr<WasmModule> module(new WasmModule());
+  module->name_ = std::move(name);
+  module->hash_ = detail::fnv1a_hex(bytes);
+  if (auto r = detail::ModuleCode::prepare(*module, bytes); !r) return r.error();
+  return std::shared_ptr<const WasmModule>(std::move(module));
+}
+
+Result<std::shared_ptr<const WasmModule>> WasmModule::load_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Error{ErrorCode::io_error, path.string() + ": cannot open module file"};
+  }
+  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                  std::istreambuf_iterator<char>());
+  return load(bytes, path.string());
+}
+
+bool WasmModule::exports_function(std::string_view name) const {
+  for (const auto& e : exports_) {
+    if (e.name == name && e.kind == "func") return true;
+  }
+  return false;
+}
+
+Result<void> WasmModule::check_capabilities(const Capabilities& caps) const {
+  for (const auto& imp : imports_) {
+    if (!caps.grants_import(imp.name)) {
+      return Error{ErrorCode::invalid_argument,
+                   name_ + ": imports airssys." + imp.name + ", which needs capability \"" +
+                       std::string(Capabilities::required_for(imp.name)) +
+                       "\" (not granted)"};
+    }
+  }
+  return {};
+}
+
+}  // namespace airssys::wasm
