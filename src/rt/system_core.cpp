@@ -309,7 +309,12 @@ bool SystemCore::run_turn(ActorCell* cell, std::uint64_t& handled) {
       ++n;
       ++handled;
       std::optional<ExitReason> failure = dispatch(ctx, cell, msg);
-      if (!failure && cell->stop_requested) failure = *cell->extras->stop_reason;
+      if (!failure && cell->stop_requested) {
+        failure = *cell->extras->stop_reason;
+        // A handler that stops its actor normally has handled the message;
+        // one that stops it abnormally crashed on it (dead letter).
+        if (!failure->is_abnormal()) msg.reset();
+      }
       if (failure) {
         if (end_incarnation(cell, *failure, std::move(msg), true)) {
           parked_again = true;

@@ -1,5 +1,6 @@
-/* Counts "inc" messages and answers every message with the count: a fresh
- * instance starts again from the value its init config gives (or 0). */
+/* Counts "inc" messages and answers every message with "<count>/<inits>":
+ * a fresh instance starts again from the value its init config gives (or 0)
+ * and has been initialised once. "crash" traps. */
 #include "airssys.h"
 
 static uint64_t count;
@@ -16,6 +17,7 @@ int32_t airssys_init(const uint8_t* config, uint32_t len) {
 
 int32_t airssys_handle(airssys_address sender, const uint8_t* data, uint32_t len) {
   (void)sender;
+  if (airssys_equals(data, len, "crash")) __builtin_trap();
   if (airssys_equals(data, len, "inc")) ++count;
   char out[48];
   uint32_t n = airssys_format_u64(count, out);

@@ -1,0 +1,382 @@
+#include "component/component_host.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+
+#include "module_code.hpp"
+
+namespace airssys::wasm::detail {
+namespace {
+
+constexpr std::uint32_t kMaxNameLength = 255;
+
+std::int32_t status_of(const Error& e) {
+  switch (e.code) {
+    case ErrorCode::no_such_actor:
+      return kNoSuchActor;
+    case ErrorCode::name_not_found:
+      return kNameNotFound;
+    case ErrorCode::system_stopping:
+      return kStopping;
+    case ErrorCode::resource_exhausted:
+      return kTooLarge;
+    default:
+      return kInvalidArgument;
+  }
+}
+
+std::int32_t reply_status_of(const Error& e) {
+  switch (e.code) {
+    case ErrorCode::timeout:
+      return kReplyTimeout;
+    case ErrorCode::no_such_actor:
+    case ErrorCode::actor_exited:
+      return kReplyNoSuchActor;
+    case ErrorCode::unhandled:
+      return kReplyUnhandled;
+    default:
+      return kReplyFailed;
+  }
+}
+
+}  // namespace
+
+CallLimits ComponentHost::limits(rt::Duration deadline, GuestFault deadline_fault) const {
+  CallLimits l;
+  l.fuel = spec_->limits.fuel_per_message;
+  l.deadline = std::chrono::steady_clock::now() +
+               std::chrono::duration_cast<std::chrono::steady_clock::duration>(deadline);
+  l.deadline_fault = deadline_fault;
+  l.stack_limit = spec_->limits.stack_limit;
+  l.memory_limit_pages = static_cast<std::uint32_t>(spec_->limits.memory_limit / 65536);
+  return l;
+}
+
+CallOutcome ComponentHost::call(rt::ActorContext& ctx, GuestExport e,
+                                std::initializer_list<std::uint64_t> args,
+                                const CallLimits& limits) {
+  ctx_ = &ctx;
+  CallOutcome out = instance_->call(e, args, limits);
+  ctx_ = nullptr;
+  return out;
+}
+
+CallOutcome ComponentHost::copy_in(rt::ActorContext& ctx, const std::uint8_t* data,
+                                   std::size_t len, const CallLimits& limits) {
+  CallOutcome out = call(ctx, GuestExport::alloc, {len}, limits);
+  if (!out.ok()) return out;
+  const GuestMemory mem = instance_->memory();
+  const auto ptr = static_cast<std::uint32_t>(out.value);
+  if ((ptr == 0 && len != 0) || !mem.contains(ptr, len)) {
+    out.failure = {GuestFault::abi_violation,
+                   "airssys_alloc(" + std::to_string(len) + ") returned an unusable buffer"};
+    return out;
+  }
+  if (len != 0) std::memcpy(mem.data + ptr, data, len);
+  return out;
+}
+
+rt::ExitReason ComponentHost::failure(const GuestFailure& f, const char* during) {
+  crashed_ = true;
+  std::string reason;
+  if (f.fault == GuestFault::exited) {
+    crashed_ = exit_code_ != 0;
+    if (exit_code_ == 0) {
+      status_->set_state(ComponentState::terminated);
+      return rt::ExitReason::normal();
+    }
+    reason = "exit: " + (exit_text_.empty() ? "code " + std::to_string(exit_code_) : exit_text_);
+  } else {
+    reason = to_string(f.fault);
+    if (f.fault == GuestFault::abi_violation || f.fault == GuestFault::other_trap) {
+      reason += ": " + (f.detail.empty() ? abi_error_ : f.detail);
+    }
+  }
+  if (during != nullptr && f.fault != GuestFault::startup_timeout) {
+    reason = std::string(during) + ": " + reason;
+  }
+  status_->set_failed(reason);
+  return rt::ExitReason::error(std::move(reason));
+}
+
+std::optional<rt::ExitReason> ComponentHost::start(rt::ActorContext& ctx) {
+  status_->set_address(ctx.self());
+  status_->count_instance();
+  status_->set_state(ComponentState::creating);
+  auto compiled = compiled_for(*spec_->module, spec_->engine);
+  if (!compiled) {
+    crashed_ = true;
+    status_->set_failed("init_failed: " + compiled.error().message);
+    return rt::ExitReason::error("init_failed: " + compiled.error().message);
+  }
+  const CallLimits startup = limits(spec_->startup_timeout, GuestFault::startup_timeout);
+  auto instance = (*compiled)->instantiate(*this, startup);
+  if (!instance) {
+    crashed_ = true;
+    const std::string why = "init_failed: " + instance.error().message;
+    status_->set_failed(why);
+    return rt::ExitReason::error(why);
+  }
+  instance_ = std::move(*instance);
+  status_->set_state(ComponentState::starting);
+
+  // One startup deadline for _initialize, alloc and init together.
+  ctx_ = &ctx;
+  CallOutcome out = instance_->call_initialize(startup);
+  ctx_ = nullptr;
+  if (!out.ok()) return failure(out.failure, "init_failed");
+  if (instance_->has_export(GuestExport::init)) {
+    const auto& config = spec_->config;
+    out = copy_in(ctx, config.data(), config.size(), startup);
+    if (!out.ok()) return failure(out.failure, "init_failed");
+    out = call(ctx, GuestExport::init, {out.value, config.size()}, startup);
+    if (!out.ok()) return failure(out.failure, "init_failed");
+    if (out.value != 0) {
+      crashed_ = true;
+      const std::string why =
+          "init_failed: airssys_init returned " + std::to_string(static_cast<std::int32_t>(out.value));
+      status_->set_failed(why);
+      return rt::ExitReason::error(why);
+    }
+  }
+  status_->set_state(ComponentState::ready);
+  return std::nullopt;
+}
+
+std::optional<rt::ExitReason> ComponentHost::handle(rt::ActorContext& ctx,
+                                                    const std::uint8_t* data, std::size_t len) {
+  const CallLimits l = limits(spec_->limits.call_deadline, GuestFault::deadline);
+  CallOutcome out = copy_in(ctx, data, len, l);
+  std::uint64_t fuel = instance_->fuel_used();
+  if (out.ok()) {
+    out = call(ctx, GuestExport::handle, {ctx.sender().value(), out.value, len}, l);
+    fuel += instance_->fuel_used();
+  }
+  status_->count_message(fuel);
+  if (!out.ok()) return failure(out.failure, nullptr);
+  if (out.value != 0) {
+    crashed_ = true;
+    const std::string why =
+        "handler_failed: airssys_handle returned " + std::to_string(static_cast<std::int32_t>(out.value));
+    status_->set_failed(why);
+    return rt::ExitReason::error(why);
+  }
+  return std::nullopt;
+}
+
+std::optional<rt::ExitReason> ComponentHost::handle_reply(rt::ActorContext& ctx,
+                                                          std::uint64_t request_id,
+                                                          std::int32_t status,
+                                                          const rt::Bytes* payload) {
+  const CallLimits l = limits(spec_->limits.call_deadline, GuestFault::deadline);
+  const std::uint8_t* data = payload != nullptr ? payload->data() : nullptr;
+  const std::size_t len = payload != nullptr ? payload->size() : 0;
+  CallOutcome out = copy_in(ctx, data, len, l);
+  if (out.ok()) {
+    out = call(ctx, GuestExport::handle_reply,
+               {request_id, static_cast<std::uint32_t>(status), out.value, len}, l);
+  }
+  if (!out.ok()) return failure(out.failure, nullptr);
+  if (out.value != 0) {
+    crashed_ = true;
+    const std::string why = "handler_failed: airssys_handle_reply returned " +
+                            std::to_string(static_cast<std::int32_t>(out.value));
+    status_->set_failed(why);
+    return rt::ExitReason::error(why);
+  }
+  return std::nullopt;
+}
+
+std::optional<rt::ExitReason> ComponentHost::health(rt::ActorContext& ctx, ComponentHealth& out) {
+  out = ComponentHealth::healthy;
+  if (!instance_->has_export(GuestExport::health)) return std::nullopt;
+  CallOutcome r =
+      call(ctx, GuestExport::health, {}, limits(spec_->limits.call_deadline, GuestFault::deadline));
+  if (!r.ok()) return failure(r.failure, "health_failed");
+  const auto code = static_cast<std::int32_t>(r.value);
+  out = code == kHealthy    ? ComponentHealth::healthy
+        : code == kDegraded ? ComponentHealth::degraded
+                            : ComponentHealth::unhealthy;
+  return std::nullopt;
+}
+
+void ComponentHost::shutdown(rt::ActorContext& ctx) {
+  if (!instance_ || crashed_) return;
+  if (status_->state() != ComponentState::ready) return;
+  status_->set_state(ComponentState::stopping);
+  if (instance_->has_export(GuestExport::shutdown)) {
+    const auto& policy = spec_->shutdown;
+    const rt::Duration allowed = policy.kind == supervisor::ShutdownPolicy::Kind::timeout
+                                     ? policy.timeout
+                                     : spec_->limits.call_deadline;
+    CallOutcome r = call(ctx, GuestExport::shutdown, {}, limits(allowed, GuestFault::deadline));
+    if (!r.ok()) {
+      (void)failure(r.failure, "shutdown_failed");
+      return;
+    }
+  }
+  status_->set_state(ComponentState::terminated);
+}
+
+// --- host calls --------------------------------------------------------------
+
+std::int32_t ComponentHost::send(GuestMemory mem, std::uint64_t to, std::uint32_t ptr,
+                                 std::uint32_t len, GuestFault& fault) {
+  if (!spec_->capabilities.may_send_to_any()) return kNotGranted;
+  if (len > spec_->limits.max_message_size) return kTooLarge;
+  if (!mem.contains(ptr, len)) {
+    abi_error_ = "send: buffer outside memory";
+    fault = GuestFault::abi_violation;
+    return 0;
+  }
+  rt::Bytes payload(mem.data + ptr, mem.data + ptr + len);
+  auto r = ctx_->send_message(rt::Address::from_value(to), rt::make_message(std::move(payload)));
+  return r ? kOk : status_of(r.error());
+}
+
+std::int32_t ComponentHost::send_name(GuestMemory mem, const std::uint64_t* args,
+                                      GuestFault& fault) {
+  const auto name_ptr = static_cast<std::uint32_t>(args[0]);
+  const auto name_len = static_cast<std::uint32_t>(args[1]);
+  const auto ptr = static_cast<std::uint32_t>(args[2]);
+  const auto len = static_cast<std::uint32_t>(args[3]);
+  if (!mem.contains(name_ptr, name_len) || !mem.contains(ptr, len)) {
+    abi_error_ = "send_name: buffer outside memory";
+    fault = GuestFault::abi_violation;
+    return 0;
+  }
+  if (name_len > kMaxNameLength) return kInvalidArgument;
+  const std::string_view name(reinterpret_cast<const char*>(mem.data + name_ptr), name_len);
+  if (!spec_->capabilities.may_send_to(name)) return kNotGranted;
+  if (len > spec_->limits.max_message_size) return kTooLarge;
+  rt::Bytes payload(mem.data + ptr, mem.data + ptr + len);
+  auto r = ctx_->send_message(name, rt::make_message(std::move(payload)));
+  return r ? kOk : status_of(r.error());
+}
+
+std::int64_t ComponentHost::request(GuestMemory mem, const std::uint64_t* args,
+                                    GuestFault& fault) {
+  const auto ptr = static_cast<std::uint32_t>(args[1]);
+  const auto len = static_cast<std::uint32_t>(args[2]);
+  const auto timeout_ms = static_cast<std::uint32_t>(args[3]);
+  if (!spec_->capabilities.may_request()) return kNotGranted;
+  if (!mem.contains(ptr, len)) {
+    abi_error_ = "request: buffer outside memory";
+    fault = GuestFault::abi_violation;
+    return 0;
+  }
+  if (len > spec_->limits.max_message_size) return kTooLarge;
+  const std::uint64_t id = next_request_id_++;
+  rt::Bytes payload(mem.data + ptr, mem.data + ptr + len);
+  ctx_->request_message(
+      rt::Address::from_value(args[0]),
+      rt::make_message(std::move(payload), rt::MessageKind::request),
+      std::chrono::milliseconds(timeout_ms == 0 ? 5000 : timeout_ms),
+      [this, id](rt::ActorContext& ctx, rt::Message* reply, const Error* error) {
+        if (crashed_ || !instance_) return;
+        std::optional<rt::ExitReason> failed;
+        if (error != nullptr) {
+          failed = handle_reply(ctx, id, reply_status_of(*error), nullptr);
+        } else if (reply->is<rt::Bytes>()) {
+          failed = handle_reply(ctx, id, kReplyOk, &reply->as<rt::Bytes>());
+        } else {
+          failed = handle_reply(ctx, id, kReplyFailed, nullptr);
+        }
+        if (failed) ctx.stop(std::move(*failed));
+      });
+  return static_cast<std::int64_t>(id);
+}
+
+std::int32_t ComponentHost::reply(GuestMemory mem, std::uint32_t ptr, std::uint32_t len,
+                                  GuestFault& fault) {
+  if (!mem.contains(ptr, len)) {
+    abi_error_ = "reply: buffer outside memory";
+    fault = GuestFault::abi_violation;
+    return 0;
+  }
+  if (ctx_->current() == nullptr) return kNoRequest;
+  if (len > spec_->limits.max_message_size) return kTooLarge;
+  rt::Bytes payload(mem.data + ptr, mem.data + ptr + len);
+  auto r = ctx_->reply_message(rt::make_message(std::move(payload)));
+  return r ? kOk : status_of(r.error());
+}
+
+GuestFault ComponentHost::call_host(HostImport which, const std::uint64_t* args,
+                                    std::uint64_t* result, GuestMemory mem) {
+  GuestFault fault = GuestFault::none;
+  auto as_result = [&](std::int64_t v) { *result = static_cast<std::uint64_t>(v); };
+  switch (which) {
+    case HostImport::send:
+      as_result(send(mem, args[0], static_cast<std::uint32_t>(args[1]),
+                     static_cast<std::uint32_t>(args[2]), fault));
+      break;
+    case HostImport::send_name:
+      as_result(send_name(mem, args, fault));
+      break;
+    case HostImport::request:
+      as_result(request(mem, args, fault));
+      break;
+    case HostImport::reply:
+      as_result(reply(mem, static_cast<std::uint32_t>(args[0]),
+                      static_cast<std::uint32_t>(args[1]), fault));
+      break;
+    case HostImport::self:
+      as_result(static_cast<std::int64_t>(ctx_->self().value()));
+      break;
+    case HostImport::lookup: {
+      const auto ptr = static_cast<std::uint32_t>(args[0]);
+      const auto len = static_cast<std::uint32_t>(args[1]);
+      if (!mem.contains(ptr, len)) {
+        abi_error_ = "lookup: buffer outside memory";
+        return GuestFault::abi_violation;
+      }
+      if (!spec_->capabilities.may_lookup() || len > kMaxNameLength) {
+        as_result(0);
+        break;
+      }
+      auto found = ctx_->whereis(std::string_view(reinterpret_cast<const char*>(mem.data + ptr), len));
+      as_result(found ? static_cast<std::int64_t>(found->value()) : 0);
+      break;
+    }
+    case HostImport::log: {
+      const auto ptr = static_cast<std::uint32_t>(args[1]);
+      const auto len = static_cast<std::uint32_t>(args[2]);
+      if (!mem.contains(ptr, len)) {
+        abi_error_ = "log: buffer outside memory";
+        return GuestFault::abi_violation;
+      }
+      const std::string_view text(reinterpret_cast<const char*>(mem.data + ptr),
+                                  std::min<std::uint32_t>(len, 4096));
+      const int level = static_cast<int>(static_cast<std::int32_t>(args[0]));
+      if (spec_->logger) {
+        spec_->logger(spec_->name, level, text);
+      } else {
+        std::fprintf(stderr, "[%s] %.*s\n", spec_->name.c_str(), static_cast<int>(text.size()),
+                     text.data());
+      }
+      break;
+    }
+    case HostImport::now:
+      as_result(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    std::chrono::steady_clock::now().time_since_epoch())
+                    .count());
+      break;
+    case HostImport::exit: {
+      const auto ptr = static_cast<std::uint32_t>(args[1]);
+      const auto len = static_cast<std::uint32_t>(args[2]);
+      exit_code_ = static_cast<std::int32_t>(args[0]);
+      if (mem.contains(ptr, len)) {
+        exit_text_.assign(reinterpret_cast<const char*>(mem.data + ptr),
+                          std::min<std::uint32_t>(len, 1024));
+      }
+      return GuestFault::exited;
+    }
+    case HostImport::meter_out_of_fuel:
+    case HostImport::meter_memory_grow:
+      return GuestFault::other_trap;  // handled by the instance, never routed here
+  }
+  return fault;
+}
+
+}  // namespace airssys::wasm::detail

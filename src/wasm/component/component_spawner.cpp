@@ -1,0 +1,82 @@
+#include "airssys/wasm/component_spawner.hpp"
+
+#include <memory>
+
+#include "airssys/wasm/component_actor.hpp"
+
+namespace airssys::wasm {
+
+Result<void> ComponentSpec::validate() const {
+  auto fail = [&](const std::string& what) {
+    return Error{ErrorCode::invalid_argument,
+                 "component \"" + (name.empty() ? std::string("?") : name) + "\": " + what};
+  };
+  if (name.empty()) return fail("needs a name");
+  if (!module) return fail("needs a module");
+  if (auto r = limits.validate(); !r) return fail(r.error().message);
+  if (auto r = module->check_capabilities(capabilities); !r) return fail(r.error().message);
+  if (module->initial_pages() > limits.memory_limit / 65536) {
+    return fail("module " + module->name() + " starts with " +
+                std::to_string(module->initial_pages()) + " pages, above memory_limit");
+  }
+  return {};
+}
+
+std::shared_ptr<ComponentStatus> ComponentSpawner::register_status(const ComponentSpec& spec,
+                                                                   Result<void>& error) {
+  error = spec.validate();
+  if (!error) return nullptr;
+  auto status = std::make_shared<ComponentStatus>(spec.name);
+  error = registry_.add(status);
+  if (!error) return nullptr;
+  return status;
+}
+
+Result<rt::Address> ComponentSpawner::spawn_component(const ComponentSpec& spec) {
+  Result<void> error;
+  auto status = register_status(spec, error);
+  if (!status) return error.error();
+  auto shared = std::make_shared<const ComponentSpec>(spec);
+  rt::SpawnOptions options;
+  options.name = spec.name;
+  auto address = system_.spawn(std::make_unique<ComponentActor>(shared, status, rt::Address::none()),
+                               options);
+  if (!address) {
+    registry_.remove(spec.name);
+    return address.error();
+  }
+  status->set_address(*address);
+  return address;
+}
+
+Result<supervisor::ChildSpec> ComponentSpawner::child_spec(const ComponentSpec& spec) {
+  Result<void> error;
+  auto status = register_status(spec, error);
+  if (!status) return error.error();
+  auto shared = std::make_shared<const ComponentSpec>(spec);
+  supervisor::ChildSpec child = supervisor::ChildSpec::permanent(
+      spec.name, [shared, status](const supervisor::ChildStartInfo& info) {
+        // A new actor and so a new instance on every start: nothing of a
+        // crashed instance is reused.
+        return supervisor::StartResult::start(
+            std::make_unique<ComponentActor>(shared, status, info.supervisor));
+      });
+  child.with_restart_policy(spec.restart)
+      .with_shutdown(spec.shutdown)
+      .with_startup_timeout(spec.startup_timeout)
+      .with_stash_capacity(spec.stash_capacity)
+      .with_name(spec.name);
+  if (spec.backoff) child.with_backoff(*spec.backoff);
+  return child;
+}
+
+Result<rt::Address> ComponentSpawner::spawn_supervised_component(
+    supervisor::SupervisorRef& supervisor, const ComponentSpec& spec) {
+  auto child = child_spec(spec);
+  if (!child) return child.error();
+  auto address = supervisor.start_child(std::move(*child));
+  if (!address) registry_.remove(spec.name);
+  return address;
+}
+
+}  // namespace airssys::wasm
