@@ -309,12 +309,7 @@ bool SystemCore::run_turn(ActorCell* cell, std::uint64_t& handled) {
       ++n;
       ++handled;
       std::optional<ExitReason> failure = dispatch(ctx, cell, msg);
-      if (!failure && cell->stop_requested) {
-        failure = *cell->extras->stop_reason;
-        // A handler that stops its actor normally has handled the message;
-        // one that stops it abnormally crashed on it (dead letter).
-        if (!failure->is_abnormal()) msg.reset();
-      }
+      if (!failure && cell->stop_requested) failure = *cell->extras->stop_reason;
       if (failure) {
         if (end_incarnation(cell, *failure, std::move(msg), true)) {
           parked_again = true;
@@ -413,6 +408,11 @@ std::optional<ExitReason> SystemCore::invoke(ActorContext& ctx, ActorCell* cell,
     fail_request(cell->address, *msg, ErrorCode::unhandled,
                  "has no handler for " + type_name(msg->type()));
     dead_letter(cell->address, *msg, DeadLetterReason::unhandled);
+  }
+  // A handler that stopped its actor abnormally failed on this message: the
+  // caller passes it on to end_incarnation (crashed_in_handler).
+  if (handled && cell->stop_requested && cell->extras->stop_reason->is_abnormal()) {
+    return std::nullopt;
   }
   msg.reset();
   return std::nullopt;

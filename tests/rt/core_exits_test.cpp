@@ -249,6 +249,41 @@ TEST(Failures, AThrowingHandlerEndsOnlyItsActorAndDeadLettersTheMessage) {
   EXPECT_TRUE(f.me.request<bool>(bystander, Ping{}, 10s).ok());
 }
 
+TEST(Failures, StoppingAbnormallyFromAHandlerFailsItsRequestAndDeadLettersIt) {
+  Fixture f;
+  auto stopper = f.system.spawn(Behavior{[](ActorContext& ctx, const std::string&) {
+    ctx.stop(ExitReason::error("refused"));
+  }});
+  ASSERT_TRUE(stopper.ok());
+  auto failed = f.me.request<std::string>(*stopper, std::string("fail"), 10s);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, ErrorCode::actor_exited);
+  EXPECT_TRUE(f.events->wait_for([&](const auto& events) {
+    for (const auto& e : events) {
+      if (e.kind == EventKind::dead_letter && e.actor == *stopper &&
+          e.dead_letter.reason == DeadLetterReason::crashed_in_handler) {
+        return true;
+      }
+    }
+    return false;
+  }));
+
+  // A normal stop after replying: the message was handled, nothing is lost.
+  auto polite = f.system.spawn(Behavior{[](ActorContext& ctx, const std::string&) {
+    (void)ctx.reply(std::string("bye"));
+    ctx.stop();
+  }});
+  ASSERT_TRUE(polite.ok());
+  const MonitorRef watch = f.me.monitor(*polite);
+  auto bye = f.me.request<std::string>(*polite, std::string("done"), 10s);
+  ASSERT_TRUE(bye.ok());
+  EXPECT_EQ(*bye, "bye");
+  ASSERT_TRUE(f.me.await_down(watch, 10s).ok());
+  for (const auto& e : f.events->events()) {
+    EXPECT_FALSE(e.kind == EventKind::dead_letter && e.actor == *polite);
+  }
+}
+
 TEST(DeadLetters, SendsToDeadAddressesFailVisiblyAndAreReported) {
   Fixture f;
   const Address gone = f.probe(false);
