@@ -28,10 +28,11 @@ function(airssys_add_layer name)
   endif()
 endfunction()
 
-# airssys_add_tests(<name>): tests/<name>/*_test.cpp into airssys_<name>_tests,
+# airssys_add_tests(<name> [ENVIRONMENT var=value...]): tests/<name>/*_test.cpp into airssys_<name>_tests,
 # one ctest test per gtest case, each failing after 120 s instead of hanging.
 # NO_PRETTY_VALUES keeps ctest names to the gtest names (no printed GetParam()).
 function(airssys_add_tests name)
+  cmake_parse_arguments(ARG "" "" "ENVIRONMENT" ${ARGN})
   file(GLOB sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/${name}/*_test.cpp)
   if(NOT sources)
     return()
@@ -41,5 +42,5 @@ function(airssys_add_tests name)
                                                       nlohmann_json::nlohmann_json)
   target_include_directories(airssys_${name}_tests PRIVATE ${PROJECT_SOURCE_DIR}/tests/${name})
   gtest_discover_tests(airssys_${name}_tests DISCOVERY_TIMEOUT 60 NO_PRETTY_VALUES
-                       PROPERTIES TIMEOUT 120 LABELS ${name})
+                       PROPERTIES TIMEOUT 120 LABELS ${name} ENVIRONMENT "${ARG_ENVIRONMENT}")
 endfunction()

@@ -235,6 +235,8 @@ Result<void> ActorContext::respawn(Address address, std::unique_ptr<Actor> actor
 
 Result<void> ActorContext::release(Address address, ExitReason reason) {
   if (!take_parked(cell_, address)) return not_parked(address);
+  // Names go now, so a successor can take them at once (see send_release).
+  core_->forget_names(address);
   MessagePtr msg = make_message(std::move(reason), MessageKind::release);
   msg->sender = cell_->address;
   return core_->deliver(address, std::move(msg));

@@ -387,6 +387,10 @@ void SystemCore::fail_request(Address self, const Message& msg, ErrorCode code,
 }
 
 void SystemCore::send_release(Address parked, ExitReason reason) {
+  // The names go at once, not when the parked cell gets to the release: the
+  // owner may start a successor under the same name right away (as OTP's
+  // supervisor restarts a registered child once the old one is gone).
+  names_.remove_all(parked);
   (void)deliver(parked,
                 make_system_message(MessageKind::release, Address::none(), 0, std::move(reason)));
 }
@@ -539,8 +543,11 @@ void SystemCore::complete_request(ActorContext& ctx, ActorCell* cell, std::uint6
 
 // --- exit -----------------------------------------------------------------------
 
-bool SystemCore::end_incarnation(ActorCell* cell, const ExitReason& reason, MessagePtr in_flight,
-                                 bool run_stop_hook) {
+bool SystemCore::end_incarnation(ActorCell* cell, const ExitReason& exit_reason,
+                                 MessagePtr in_flight, bool run_stop_hook) {
+  // A copy: the caller's reason may live in the cell (stop_reason), which
+  // parking resets below.
+  const ExitReason reason = exit_reason;
   const Address self = cell->address;
   if (run_stop_hook && cell->started) {
     ActorContext ctx(this, cell);

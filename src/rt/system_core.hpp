@@ -69,6 +69,8 @@ class SystemCore {
   // A parked address: stashes messages until it is respawned or released.
   ParkedOutcome run_parked(ActorCell* cell);
   void stash(ActorCell* cell, MessagePtr msg);
+  // Drops every name of `a` now (a parked address being given up).
+  void forget_names(Address a) { names_.remove_all(a); }
   void send_release(Address parked, ExitReason reason);
   // Answers `msg` with an error reply if it is a request.
   void fail_request(Address self, const Message& msg, ErrorCode code, const std::string& why);

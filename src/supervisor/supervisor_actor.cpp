@@ -152,7 +152,10 @@ void SupervisorActor::on_exit(ActorContext& ctx, const rt::ExitMessage& exit) {
     // children in reverse start order, then exit with the same reason.
     const bool from_parent = parent_ && exit.from == parent_;
     const bool from_outside = !exit.from && exit.reason.kind() != ExitKind::normal;
-    if ((from_parent || from_outside) && !shutting_down_) give_up(ctx, exit.reason, false);
+    if ((from_parent || from_outside) && !shutting_down_) {
+      give_up(ctx, exit.reason, false);
+      run_plan(ctx);
+    }
     return;
   }
   child->running = false;

@@ -20,6 +20,9 @@ struct Add {
 };
 struct Total {};
 struct Crash {};
+struct StopWith {
+  ExitReason reason;
+};
 struct Boom : std::runtime_error {
   Boom() : std::runtime_error("boom") {}
 };
@@ -33,6 +36,8 @@ class Counter final : public Actor {
       (void)ctx.reply(total_);
     } else if (m.is<Crash>()) {
       throw Boom{};
+    } else if (m.is<StopWith>()) {
+      ctx.stop(m.as<StopWith>().reason);
     } else {
       return false;
     }
@@ -163,6 +168,67 @@ TEST(KeepAddress, OwnerExitReleasesParkedChildren) {
   ASSERT_TRUE(down.ok());
   EXPECT_EQ(down->reason.kind(), ExitKind::shutdown);
   EXPECT_FALSE(system.is_alive(child));
+}
+
+// Regression: parking after ctx.stop() used the stop reason after freeing
+// it (caught by ASan through the wasm layer, whose crashed components stop
+// themselves this way).
+TEST(KeepAddress, AnActorStoppingItselfParksWithItsOwnReason) {
+  ActorSystem system({.workers = 2});
+  ScopedActor me(system);
+  auto owner = *system.spawn(std::make_unique<Owner>(me.address(), true));
+  auto child = *me.request<Address>(owner, ChildAddress{}, 10s);
+  ASSERT_TRUE(me.send(child, StopWith{ExitReason::error("refused")}).ok());
+  auto parked = me.receive_as<Parked>(10s);
+  ASSERT_TRUE(parked.ok());
+  EXPECT_EQ(parked->reason, ExitReason::error("refused"));
+  EXPECT_EQ(*me.request<int>(child, Total{}, 10s), 0);  // respawned, fresh
+}
+
+// Gives its parked child up and at once starts a successor under the same
+// name, as a supervisor restarting a registered child does.
+class Successor final : public Actor {
+ public:
+  explicit Successor(Address observer) : observer_(observer) {}
+  void on_start(ActorContext& ctx) override {
+    ctx.set_trap_exit(true);
+    SpawnOptions options;
+    options.link = true;
+    options.keep_address = true;
+    options.name = "svc";
+    child_ = *ctx.spawn(std::make_unique<Counter>(), options);
+  }
+  bool on_message(ActorContext& ctx, Message& m) override {
+    if (m.is<ChildAddress>()) {
+      (void)ctx.reply(child_);
+      return true;
+    }
+    if (!m.is<ExitMessage>()) return false;
+    EXPECT_TRUE(ctx.release(child_, ExitReason::shutdown("replaced")).ok());
+    SpawnOptions options;
+    options.name = "svc";
+    auto next = ctx.spawn(std::make_unique<Counter>(), options);
+    (void)ctx.send(observer_, next.ok() ? *next : Address::none());
+    return true;
+  }
+
+ private:
+  Address observer_;
+  Address child_;
+};
+
+// Regression: release() left the name registered until the parked cell
+// processed the release, so the successor's spawn could fail name_taken.
+TEST(KeepAddress, ReleaseFreesTheNamesAtOnce) {
+  ActorSystem system({.workers = 2});
+  ScopedActor me(system);
+  auto owner = *system.spawn(std::make_unique<Successor>(me.address()));
+  auto child = *me.request<Address>(owner, ChildAddress{}, 10s);
+  ASSERT_TRUE(me.send(child, Crash{}).ok());
+  auto successor = me.receive_as<Address>(10s);
+  ASSERT_TRUE(successor.ok());
+  ASSERT_FALSE(successor->is_none()) << "the name was still taken";
+  EXPECT_EQ(system.whereis("svc"), *successor);
 }
 
 TEST(KeepAddress, NeedsALinkedSpawnFromAnActor) {

@@ -118,5 +118,27 @@ TEST(SupervisorSmoke, OneForAllStopsInReverseAndRestartsInStartOrder) {
                                              "start c"}));
 }
 
+// Regression: an exit(shutdown) from outside the tree (SupervisorRef::stop)
+// must start the shutdown at once, not when the next message arrives.
+TEST(SupervisorSmoke, StopFromOutsideStopsChildrenInReverseOrder) {
+  rt::ActorSystem system({.workers = 2});
+  rt::ScopedActor me(system);
+  auto sup = start_supervisor(system, spec_of("root", SupervisorConfig::one_for_one(),
+                                              {worker("a", me.address()),
+                                               worker("b", me.address())}));
+  ASSERT_TRUE(sup.ok()) << sup.error().describe();
+  ASSERT_TRUE(me.receive_as<Started>(10s).ok());
+  ASSERT_TRUE(me.receive_as<Started>(10s).ok());
+  SupervisorRef ref(system, *sup, 10s);
+  auto stopped = ref.stop();
+  ASSERT_TRUE(stopped.ok()) << stopped.error().describe();
+  EXPECT_EQ(stopped->kind(), rt::ExitKind::shutdown);
+  auto first = me.receive_as<Stopped>(10s);
+  auto second = me.receive_as<Stopped>(10s);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(first->id, "b");
+  EXPECT_EQ(second->id, "a");
+}
+
 }  // namespace
 }  // namespace airssys::supervisor

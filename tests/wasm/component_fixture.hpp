@@ -31,7 +31,7 @@ using Kind = supervisor::SupervisionEventKind;
 inline constexpr rt::Duration kWait = 10s;
 
 // Engines this build can run; every component test runs on each.
-inline std::vector<EngineKind> engines() { return {EngineKind::interp}; }
+inline std::vector<EngineKind> engines() { return {EngineKind::interp, EngineKind::aot}; }
 
 inline std::string engine_name(const ::testing::TestParamInfo<EngineKind>& info) {
   return to_string(info.param);

@@ -188,6 +188,7 @@ TEST_P(ComponentSupervision, ShutdownCallsTheGuestAndAShutdownThatSpinsIsCutOff)
   supervisor::SupervisorRef ref(system_, root);
   auto stopped = ref.stop();
   ASSERT_TRUE(stopped.ok()) << stopped.error().describe();
+  EXPECT_EQ(stopped->kind(), rt::ExitKind::shutdown);
   EXPECT_EQ(status("polite")->state(), ComponentState::terminated);
   EXPECT_EQ(status("stubborn")->state(), ComponentState::failed);
   EXPECT_EQ(status("stubborn")->last_failure(), "shutdown_failed: deadline");

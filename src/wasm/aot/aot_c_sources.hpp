@@ -1,0 +1,144 @@
+// C sources compiled into every AOT module next to wasm2c's output: the
+// wasm-rt.h runtime functions (airssys's own, see below) and the glue that
+// exposes a fixed entry-point table to the host and forwards the guest's
+// imports to it.
+#pragma once
+
+#include <string>
+
+namespace airssys::wasm::detail {
+
+// Our implementation of the wasm-rt.h functions. Unlike wasm-rt-impl.c it
+// keeps the trap target in a thread-local (components run on several worker
+// threads), checks bounds in software instead of reserving 8 GiB of address
+// space per memory, and takes no signal handlers.
+inline constexpr const char* kAotRuntimeSource = R"C(
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "wasm-rt.h"
+
+__thread jmp_buf* airssys_trap_target;
+
+void wasm_rt_init(void) {}
+bool wasm_rt_is_initialized(void) { return true; }
+void wasm_rt_free(void) {}
+
+void wasm_rt_trap(wasm_rt_trap_t code) {
+  longjmp(*airssys_trap_target, code == WASM_RT_TRAP_NONE ? 255 : (int)code);
+}
+
+const char* wasm_rt_strerror(wasm_rt_trap_t trap) { (void)trap; return "trap"; }
+
+/* Function types compared by call_indirect: one id per distinct signature. */
+enum { kMaxTypes = 4096, kMaxArity = 64 };
+static struct { uint32_t params, results; wasm_rt_type_t types[kMaxArity]; } s_types[kMaxTypes];
+static uint32_t s_type_count;
+static pthread_mutex_t s_type_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+uint32_t wasm_rt_register_func_type(uint32_t params, uint32_t results, ...) {
+  wasm_rt_type_t types[kMaxArity];
+  uint32_t n = params + results;
+  if (n > kMaxArity) abort();
+  va_list ap;
+  va_start(ap, results);
+  for (uint32_t i = 0; i < n; ++i) types[i] = (wasm_rt_type_t)va_arg(ap, int);
+  va_end(ap);
+  pthread_mutex_lock(&s_type_mutex);
+  for (uint32_t i = 0; i < s_type_count; ++i) {
+    if (s_types[i].params == params && s_types[i].results == results &&
+        memcmp(s_types[i].types, types, n * sizeof(wasm_rt_type_t)) == 0) {
+      pthread_mutex_unlock(&s_type_mutex);
+      return i + 1;
+    }
+  }
+  if (s_type_count == kMaxTypes) abort();
+  uint32_t id = s_type_count++;
+  s_types[id].params = params;
+  s_types[id].results = results;
+  memcpy(s_types[id].types, types, n * sizeof(wasm_rt_type_t));
+  pthread_mutex_unlock(&s_type_mutex);
+  return id + 1;
+}
+
+uint32_t wasm_rt_register_tag(uint32_t size) { (void)size; abort(); }
+void wasm_rt_load_exception(uint32_t tag, uint32_t size, const void* values) {
+  (void)tag; (void)size; (void)values; abort();
+}
+void wasm_rt_throw(void) { abort(); }
+
+/* Memory: calloc'ed, so large memories come from fresh zero pages the
+   kernel maps lazily; the host enforces the component's memory limit before
+   any grow reaches here. */
+void wasm_rt_allocate_memory(wasm_rt_memory_t* m, uint32_t initial_pages, uint32_t max_pages) {
+  uint64_t bytes = (uint64_t)initial_pages * 65536u;
+  m->data = bytes ? (uint8_t*)calloc(1, bytes) : NULL;
+  if (bytes && !m->data) wasm_rt_trap(WASM_RT_TRAP_OOB);
+  m->pages = initial_pages;
+  m->max_pages = max_pages;
+  m->size = (uint32_t)bytes;
+}
+
+uint32_t wasm_rt_grow_memory(wasm_rt_memory_t* m, uint32_t delta) {
+  uint32_t old = m->pages;
+  uint64_t pages = (uint64_t)old + delta;
+  if (pages > m->max_pages || pages > 65536) return (uint32_t)-1;
+  if (delta == 0) return old;
+  uint64_t bytes = pages * 65536u;
+  if (bytes > 0xFFFFFFFFu) return (uint32_t)-1;
+  uint8_t* data = (uint8_t*)realloc(m->data, bytes);
+  if (!data) return (uint32_t)-1;
+  memset(data + m->size, 0, bytes - m->size);
+  m->data = data;
+  m->pages = (uint32_t)pages;
+  m->size = (uint32_t)bytes;
+  return old;
+}
+
+void wasm_rt_free_memory(wasm_rt_memory_t* m) { free(m->data); m->data = NULL; }
+
+void wasm_rt_allocate_funcref_table(wasm_rt_funcref_table_t* t, uint32_t elements,
+                                    uint32_t max_elements) {
+  t->data = elements ? (wasm_rt_funcref_t*)calloc(elements, sizeof(wasm_rt_funcref_t)) : NULL;
+  t->size = elements;
+  t->max_size = max_elements;
+}
+void wasm_rt_free_funcref_table(wasm_rt_funcref_table_t* t) { free(t->data); t->data = NULL; }
+uint32_t wasm_rt_grow_funcref_table(wasm_rt_funcref_table_t* t, uint32_t delta,
+                                    wasm_rt_funcref_t init) {
+  uint32_t old = t->size;
+  uint64_t n = (uint64_t)old + delta;
+  if (n > t->max_size || n > (1u << 24)) return (uint32_t)-1;
+  if (delta == 0) return old;
+  wasm_rt_funcref_t* data = (wasm_rt_funcref_t*)realloc(t->data, n * sizeof(wasm_rt_funcref_t));
+  if (!data) return (uint32_t)-1;
+  for (uint64_t i = old; i < n; ++i) data[i] = init;
+  t->data = data;
+  t->size = (uint32_t)n;
+  return old;
+}
+void wasm_rt_allocate_externref_table(wasm_rt_externref_table_t* t, uint32_t elements,
+                                      uint32_t max_elements) {
+  t->data = elements ? (wasm_rt_externref_t*)calloc(elements, sizeof(wasm_rt_externref_t)) : NULL;
+  t->size = elements;
+  t->max_size = max_elements;
+}
+void wasm_rt_free_externref_table(wasm_rt_externref_table_t* t) { free(t->data); t->data = NULL; }
+uint32_t wasm_rt_grow_externref_table(wasm_rt_externref_table_t* t, uint32_t delta,
+                                      wasm_rt_externref_t init) {
+  uint32_t old = t->size;
+  uint64_t n = (uint64_t)old + delta;
+  if (n > t->max_size || n > (1u << 24)) return (uint32_t)-1;
+  if (delta == 0) return old;
+  wasm_rt_externref_t* data =
+      (wasm_rt_externref_t*)realloc(t->data, n * sizeof(wasm_rt_externref_t));
+  if (!data) return (uint32_t)-1;
+  for (uint64_t i = old; i < n; ++i) data[i] = init;
+  t->data = data;
+  t->size = (uint32_t)n;
+  return old;
+}
+)C";
+
+}  // namespace airssys::wasm::detail
