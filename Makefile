@@ -44,6 +44,17 @@ deps:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+	@# node and npm: Debian's, unless the machine has them already.
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  echo "installing: nodejs npm"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm; \
+	fi
+	@# The AssemblyScript compiler for the AssemblyScript SDK and its example.
+	@if [ ! -x sdk/assemblyscript/node_modules/.bin/asc ]; then \
+	  echo "installing: assemblyscript (npm ci in sdk/assemblyscript)"; \
+	  cd sdk/assemblyscript && npm ci --no-audit --no-fund --loglevel=error; \
+	fi
 
 # $(1): build dir, $(2): C++ compiler, $(3): extra cmake arguments.
 # Configures a build dir once; again, from a fresh cache, when it was set up

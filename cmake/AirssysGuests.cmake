@@ -33,7 +33,27 @@ function(airssys_add_wat_guest target output source)
   add_custom_target(${target} DEPENDS ${output})
 endfunction()
 
-# All of tests/<dir>/guests/*.c and *.wat into <binary dir>/guests/<name>.wasm,
+# AssemblyScript guests need the SDK's npm packages (make deps installs them).
+set(AIRSSYS_ASC ${PROJECT_SOURCE_DIR}/sdk/assemblyscript/node_modules/.bin/asc)
+if(NOT EXISTS ${AIRSSYS_ASC})
+  message(FATAL_ERROR "AssemblyScript compiler not found at ${AIRSSYS_ASC}: run `make deps` "
+                      "(npm ci in sdk/assemblyscript) or configure with -DAIRSSYS_BUILD_TESTS=OFF")
+endif()
+
+# airssys_add_as_guest(<target> <output.wasm> <source.ts>)
+function(airssys_add_as_guest target output source)
+  set(sdk ${PROJECT_SOURCE_DIR}/sdk/assemblyscript)
+  add_custom_command(
+    OUTPUT ${output}
+    COMMAND ${AIRSSYS_ASC} ${source} --config ${sdk}/asconfig.json -o ${output}
+    WORKING_DIRECTORY ${sdk}
+    DEPENDS ${source} ${sdk}/assembly/airssys.ts ${sdk}/asconfig.json
+    COMMENT "guest ${target}: asc"
+    VERBATIM)
+  add_custom_target(${target} DEPENDS ${output})
+endfunction()
+
+# All of tests/<dir>/guests/*.c and *.wat (and the AssemblyScript examples) into <binary dir>/guests/<name>.wasm,
 # behind one target `<dir>_guests`.
 function(airssys_add_test_guests dir)
   set(out_dir ${PROJECT_BINARY_DIR}/guests)
@@ -51,5 +71,13 @@ function(airssys_add_test_guests dir)
     airssys_add_wat_guest(guest_${name} ${out_dir}/${name}.wasm ${src})
     list(APPEND targets guest_${name})
   endforeach()
+  # The AssemblyScript SDK's examples are test guests too, as as_<name>.
+  file(GLOB ts_sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/sdk/assemblyscript/examples/*.ts)
+  foreach(src IN LISTS ts_sources)
+    get_filename_component(name ${src} NAME_WE)
+    airssys_add_as_guest(guest_as_${name} ${out_dir}/as_${name}.wasm ${src})
+    list(APPEND targets guest_as_${name})
+  endforeach()
   add_custom_target(${dir}_guests ALL DEPENDS ${targets})
 endfunction()
+

@@ -206,6 +206,17 @@ TEST_P(ComponentEngine, HealthIsAskedOfTheGuest) {
   EXPECT_EQ(*h, ComponentHealth::healthy);
 }
 
+TEST_P(ComponentEngine, AssemblyScriptComponentAnswersAndFailsCleanly) {
+  auto s = spec("as", "as_counter");
+  s.with_config("10");
+  const auto a = start(s);
+  EXPECT_EQ(ask(a, "inc"), "11/1");
+  EXPECT_EQ(ask(a, "inc"), "12/1");
+  const auto reason = exit_reason_of(a, "crash");
+  EXPECT_EQ(reason.kind(), rt::ExitKind::error);
+  EXPECT_EQ(reason.detail().rfind("exit: crash requested at ", 0), 0u) << reason.detail();
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, ComponentEngine, ::testing::ValuesIn(engines()), engine_name);
 
 }  // namespace

@@ -208,6 +208,15 @@ TEST_P(ComponentSupervision, SpawnSupervisedComponentJoinsARunningSupervisor) {
   EXPECT_EQ(dup.error().code, ErrorCode::name_taken);
 }
 
+TEST_P(ComponentSupervision, AssemblyScriptComponentRestartsFresh) {
+  supervise("root", immediate(SupervisorConfig::one_for_one()), {spec("as", "as_counter")});
+  const auto a = *registry_.lookup("as");
+  EXPECT_EQ(ask(a, "inc"), "1/1");
+  ASSERT_TRUE(me_.send(a, bytes("crash")).ok());
+  ASSERT_TRUE(status("as")->wait_for(ComponentState::ready, 2, kWait));
+  EXPECT_EQ(ask(a, "get"), "0/1");
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, ComponentSupervision, ::testing::ValuesIn(engines()),
                          engine_name);
 

@@ -1,0 +1,120 @@
+// airssys guest SDK for AssemblyScript (guest ABI v1, docs/guest-abi.md).
+//
+// A component's entry file re-exports the two functions every component
+// needs and defines airssys_handle (and, if it wants them, airssys_init,
+// airssys_health, airssys_shutdown):
+//
+//   export { airssys_abi_version, airssys_alloc } from "airssys-sdk/assembly/airssys";
+//   export function airssys_handle(sender: u64, ptr: usize, len: u32): i32 { ... }
+//
+// Build with: asc component.ts --exportStart _initialize -O3 -o component.wasm
+// (the host runs _initialize, AssemblyScript's static initialisation, on
+// every fresh instance before airssys_init).
+
+// --- host functions (module "airssys") ------------------------------------
+
+@external("airssys", "send")
+declare function host_send(to: u64, ptr: usize, len: u32): i32;
+@external("airssys", "send_name")
+declare function host_send_name(name_ptr: usize, name_len: u32, ptr: usize, len: u32): i32;
+@external("airssys", "reply")
+declare function host_reply(ptr: usize, len: u32): i32;
+@external("airssys", "self")
+declare function host_self(): u64;
+@external("airssys", "log")
+declare function host_log(level: i32, ptr: usize, len: u32): void;
+@external("airssys", "now")
+declare function host_now(): i64;
+@external("airssys", "exit")
+declare function host_exit(code: i32, ptr: usize, len: u32): void;
+
+// Status codes of host calls.
+export const OK: i32 = 0;
+export const NO_SUCH_ACTOR: i32 = -1;
+export const NOT_GRANTED: i32 = -2;
+export const TOO_LARGE: i32 = -3;
+export const NAME_NOT_FOUND: i32 = -4;
+
+export const HEALTHY: i32 = 0;
+export const DEGRADED: i32 = 1;
+export const UNHEALTHY: i32 = 2;
+
+// --- the exports every component needs ---------------------------------------
+
+export function airssys_abi_version(): i32 {
+  return 1;
+}
+
+// One inbox reused for every payload: valid only during the call it is for.
+let inbox: usize = 0;
+let inboxCapacity: u32 = 0;
+
+export function airssys_alloc(size: u32): usize {
+  if (size > inboxCapacity) {
+    if (inbox != 0) heap.free(inbox);
+    inbox = heap.alloc(size);
+    inboxCapacity = size;
+  }
+  return inbox;
+}
+
+// --- helpers -------------------------------------------------------------------
+
+// The payload as a string (UTF-8).
+export function text(ptr: usize, len: u32): string {
+  return String.UTF8.decodeUnsafe(ptr, len);
+}
+
+function bytesOf(s: string): ArrayBuffer {
+  return String.UTF8.encode(s);
+}
+
+// Answers the message being handled.
+export function reply(s: string): i32 {
+  const b = bytesOf(s);
+  return host_reply(changetype<usize>(b), b.byteLength);
+}
+
+export function send(to: u64, s: string): i32 {
+  const b = bytesOf(s);
+  return host_send(to, changetype<usize>(b), b.byteLength);
+}
+
+export function sendName(name: string, s: string): i32 {
+  const n = bytesOf(name);
+  const b = bytesOf(s);
+  return host_send_name(changetype<usize>(n), n.byteLength, changetype<usize>(b), b.byteLength);
+}
+
+export function self(): u64 {
+  return host_self();
+}
+
+export function now(): i64 {
+  return host_now();
+}
+
+export function log(level: i32, s: string): void {
+  const b = bytesOf(s);
+  host_log(level, changetype<usize>(b), b.byteLength);
+}
+
+// Ends the component: code 0 is a normal exit, anything else a failure.
+export function exit(code: i32, reason: string): void {
+  const b = bytesOf(reason);
+  host_exit(code, changetype<usize>(b), b.byteLength);
+  unreachable();
+}
+
+// AssemblyScript's abort (failed assertions, out-of-range accesses) becomes a
+// failure of the component with the message as its exit reason.
+export function abortComponent(
+  message: string | null,
+  fileName: string | null,
+  line: u32,
+  column: u32
+): void {
+  let why = message !== null ? message : "abort";
+  if (fileName !== null) why += " at " + fileName + ":" + line.toString() + ":" + column.toString();
+  exit(1, why);
+}
