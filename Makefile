@@ -22,7 +22,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: help deps build run test bench asan tsan format format-check tidy clean
 
 help:
-	@echo "make run          install what is missing, build, run the example system"
+	@echo "make run          install what is missing, build, run the wasm example system"
 	@echo "make test         install what is missing, build, run every test (ctest)"
 	@echo "make deps         install missing Debian packages (apt-get)"
 	@echo "make build        configure and build into $(BUILD_DIR)/"
@@ -76,7 +76,7 @@ build: deps
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 run: build
-	$(BUILD_DIR)/native_actors_example
+	$(BUILD_DIR)/wasm_components_example
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j 2

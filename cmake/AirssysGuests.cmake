@@ -1,10 +1,11 @@
+include_guard(GLOBAL)
 # Guests: wasm modules built from C (clang --target=wasm32 + wasm-ld, with the
 # C SDK) or from .wat (wat2wasm) as part of the build.
 find_program(AIRSSYS_CLANG NAMES clang clang-14 REQUIRED)
 find_program(AIRSSYS_WASM_LD NAMES wasm-ld wasm-ld-14 REQUIRED)
 find_program(AIRSSYS_WAT2WASM NAMES wat2wasm REQUIRED)
 
-set(AIRSSYS_GUEST_CFLAGS --target=wasm32 -O2 -nostdlib -Wall -Wextra -Werror
+set(AIRSSYS_GUEST_CFLAGS --target=wasm32 -mbulk-memory -O2 -nostdlib -Wall -Wextra -Werror
     -fuse-ld=${AIRSSYS_WASM_LD} -Wl,--no-entry -Wl,--initial-memory=65536
     -Wl,-z,stack-size=16384 -Wl,--strip-all)
 
@@ -35,13 +36,13 @@ endfunction()
 
 # AssemblyScript guests need the SDK's npm packages (make deps installs them).
 set(AIRSSYS_ASC ${PROJECT_SOURCE_DIR}/sdk/assemblyscript/node_modules/.bin/asc)
-if(NOT EXISTS ${AIRSSYS_ASC})
-  message(FATAL_ERROR "AssemblyScript compiler not found at ${AIRSSYS_ASC}: run `make deps` "
-                      "(npm ci in sdk/assemblyscript) or configure with -DAIRSSYS_BUILD_TESTS=OFF")
-endif()
 
 # airssys_add_as_guest(<target> <output.wasm> <source.ts>)
 function(airssys_add_as_guest target output source)
+  if(NOT EXISTS ${AIRSSYS_ASC})
+    message(FATAL_ERROR "AssemblyScript compiler not found at ${AIRSSYS_ASC}: run `make deps` "
+                        "(npm ci in sdk/assemblyscript) or configure with -DAIRSSYS_BUILD_TESTS=OFF")
+  endif()
   set(sdk ${PROJECT_SOURCE_DIR}/sdk/assemblyscript)
   add_custom_command(
     OUTPUT ${output}

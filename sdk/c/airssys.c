@@ -26,3 +26,27 @@ AIRSSYS_EXPORT("airssys_alloc") uint32_t airssys_alloc(uint32_t size) {
   }
   return base;
 }
+
+/* The memory functions the compiler emits calls to (struct copies, array
+ * initialisers). Built with -mbulk-memory they become single memory.copy /
+ * memory.fill instructions. */
+void* memcpy(void* dest, const void* src, size_t n) {
+  __builtin_memcpy(dest, src, n);
+  return dest;
+}
+void* memmove(void* dest, const void* src, size_t n) {
+  __builtin_memmove(dest, src, n);
+  return dest;
+}
+void* memset(void* dest, int c, size_t n) {
+  __builtin_memset(dest, c, n);
+  return dest;
+}
+int memcmp(const void* a, const void* b, size_t n) {
+  const unsigned char* x = (const unsigned char*)a;
+  const unsigned char* y = (const unsigned char*)b;
+  for (size_t i = 0; i < n; ++i) {
+    if (x[i] != y[i]) return x[i] < y[i] ? -1 : 1;
+  }
+  return 0;
+}

@@ -1,7 +1,7 @@
 /* airssys guest SDK for C (guest ABI v1, docs/guest-abi.md).
  *
  * Build a component with clang (no libc needed):
- *   clang --target=wasm32 -O2 -nostdlib -Wl,--no-entry \
+ *   clang --target=wasm32 -mbulk-memory -O2 -nostdlib -Wl,--no-entry \
  *         -Wl,--initial-memory=65536 -Wl,-z,stack-size=16384 \
  *         -I sdk/c sdk/c/airssys.c my_component.c -o my_component.wasm
  *

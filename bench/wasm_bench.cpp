@@ -1,0 +1,250 @@
+// wasm components on both engines: instantiate + init, a message and its
+// reply, crash-to-ready restart, and resident memory per idle component.
+// Guests come from the build (AIRSSYS_GUEST_DIR).
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "airssys/rt/actor_system.hpp"
+#include "airssys/rt/scoped_actor.hpp"
+#include "airssys/supervisor/supervisor.hpp"
+#include "airssys/wasm/component_registry.hpp"
+#include "airssys/wasm/component_spawner.hpp"
+#include "airssys/wasm/component_supervisor.hpp"
+#include "module_code.hpp"
+#include "vm/wasm_vm.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace rt = airssys::rt;
+namespace wasm = airssys::wasm;
+namespace sv = airssys::supervisor;
+
+wasm::WasmModulePtr guest(const std::string& name) {
+  auto m = wasm::WasmModule::load_file(std::string(AIRSSYS_GUEST_DIR) + "/" + name + ".wasm");
+  return m ? *m : nullptr;
+}
+
+wasm::EngineKind engine_of(const benchmark::State& state) {
+  return state.range(0) == 0 ? wasm::EngineKind::interp : wasm::EngineKind::aot;
+}
+
+long resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  long pages = 0;
+  long resident = 0;
+  statm >> pages >> resident;
+  return resident * 4096;
+}
+
+void percentiles(benchmark::State& state, std::vector<double>& us) {
+  if (us.empty()) return;
+  std::sort(us.begin(), us.end());
+  state.counters["p50_us"] = us[us.size() / 2];
+  state.counters["p99_us"] = us[std::min(us.size() - 1, us.size() * 99 / 100)];
+}
+
+class NoHost final : public wasm::detail::HostInterface {
+ public:
+  wasm::GuestFault call_host(wasm::detail::HostImport, const std::uint64_t*, std::uint64_t* result,
+                             wasm::detail::GuestMemory) override {
+    *result = 0;
+    return wasm::GuestFault::none;
+  }
+};
+
+// Registered first so that memory other benchmarks free and keep resident
+// does not hide this one's growth.
+void BM_WasmIdleComponentMemory(benchmark::State& state) {
+  auto module = guest("echo");
+  const auto count = static_cast<std::size_t>(state.range(1));
+  double per_component = 0;
+  for (auto _ : state) {
+    rt::ActorSystem system({.workers = 2});
+    wasm::ComponentRegistry registry;
+    wasm::ComponentSpawner spawner(system, registry);
+    rt::ScopedActor me(system);
+    // Compile (and for aot load) the module before measuring.
+    auto warm = spawner.spawn_component(
+        wasm::ComponentSpec::of("warm", module).with_engine(engine_of(state)));
+    (void)me.request<rt::Bytes>(*warm, rt::Bytes{'x'}, 10s);
+    const long before = resident_bytes();
+    rt::Address last;
+    for (std::size_t i = 0; i < count; ++i) {
+      auto a = spawner.spawn_component(
+          wasm::ComponentSpec::of("c" + std::to_string(i), module).with_engine(engine_of(state)));
+      if (!a) {
+        state.SkipWithError(a.error().message.c_str());
+        return;
+      }
+      last = *a;
+    }
+    // Components start in spawn order per worker; one answer from each of
+    // the last few means all have started.
+    for (std::size_t i = count - std::min<std::size_t>(count, 16); i < count; ++i) {
+      (void)me.request<rt::Bytes>(*registry.lookup("c" + std::to_string(i)), rt::Bytes{'x'}, 60s);
+    }
+    per_component = static_cast<double>(resident_bytes() - before) / static_cast<double>(count);
+  }
+  state.counters["bytes_per_component"] = per_component;
+}
+BENCHMARK(BM_WasmIdleComponentMemory)
+    ->ArgNames({"aot", "components"})
+    ->Args({0, 10000})
+    ->Args({1, 10000})
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+// A fresh instance of a one-page guest, ready to take messages: instantiate,
+// _initialize, airssys_alloc + airssys_init. The engine-level cost of a spawn.
+void BM_WasmInstantiateInit(benchmark::State& state) {
+  auto module = guest("counter");
+  auto compiled = wasm::detail::compiled_for(*module, engine_of(state));
+  if (!compiled) {
+    state.SkipWithError(compiled.error().message.c_str());
+    return;
+  }
+  NoHost host;
+  wasm::detail::CallLimits limits;
+  limits.fuel = 1'000'000;
+  std::vector<double> us;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto inst = (*compiled)->instantiate(host, limits);
+    if (!inst) {
+      state.SkipWithError(inst.error().message.c_str());
+      return;
+    }
+    (void)(*inst)->call_initialize(limits);
+    auto buf = (*inst)->call(wasm::detail::GuestExport::alloc, {0}, limits);
+    (void)(*inst)->call(wasm::detail::GuestExport::init, {buf.value, 0}, limits);
+    us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
+                     .count());
+    inst->reset();
+  }
+  percentiles(state, us);
+}
+BENCHMARK(BM_WasmInstantiateInit)->ArgName("aot")->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+
+struct Go {
+  rt::Address to;
+  int rounds;
+  rt::Address report_to;
+};
+struct Done {};
+
+// A native actor and an echo component bounce a message: the time of one
+// message to the component and its reply, inside the system.
+void BM_WasmMessageAndReply(benchmark::State& state) {
+  rt::ActorSystem system({.workers = 1});
+  wasm::ComponentRegistry registry;
+  wasm::ComponentSpawner spawner(system, registry);
+  rt::ScopedActor me(system);
+  auto echo = spawner.spawn_component(
+      wasm::ComponentSpec::of("echo", guest("echo")).with_engine(engine_of(state)));
+  if (!echo) {
+    state.SkipWithError(echo.error().message.c_str());
+    return;
+  }
+  struct Driver {
+    rt::Address to;
+    rt::Address report_to;
+    int left = 0;
+  };
+  auto d = std::make_shared<Driver>();
+  auto driver = *system.spawn(rt::Behavior{[d](rt::ActorContext& ctx, const Go& go) {
+                                             d->to = go.to;
+                                             d->report_to = go.report_to;
+                                             d->left = go.rounds;
+                                             (void)ctx.send(d->to, rt::Bytes{'p', 'i', 'n', 'g'});
+                                           },
+                                           [d](rt::ActorContext& ctx, const rt::Bytes& b) {
+                                             if (--d->left == 0) {
+                                               (void)ctx.send(d->report_to, Done{});
+                                             } else {
+                                               (void)ctx.send(d->to, rt::Bytes(b));
+                                             }
+                                           }});
+  constexpr int kRounds = 10000;
+  const auto began = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    (void)me.send(driver, Go{*echo, kRounds, me.address()});
+    if (!me.receive_as<Done>(60s)) state.SkipWithError("round trips did not finish");
+  }
+  const std::chrono::duration<double, std::micro> spent = std::chrono::steady_clock::now() - began;
+  state.counters["round_trip_us"] =
+      spent.count() / (static_cast<double>(state.iterations()) * kRounds);
+}
+BENCHMARK(BM_WasmMessageAndReply)
+    ->ArgName("aot")
+    ->Arg(0)
+    ->Arg(1)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+// Crash to Ready: the driver makes the counter trap and sends "inc" at once;
+// the "inc" waits in the stash while the supervisor restarts a fresh
+// instance, and its answer closes the round.
+void BM_WasmCrashToReady(benchmark::State& state) {
+  rt::ActorSystem system({.workers = 1});
+  wasm::ComponentRegistry registry;
+  wasm::ComponentSpawner spawner(system, registry);
+  wasm::ComponentSupervisor supervisors(spawner);
+  rt::ScopedActor me(system);
+  auto config = sv::SupervisorConfig::one_for_one()
+                    .with_max_restarts(1'000'000)
+                    .with_time_window(1ns)
+                    .with_backoff(sv::BackoffStrategy::immediate());
+  auto root = supervisors.start(
+      "bench", config,
+      {wasm::ComponentSpec::of("counter", guest("counter")).with_engine(engine_of(state))});
+  if (!root) {
+    state.SkipWithError(root.error().message.c_str());
+    return;
+  }
+  const rt::Address counter = *registry.lookup("counter");
+  struct Driver {
+    rt::Address report_to;
+    int left = 0;
+  };
+  auto d = std::make_shared<Driver>();
+  auto crash_and_ask = [counter](rt::ActorContext& ctx) {
+    (void)ctx.send(counter, rt::Bytes{'c', 'r', 'a', 's', 'h'});
+    (void)ctx.send(counter, rt::Bytes{'i', 'n', 'c'});
+  };
+  auto driver = *system.spawn(rt::Behavior{[d, crash_and_ask](rt::ActorContext& ctx, const Go& go) {
+                                             d->report_to = go.report_to;
+                                             d->left = go.rounds;
+                                             crash_and_ask(ctx);
+                                           },
+                                           [d, crash_and_ask](rt::ActorContext& ctx, const rt::Bytes&) {
+                                             if (--d->left == 0) {
+                                               (void)ctx.send(d->report_to, Done{});
+                                             } else {
+                                               crash_and_ask(ctx);
+                                             }
+                                           }});
+  constexpr int kRounds = 1000;
+  const auto began = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    (void)me.send(driver, Go{counter, kRounds, me.address()});
+    if (!me.receive_as<Done>(120s)) state.SkipWithError("restarts did not finish");
+  }
+  const std::chrono::duration<double, std::micro> spent = std::chrono::steady_clock::now() - began;
+  state.counters["restart_us"] =
+      spent.count() / (static_cast<double>(state.iterations()) * kRounds);
+}
+BENCHMARK(BM_WasmCrashToReady)
+    ->ArgName("aot")
+    ->Arg(0)
+    ->Arg(1)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
