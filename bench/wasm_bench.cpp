@@ -125,8 +125,8 @@ void BM_WasmInstantiateInit(benchmark::State& state) {
     (void)(*inst)->call_initialize(limits);
     auto buf = (*inst)->call(wasm::detail::GuestExport::alloc, {0}, limits);
     (void)(*inst)->call(wasm::detail::GuestExport::init, {buf.value, 0}, limits);
-    us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
-                     .count());
+    us.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
     inst->reset();
   }
   percentiles(state, us);
@@ -219,18 +219,19 @@ void BM_WasmCrashToReady(benchmark::State& state) {
     (void)ctx.send(counter, rt::Bytes{'c', 'r', 'a', 's', 'h'});
     (void)ctx.send(counter, rt::Bytes{'i', 'n', 'c'});
   };
-  auto driver = *system.spawn(rt::Behavior{[d, crash_and_ask](rt::ActorContext& ctx, const Go& go) {
-                                             d->report_to = go.report_to;
-                                             d->left = go.rounds;
-                                             crash_and_ask(ctx);
-                                           },
-                                           [d, crash_and_ask](rt::ActorContext& ctx, const rt::Bytes&) {
-                                             if (--d->left == 0) {
-                                               (void)ctx.send(d->report_to, Done{});
-                                             } else {
-                                               crash_and_ask(ctx);
-                                             }
-                                           }});
+  auto driver =
+      *system.spawn(rt::Behavior{[d, crash_and_ask](rt::ActorContext& ctx, const Go& go) {
+                                   d->report_to = go.report_to;
+                                   d->left = go.rounds;
+                                   crash_and_ask(ctx);
+                                 },
+                                 [d, crash_and_ask](rt::ActorContext& ctx, const rt::Bytes&) {
+                                   if (--d->left == 0) {
+                                     (void)ctx.send(d->report_to, Done{});
+                                   } else {
+                                     crash_and_ask(ctx);
+                                   }
+                                 }});
   constexpr int kRounds = 1000;
   const auto began = std::chrono::steady_clock::now();
   for (auto _ : state) {

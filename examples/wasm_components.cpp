@@ -36,13 +36,12 @@ class PrintEvents final : public sv::SupervisionEventSink {
     using K = sv::SupervisionEventKind;
     std::string line;
     switch (e.kind) {
-      case K::child_exited:
-        line = e.child + " exited: " + e.reason.to_string();
-        break;
+      case K::child_exited: line = e.child + " exited: " + e.reason.to_string(); break;
       case K::restart_scheduled:
-        line = e.child + ": restart " + std::to_string(e.attempt) + " in " +
-               std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(e.delay).count()) +
-               " ms";
+        line =
+            e.child + ": restart " + std::to_string(e.attempt) + " in " +
+            std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(e.delay).count()) +
+            " ms";
         break;
       case K::child_restarted:
         line = e.child + " restarted: a fresh instance at " + e.address.to_string();
@@ -52,8 +51,7 @@ class PrintEvents final : public sv::SupervisionEventSink {
       case K::supervisor_stopped:
         line = std::string(sv::to_string(e.kind)) + " " + e.reason.to_string();
         break;
-      default:
-        return;
+      default: return;
     }
     std::lock_guard lock(mutex_);
     std::printf("    [supervisor] %s\n", line.c_str());
@@ -63,8 +61,12 @@ class PrintEvents final : public sv::SupervisionEventSink {
   std::mutex mutex_;
 };
 
-std::string text(const rt::Bytes& b) { return {b.begin(), b.end()}; }
-rt::Bytes bytes(const std::string& s) { return {s.begin(), s.end()}; }
+std::string text(const rt::Bytes& b) {
+  return {b.begin(), b.end()};
+}
+rt::Bytes bytes(const std::string& s) {
+  return {s.begin(), s.end()};
+}
 
 int run(wasm::EngineKind engine, const std::string& dir, int messages) {
   std::printf("\n== engine %s ==\n", wasm::to_string(engine));
@@ -86,10 +88,9 @@ int run(wasm::EngineKind engine, const std::string& dir, int messages) {
   wasm::ComponentSpawner spawner(system, registry);
   wasm::ComponentSupervisor supervisors(spawner);
 
-  auto config = sv::SupervisorConfig::one_for_one()
-                    .with_max_restarts(10)
-                    .with_time_window(60s)
-                    .with_backoff(sv::BackoffStrategy::exponential(5ms, 2.0, 1s));
+  auto config =
+      sv::SupervisorConfig::one_for_one().with_max_restarts(10).with_time_window(60s).with_backoff(
+          sv::BackoffStrategy::exponential(5ms, 2.0, 1s));
   auto spec = supervisors.spec(
       "demo", config,
       {wasm::ComponentSpec::of("greeter", greeter).with_engine(engine),
@@ -108,10 +109,10 @@ int run(wasm::EngineKind engine, const std::string& dir, int messages) {
     std::fprintf(stderr, "error: %s\n", root.error().message.c_str());
     return 1;
   }
-  std::printf("started 3 components in %.1f ms (%s engine)\n",
-              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
-                  .count(),
-              wasm::to_string(engine));
+  std::printf(
+      "started 3 components in %.1f ms (%s engine)\n",
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count(),
+      wasm::to_string(engine));
   tree->print(std::cout);
 
   rt::ScopedActor me(system);
@@ -138,8 +139,7 @@ int run(wasm::EngineKind engine, const std::string& dir, int messages) {
                 static_cast<unsigned long long>(s->instances()),
                 static_cast<unsigned long long>(s->messages_handled()),
                 static_cast<unsigned long long>(s->fuel_used()),
-                s->last_failure().empty() ? "" : "  last failure: ",
-                s->last_failure().c_str());
+                s->last_failure().empty() ? "" : "  last failure: ", s->last_failure().c_str());
   }
   sv::SupervisorRef ref(system, *root);
   auto stopped = ref.stop();

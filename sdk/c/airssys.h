@@ -103,7 +103,9 @@ static inline uint32_t airssys_strlen(const char* s) {
   while (s[n] != 0) ++n;
   return n;
 }
-static inline int32_t airssys_reply_str(const char* s) { return airssys_reply(s, airssys_strlen(s)); }
+static inline int32_t airssys_reply_str(const char* s) {
+  return airssys_reply(s, airssys_strlen(s));
+}
 static inline int32_t airssys_send_name_str(const char* name, const char* s) {
   return airssys_send_name(name, airssys_strlen(name), s, airssys_strlen(s));
 }

@@ -547,7 +547,7 @@ bool SystemCore::end_incarnation(ActorCell* cell, const ExitReason& exit_reason,
                                  MessagePtr in_flight, bool run_stop_hook) {
   // A copy: the caller's reason may live in the cell (stop_reason), which
   // parking resets below.
-  const ExitReason reason = exit_reason;
+  const ExitReason reason = exit_reason;  // NOLINT(performance-unnecessary-copy-initialization)
   const Address self = cell->address;
   if (run_stop_hook && cell->started) {
     ActorContext ctx(this, cell);

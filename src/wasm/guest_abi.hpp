@@ -102,7 +102,11 @@ enum ReplyStatus : std::int32_t {
 // Health codes returned by airssys_health.
 enum HealthCode : std::int32_t { kHealthy = 0, kDegraded = 1, kUnhealthy = 2 };
 
-constexpr const FunctionShape& shape(GuestExport e) { return kGuestExports[static_cast<int>(e)]; }
-constexpr const FunctionShape& shape(HostImport i) { return kHostImports[static_cast<int>(i)]; }
+constexpr const FunctionShape& shape(GuestExport e) {
+  return kGuestExports[static_cast<int>(e)];
+}
+constexpr const FunctionShape& shape(HostImport i) {
+  return kHostImports[static_cast<int>(i)];
+}
 
 }  // namespace airssys::wasm::detail

@@ -51,26 +51,17 @@ class FunctionRenumbering {
   void exprs(ExprList& list) const {
     for (Expr& e : list) {
       switch (e.type()) {
-        case ExprType::Call:
-          var(wabt::cast<wabt::CallExpr>(&e)->var);
-          break;
-        case ExprType::RefFunc:
-          var(wabt::cast<wabt::RefFuncExpr>(&e)->var);
-          break;
-        case ExprType::Block:
-          exprs(wabt::cast<wabt::BlockExpr>(&e)->block.exprs);
-          break;
-        case ExprType::Loop:
-          exprs(wabt::cast<wabt::LoopExpr>(&e)->block.exprs);
-          break;
+        case ExprType::Call: var(wabt::cast<wabt::CallExpr>(&e)->var); break;
+        case ExprType::RefFunc: var(wabt::cast<wabt::RefFuncExpr>(&e)->var); break;
+        case ExprType::Block: exprs(wabt::cast<wabt::BlockExpr>(&e)->block.exprs); break;
+        case ExprType::Loop: exprs(wabt::cast<wabt::LoopExpr>(&e)->block.exprs); break;
         case ExprType::If: {
           auto* if_expr = wabt::cast<wabt::IfExpr>(&e);
           exprs(if_expr->true_.exprs);
           exprs(if_expr->false_);
           break;
         }
-        default:
-          break;
+        default: break;
       }
     }
   }
@@ -95,8 +86,7 @@ std::uint64_t straight_line_cost(const ExprList& list) {
         cost += straight_line_cost(if_expr->true_.exprs) + straight_line_cost(if_expr->false_);
         break;
       }
-      default:
-        break;
+      default: break;
     }
   }
   return cost;
@@ -204,8 +194,7 @@ struct Instrumenter {
         case ExprType::CallRef:
           return Error{ErrorCode::invalid_argument,
                        std::string("unsupported instruction ") + wabt::GetExprTypeName(e.type())};
-        default:
-          break;
+        default: break;
       }
     }
     return {};
@@ -237,8 +226,8 @@ struct Instrumenter {
 
 std::unique_ptr<wabt::ImportModuleField> meter_import(std::string_view field, Index type_index,
                                                       const wabt::FuncSignature& sig) {
-  auto import = std::make_unique<wabt::FuncImport>(std::string("$airssys_meter_") +
-                                                   std::string(field));
+  auto import =
+      std::make_unique<wabt::FuncImport>(std::string("$airssys_meter_") + std::string(field));
   import->module_name = std::string(kMeterModule);
   import->field_name = std::string(field);
   import->func.decl.has_func_type = true;
@@ -316,8 +305,8 @@ Result<void> instrument_module(wabt::Module& m) {
 
   for (Index i = m.num_func_imports; i < m.funcs.size(); ++i) {
     if (auto r = inst.function(m, *m.funcs[i]); !r) {
-      return Error{r.error().code, "function " + std::to_string(i - kAdded) + ": " +
-                                       r.error().message};
+      return Error{r.error().code,
+                   "function " + std::to_string(i - kAdded) + ": " + r.error().message};
     }
   }
   return {};

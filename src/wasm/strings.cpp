@@ -8,38 +8,22 @@ namespace airssys::wasm {
 
 const char* to_string(GuestFault fault) noexcept {
   switch (fault) {
-    case GuestFault::none:
-      return "none";
-    case GuestFault::unreachable:
-      return "trap:unreachable";
-    case GuestFault::out_of_bounds:
-      return "trap:out_of_bounds";
-    case GuestFault::divide_by_zero:
-      return "trap:divide_by_zero";
-    case GuestFault::integer_overflow:
-      return "trap:integer_overflow";
-    case GuestFault::invalid_conversion:
-      return "trap:invalid_conversion";
-    case GuestFault::indirect_call:
-      return "trap:indirect_call";
-    case GuestFault::stack_overflow:
-      return "stack_overflow";
-    case GuestFault::fuel_exhausted:
-      return "fuel_exhausted";
-    case GuestFault::deadline:
-      return "deadline";
-    case GuestFault::startup_timeout:
-      return "startup_timeout";
-    case GuestFault::memory_limit:
-      return "memory_limit";
-    case GuestFault::abi_violation:
-      return "abi_violation";
-    case GuestFault::exited:
-      return "exited";
-    case GuestFault::killed:
-      return "killed";
-    case GuestFault::other_trap:
-      return "trap";
+    case GuestFault::none: return "none";
+    case GuestFault::unreachable: return "trap:unreachable";
+    case GuestFault::out_of_bounds: return "trap:out_of_bounds";
+    case GuestFault::divide_by_zero: return "trap:divide_by_zero";
+    case GuestFault::integer_overflow: return "trap:integer_overflow";
+    case GuestFault::invalid_conversion: return "trap:invalid_conversion";
+    case GuestFault::indirect_call: return "trap:indirect_call";
+    case GuestFault::stack_overflow: return "stack_overflow";
+    case GuestFault::fuel_exhausted: return "fuel_exhausted";
+    case GuestFault::deadline: return "deadline";
+    case GuestFault::startup_timeout: return "startup_timeout";
+    case GuestFault::memory_limit: return "memory_limit";
+    case GuestFault::abi_violation: return "abi_violation";
+    case GuestFault::exited: return "exited";
+    case GuestFault::killed: return "killed";
+    case GuestFault::other_trap: return "trap";
   }
   return "unknown";
 }

@@ -65,16 +65,11 @@ std::string shape_of(const FunctionShape& f) {
 
 const char* kind_name(wabt::ExternalKind k) {
   switch (k) {
-    case wabt::ExternalKind::Func:
-      return "func";
-    case wabt::ExternalKind::Table:
-      return "table";
-    case wabt::ExternalKind::Memory:
-      return "memory";
-    case wabt::ExternalKind::Global:
-      return "global";
-    case wabt::ExternalKind::Tag:
-      return "tag";
+    case wabt::ExternalKind::Func: return "func";
+    case wabt::ExternalKind::Table: return "table";
+    case wabt::ExternalKind::Memory: return "memory";
+    case wabt::ExternalKind::Global: return "global";
+    case wabt::ExternalKind::Tag: return "tag";
   }
   return "?";
 }
@@ -112,8 +107,9 @@ struct ModuleAccess {
         return load_error(name, what + ": only module \"airssys\" is provided to guests");
       }
       if (imp->kind() != wabt::ExternalKind::Func) {
-        return load_error(name, what + ": only functions can be imported (the component owns its "
-                                       "memory and tables)");
+        return load_error(name, what +
+                                    ": only functions can be imported (the component owns its "
+                                    "memory and tables)");
       }
       const auto* func = &wabt::cast<wabt::FuncImport>(imp)->func;
       std::size_t i = 0;
@@ -149,9 +145,8 @@ struct ModuleAccess {
       for (std::size_t i = 0; i < kGuestExportCount; ++i) {
         if (kGuestExports[i].name != e->name) continue;
         if (shape_of(f->decl.sig) != shape_of(kGuestExports[i])) {
-          return load_error(name, "export " + e->name + " has signature " +
-                                      shape_of(f->decl.sig) + ", guest ABI v1 says " +
-                                      shape_of(kGuestExports[i]));
+          return load_error(name, "export " + e->name + " has signature " + shape_of(f->decl.sig) +
+                                      ", guest ABI v1 says " + shape_of(kGuestExports[i]));
         }
         code.has_export[i] = true;
         if (static_cast<GuestExport>(i) == GuestExport::abi_version) {
@@ -203,8 +198,8 @@ Result<void> ModuleCode::prepare(WasmModule& out, const std::vector<std::uint8_t
   wabt::ReadBinaryOptions read_options(features, nullptr, /*read_debug_names=*/false,
                                        /*stop_on_first_error=*/true,
                                        /*fail_on_custom_section_error=*/false);
-  if (wabt::Failed(
-          wabt::ReadBinaryIr(name.c_str(), bytes.data(), bytes.size(), read_options, &errors, &m))) {
+  if (wabt::Failed(wabt::ReadBinaryIr(name.c_str(), bytes.data(), bytes.size(), read_options,
+                                      &errors, &m))) {
     return load_error(name, "malformed module: " + describe_errors(errors));
   }
   if (wabt::Failed(wabt::ValidateModule(&m, &errors, wabt::ValidateOptions(features)))) {
@@ -268,8 +263,7 @@ Result<void> WasmModule::check_capabilities(const Capabilities& caps) const {
     if (!caps.grants_import(imp.name)) {
       return Error{ErrorCode::invalid_argument,
                    name_ + ": imports airssys." + imp.name + ", which needs capability \"" +
-                       std::string(Capabilities::required_for(imp.name)) +
-                       "\" (not granted)"};
+                       std::string(Capabilities::required_for(imp.name)) + "\" (not granted)"};
     }
   }
   return {};

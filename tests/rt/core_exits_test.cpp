@@ -251,9 +251,8 @@ TEST(Failures, AThrowingHandlerEndsOnlyItsActorAndDeadLettersTheMessage) {
 
 TEST(Failures, StoppingAbnormallyFromAHandlerFailsItsRequestAndDeadLettersIt) {
   Fixture f;
-  auto stopper = f.system.spawn(Behavior{[](ActorContext& ctx, const std::string&) {
-    ctx.stop(ExitReason::error("refused"));
-  }});
+  auto stopper = f.system.spawn(Behavior{
+      [](ActorContext& ctx, const std::string&) { ctx.stop(ExitReason::error("refused")); }});
   ASSERT_TRUE(stopper.ok());
   auto failed = f.me.request<std::string>(*stopper, std::string("fail"), 10s);
   ASSERT_FALSE(failed.ok());

@@ -123,9 +123,9 @@ TEST(SupervisorSmoke, OneForAllStopsInReverseAndRestartsInStartOrder) {
 TEST(SupervisorSmoke, StopFromOutsideStopsChildrenInReverseOrder) {
   rt::ActorSystem system({.workers = 2});
   rt::ScopedActor me(system);
-  auto sup = start_supervisor(system, spec_of("root", SupervisorConfig::one_for_one(),
-                                              {worker("a", me.address()),
-                                               worker("b", me.address())}));
+  auto sup =
+      start_supervisor(system, spec_of("root", SupervisorConfig::one_for_one(),
+                                       {worker("a", me.address()), worker("b", me.address())}));
   ASSERT_TRUE(sup.ok()) << sup.error().describe();
   ASSERT_TRUE(me.receive_as<Started>(10s).ok());
   ASSERT_TRUE(me.receive_as<Started>(10s).ok());

@@ -31,7 +31,9 @@ using Kind = supervisor::SupervisionEventKind;
 inline constexpr rt::Duration kWait = 10s;
 
 // Engines this build can run; every component test runs on each.
-inline std::vector<EngineKind> engines() { return {EngineKind::interp, EngineKind::aot}; }
+inline std::vector<EngineKind> engines() {
+  return {EngineKind::interp, EngineKind::aot};
+}
 
 inline std::string engine_name(const ::testing::TestParamInfo<EngineKind>& info) {
   return to_string(info.param);
@@ -50,8 +52,12 @@ inline WasmModulePtr module(const std::string& name) {
   return slot;
 }
 
-inline rt::Bytes bytes(std::string_view s) { return rt::Bytes(s.begin(), s.end()); }
-inline std::string text(const rt::Bytes& b) { return std::string(b.begin(), b.end()); }
+inline rt::Bytes bytes(std::string_view s) {
+  return rt::Bytes(s.begin(), s.end());
+}
+inline std::string text(const rt::Bytes& b) {
+  return std::string(b.begin(), b.end());
+}
 
 // Records rt events (dead letters) so tests can wait for them.
 class RtEvents final : public rt::EventSink {

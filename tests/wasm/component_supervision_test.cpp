@@ -91,10 +91,10 @@ TEST_P(ComponentSupervision, RestForOneRestartsTheCrashedChildAndThoseAfterIt) {
 }
 
 TEST_P(ComponentSupervision, RestartLimitEscalatesToTheParent) {
-  auto inner = supervisors_.spec("inner", immediate(SupervisorConfig::one_for_one()
-                                                        .with_max_restarts(1)
-                                                        .with_time_window(60s)),
-                                 {spec("crasher", "crasher")});
+  auto inner = supervisors_.spec(
+      "inner",
+      immediate(SupervisorConfig::one_for_one().with_max_restarts(1).with_time_window(60s)),
+      {spec("crasher", "crasher")});
   ASSERT_TRUE(inner.ok());
   supervisor::SupervisorSpec root;
   root.name = "root";
@@ -154,8 +154,7 @@ TEST_P(ComponentSupervision, TemporaryIsNeverRestarted) {
 TEST_P(ComponentSupervision, RunawayGuestIsStoppedAndTheRestCarriesOn) {
   auto spinner = spec("spinner", "spinner");
   spinner.limits.fuel_per_message = 5'000'000;
-  supervise("root", immediate(SupervisorConfig::one_for_one()),
-            {spinner, spec("echo", "echo")});
+  supervise("root", immediate(SupervisorConfig::one_for_one()), {spinner, spec("echo", "echo")});
   ASSERT_TRUE(me_.send(*registry_.lookup("spinner"), bytes("spin")).ok());
   EXPECT_EQ(ask("echo", "meanwhile"), "meanwhile");
   auto exited = events_->await(Kind::child_exited, "spinner");
@@ -173,8 +172,7 @@ TEST_P(ComponentSupervision, FailedInitialInitFailsTheSupervisorStart) {
   ASSERT_TRUE(s.ok());
   auto started = supervisor::start_supervisor(system_, std::move(*s));
   ASSERT_FALSE(started.ok());
-  EXPECT_NE(started.error().message.find("init_failed: airssys_init returned 7"),
-            std::string::npos)
+  EXPECT_NE(started.error().message.find("init_failed: airssys_init returned 7"), std::string::npos)
       << started.error().message;
 }
 
@@ -183,8 +181,8 @@ TEST_P(ComponentSupervision, ShutdownCallsTheGuestAndAShutdownThatSpinsIsCutOff)
   auto stubborn = spec("stubborn", "spinner").with_config("spin-on-shutdown");
   stubborn.limits.fuel_per_message = 0;
   stubborn.shutdown = supervisor::ShutdownPolicy::after(100ms);
-  const auto root = supervise("root", immediate(SupervisorConfig::one_for_one()),
-                              {polite, stubborn});
+  const auto root =
+      supervise("root", immediate(SupervisorConfig::one_for_one()), {polite, stubborn});
   supervisor::SupervisorRef ref(system_, root);
   auto stopped = ref.stop();
   ASSERT_TRUE(stopped.ok()) << stopped.error().describe();

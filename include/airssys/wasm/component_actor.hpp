@@ -27,8 +27,8 @@ const char* to_string(ComponentHealth h) noexcept;
 class ComponentActor final : public rt::Actor, public supervisor::Supervised {
  public:
   // `supervisor` is the supervising actor to report readiness to, or none.
-  ComponentActor(std::shared_ptr<const ComponentSpec> spec,
-                 std::shared_ptr<ComponentStatus> status, rt::Address supervisor);
+  ComponentActor(std::shared_ptr<const ComponentSpec> spec, std::shared_ptr<ComponentStatus> status,
+                 rt::Address supervisor);
   ~ComponentActor() override;
 
   void on_start(rt::ActorContext& ctx) override;

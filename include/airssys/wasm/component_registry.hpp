@@ -20,7 +20,7 @@ namespace airssys::wasm {
 class ComponentRegistry {
  public:
   // Fails with name_taken when `name` is registered already.
-  Result<void> add(std::shared_ptr<ComponentStatus> status);
+  Result<void> add(const std::shared_ptr<ComponentStatus>& status);
   bool remove(std::string_view name);
 
   // The component's current address (none while it has never started).
@@ -35,8 +35,7 @@ class ComponentRegistry {
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   mutable std::shared_mutex mutex_;
-  std::unordered_map<std::string, std::shared_ptr<ComponentStatus>, Hash, std::equal_to<>>
-      entries_;
+  std::unordered_map<std::string, std::shared_ptr<ComponentStatus>, Hash, std::equal_to<>> entries_;
 };
 
 }  // namespace airssys::wasm

@@ -98,47 +98,34 @@ uint32_t wasm_rt_grow_memory(wasm_rt_memory_t* m, uint32_t delta) {
 
 void wasm_rt_free_memory(wasm_rt_memory_t* m) { free(m->data); m->data = NULL; }
 
-void wasm_rt_allocate_funcref_table(wasm_rt_funcref_table_t* t, uint32_t elements,
-                                    uint32_t max_elements) {
-  t->data = elements ? (wasm_rt_funcref_t*)calloc(elements, sizeof(wasm_rt_funcref_t)) : NULL;
-  t->size = elements;
-  t->max_size = max_elements;
-}
-void wasm_rt_free_funcref_table(wasm_rt_funcref_table_t* t) { free(t->data); t->data = NULL; }
-uint32_t wasm_rt_grow_funcref_table(wasm_rt_funcref_table_t* t, uint32_t delta,
-                                    wasm_rt_funcref_t init) {
-  uint32_t old = t->size;
-  uint64_t n = (uint64_t)old + delta;
-  if (n > t->max_size || n > (1u << 24)) return (uint32_t)-1;
-  if (delta == 0) return old;
-  wasm_rt_funcref_t* data = (wasm_rt_funcref_t*)realloc(t->data, n * sizeof(wasm_rt_funcref_t));
-  if (!data) return (uint32_t)-1;
-  for (uint64_t i = old; i < n; ++i) data[i] = init;
-  t->data = data;
-  t->size = (uint32_t)n;
-  return old;
-}
-void wasm_rt_allocate_externref_table(wasm_rt_externref_table_t* t, uint32_t elements,
-                                      uint32_t max_elements) {
-  t->data = elements ? (wasm_rt_externref_t*)calloc(elements, sizeof(wasm_rt_externref_t)) : NULL;
-  t->size = elements;
-  t->max_size = max_elements;
-}
-void wasm_rt_free_externref_table(wasm_rt_externref_table_t* t) { free(t->data); t->data = NULL; }
-uint32_t wasm_rt_grow_externref_table(wasm_rt_externref_table_t* t, uint32_t delta,
-                                      wasm_rt_externref_t init) {
-  uint32_t old = t->size;
-  uint64_t n = (uint64_t)old + delta;
-  if (n > t->max_size || n > (1u << 24)) return (uint32_t)-1;
-  if (delta == 0) return old;
-  wasm_rt_externref_t* data =
-      (wasm_rt_externref_t*)realloc(t->data, n * sizeof(wasm_rt_externref_t));
-  if (!data) return (uint32_t)-1;
-  for (uint64_t i = old; i < n; ++i) data[i] = init;
-  t->data = data;
-  t->size = (uint32_t)n;
-  return old;
-}
+/* Tables of both reference types, grown with realloc. */
+#define AIRSSYS_DEFINE_TABLE(kind, elem_t)                                          \
+  void wasm_rt_allocate_##kind##_table(wasm_rt_##kind##_table_t* t, uint32_t elements, \
+                                       uint32_t max_elements) {                       \
+    t->data = elements ? (elem_t*)calloc(elements, sizeof(elem_t)) : NULL;            \
+    t->size = elements;                                                               \
+    t->max_size = max_elements;                                                       \
+  }                                                                                   \
+  void wasm_rt_free_##kind##_table(wasm_rt_##kind##_table_t* t) {                     \
+    free(t->data);                                                                    \
+    t->data = NULL;                                                                   \
+  }                                                                                   \
+  uint32_t wasm_rt_grow_##kind##_table(wasm_rt_##kind##_table_t* t, uint32_t delta,   \
+                                       elem_t init) {                                 \
+    uint32_t old = t->size;                                                           \
+    uint64_t n = (uint64_t)old + delta;                                               \
+    if (n > t->max_size || n > (1u << 24)) return (uint32_t)-1;                       \
+    if (delta == 0) return old;                                                       \
+    elem_t* data = (elem_t*)realloc(t->data, n * sizeof(elem_t));                     \
+    if (!data) return (uint32_t)-1;                                                   \
+    for (uint64_t i = old; i < n; ++i) data[i] = init;                                \
+    t->data = data;                                                                   \
+    t->size = (uint32_t)n;                                                            \
+    return old;                                                                       \
+  }
+
+AIRSSYS_DEFINE_TABLE(funcref, wasm_rt_funcref_t)
+AIRSSYS_DEFINE_TABLE(externref, wasm_rt_externref_t)
 )C";
 
 }  // namespace airssys::wasm::detail

@@ -6,9 +6,9 @@
 // its memory, tables and globals.
 #include <dlfcn.h>
 #include <unistd.h>
+#include <wabt/apply-names.h>
 #include <wabt/binary-reader-ir.h>
 #include <wabt/binary-reader.h>
-#include <wabt/apply-names.h>
 #include <wabt/c-writer.h>
 #include <wabt/generate-names.h>
 #include <wabt/ir.h>
@@ -39,7 +39,7 @@ namespace fs = std::filesystem;
 
 // Bumped whenever the generated glue or runtime changes, so stale cached
 // objects are never loaded.
-constexpr const char* kAotFormat = "aot3";
+constexpr const char* kAotFormat = "aot4";
 constexpr int kHostTrap = 200;
 
 using HostFn = int (*)(void* host, std::uint32_t which, const std::uint64_t* args,
@@ -62,7 +62,9 @@ std::string mangle(std::string_view name) {
   return out;
 }
 
-const char* c_type(char code) { return code == 'I' ? "u64" : "u32"; }
+const char* c_type(char code) {
+  return code == 'I' ? "u64" : "u32";
+}
 
 std::string glue_source(const wabt::Module& m, const ModuleCode& code) {
   std::ostringstream c;
@@ -93,8 +95,7 @@ std::string glue_source(const wabt::Module& m, const ModuleCode& code) {
   }
 
   const std::string mod = mangle("m");
-  c << "void airssys_aot_setup(airssys_host_fn fn) { s_host = fn; " << mod
-    << "_init_module(); }\n"
+  c << "void airssys_aot_setup(airssys_host_fn fn) { s_host = fn; " << mod << "_init_module(); }\n"
     << "size_t airssys_aot_instance_size(void) { return sizeof(" << mod << "_instance_t); }\n"
     << "int airssys_aot_instantiate(void* inst, void* host) {\n"
     << "  jmp_buf jb; jmp_buf* prev = airssys_trap_target; airssys_trap_target = &jb;\n"
@@ -102,7 +103,8 @@ std::string glue_source(const wabt::Module& m, const ModuleCode& code) {
     << "  if (code == 0) " << mod << "_instantiate((" << mod << "_instance_t*)inst";
   for (const auto& name : import_modules) c << ", (struct " << mangle(name) << "_instance_t*)host";
   c << ");\n  airssys_trap_target = prev;\n  return code;\n}\n"
-    << "void airssys_aot_free(void* inst) { " << mod << "_free((" << mod << "_instance_t*)inst); }\n"
+    << "void airssys_aot_free(void* inst) { " << mod << "_free((" << mod
+    << "_instance_t*)inst); }\n"
     << "wasm_rt_memory_t* airssys_aot_memory(void* inst) { return " << mod << mangle("memory")
     << "((" << mod << "_instance_t*)inst); }\n"
     << "u64* airssys_aot_fuel(void* inst) { return " << mod << mangle(kFuelGlobalExport) << "(("
@@ -240,7 +242,9 @@ AotInstance::~AotInstance() {
   std::free(instance_);
 }
 
-wasm_rt_memory_t* AotInstance::memory_() const { return module_.memory_fn(instance_); }
+wasm_rt_memory_t* AotInstance::memory_() const {
+  return module_.memory_fn(instance_);
+}
 
 bool AotInstance::has_export(GuestExport e) const {
   return module_.code->has_export[static_cast<std::size_t>(e)];
@@ -262,10 +266,10 @@ Result<void> AotInstance::instantiate(const CallLimits& limits) {
   depth_ = module_.depth_fn(instance_);
   const std::uint32_t pages = memory_()->pages;
   if (pages > limits.memory_limit_pages) {
-    return Error{ErrorCode::resource_exhausted,
-                 std::string(to_string(GuestFault::memory_limit)) + ": initial memory of " +
-                     std::to_string(pages) + " pages exceeds the limit of " +
-                     std::to_string(limits.memory_limit_pages)};
+    return Error{ErrorCode::resource_exhausted, std::string(to_string(GuestFault::memory_limit)) +
+                                                    ": initial memory of " + std::to_string(pages) +
+                                                    " pages exceeds the limit of " +
+                                                    std::to_string(limits.memory_limit_pages)};
   }
   arm(limits);
   return {};
@@ -273,22 +277,14 @@ Result<void> AotInstance::instantiate(const CallLimits& limits) {
 
 GuestFault fault_from_trap_code(int code) {
   switch (code) {
-    case WASM_RT_TRAP_OOB:
-      return GuestFault::out_of_bounds;
-    case WASM_RT_TRAP_INT_OVERFLOW:
-      return GuestFault::integer_overflow;
-    case WASM_RT_TRAP_DIV_BY_ZERO:
-      return GuestFault::divide_by_zero;
-    case WASM_RT_TRAP_INVALID_CONVERSION:
-      return GuestFault::invalid_conversion;
-    case WASM_RT_TRAP_UNREACHABLE:
-      return GuestFault::unreachable;
-    case WASM_RT_TRAP_CALL_INDIRECT:
-      return GuestFault::indirect_call;
-    case WASM_RT_TRAP_EXHAUSTION:
-      return GuestFault::stack_overflow;
-    default:
-      return GuestFault::other_trap;
+    case WASM_RT_TRAP_OOB: return GuestFault::out_of_bounds;
+    case WASM_RT_TRAP_INT_OVERFLOW: return GuestFault::integer_overflow;
+    case WASM_RT_TRAP_DIV_BY_ZERO: return GuestFault::divide_by_zero;
+    case WASM_RT_TRAP_INVALID_CONVERSION: return GuestFault::invalid_conversion;
+    case WASM_RT_TRAP_UNREACHABLE: return GuestFault::unreachable;
+    case WASM_RT_TRAP_CALL_INDIRECT: return GuestFault::indirect_call;
+    case WASM_RT_TRAP_EXHAUSTION: return GuestFault::stack_overflow;
+    default: return GuestFault::other_trap;
   }
 }
 
@@ -300,7 +296,8 @@ CallOutcome AotInstance::invoke(int slot, const std::uint64_t* args, std::size_t
   std::uint64_t result = 0;
   const int trap = module_.call_fn(instance_, slot, a, &result);
   if (trap != 0) {
-    const GuestFault engine = trap == kHostTrap ? GuestFault::other_trap : fault_from_trap_code(trap);
+    const GuestFault engine =
+        trap == kHostTrap ? GuestFault::other_trap : fault_from_trap_code(trap);
     out.failure = classify(engine, "trap code " + std::to_string(trap));
     return out;
   }
@@ -321,8 +318,8 @@ Result<fs::path> build_shared_object(const WasmModule& module, const fs::path& t
   wabt::Module m;
   wabt::Errors errors;
   wabt::ReadBinaryOptions options(features, nullptr, false, true, false);
-  if (wabt::Failed(wabt::ReadBinaryIr(module.name().c_str(), code.binary.data(),
-                                      code.binary.size(), options, &errors, &m))) {
+  if (wabt::Failed(wabt::ReadBinaryIr(module.name().c_str(), code.binary.data(), code.binary.size(),
+                                      options, &errors, &m))) {
     return Error{ErrorCode::internal, module.name() + ": cannot re-read the instrumented module"};
   }
   // The C writer expects every item named, as wasm2c's driver does it.
@@ -341,17 +338,16 @@ Result<fs::path> build_shared_object(const WasmModule& module, const fs::path& t
 
   std::error_code ec;
   fs::create_directories(target.parent_path(), ec);
-  const fs::path work = target.parent_path() / (target.stem().string() + ".build." +
-                                                std::to_string(::getpid()));
+  const fs::path work =
+      target.parent_path() / (target.stem().string() + ".build." + std::to_string(::getpid()));
   fs::create_directories(work, ec);
   if (ec) {
     return Error{ErrorCode::io_error, "cannot create " + work.string() + ": " + ec.message()};
   }
-  const bool written =
-      write_file(work / "module.c", std::string(c_buf.begin(), c_buf.end())) &&
-      write_file(work / "module.h", std::string(h_buf.begin(), h_buf.end())) &&
-      write_file(work / "glue.c", glue_source(m, code)) &&
-      write_file(work / "runtime.c", kAotRuntimeSource);
+  const bool written = write_file(work / "module.c", std::string(c_buf.begin(), c_buf.end())) &&
+                       write_file(work / "module.h", std::string(h_buf.begin(), h_buf.end())) &&
+                       write_file(work / "glue.c", glue_source(m, code)) &&
+                       write_file(work / "runtime.c", kAotRuntimeSource);
   if (!written) return Error{ErrorCode::io_error, "cannot write sources to " + work.string()};
 
   const char* cc_env = std::getenv("AIRSSYS_CC");
@@ -398,8 +394,8 @@ Result<std::shared_ptr<CompiledModule>> compile_aot(const WasmModule& module) {
   compiled->code = &code;
   compiled->handle = ::dlopen(target.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (compiled->handle == nullptr) {
-    return Error{ErrorCode::internal, module.name() + ": cannot load " + target.string() + ": " +
-                                          ::dlerror()};
+    return Error{ErrorCode::internal,
+                 module.name() + ": cannot load " + target.string() + ": " + ::dlerror()};
   }
   void (*setup)(HostFn) = nullptr;
   std::size_t (*instance_size)() = nullptr;

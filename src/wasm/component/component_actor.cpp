@@ -8,12 +8,9 @@ namespace airssys::wasm {
 
 const char* to_string(ComponentHealth h) noexcept {
   switch (h) {
-    case ComponentHealth::healthy:
-      return "healthy";
-    case ComponentHealth::degraded:
-      return "degraded";
-    case ComponentHealth::unhealthy:
-      return "unhealthy";
+    case ComponentHealth::healthy: return "healthy";
+    case ComponentHealth::degraded: return "degraded";
+    case ComponentHealth::unhealthy: return "unhealthy";
   }
   return "unknown";
 }

@@ -13,30 +13,21 @@ constexpr std::uint32_t kMaxNameLength = 255;
 
 std::int32_t status_of(const Error& e) {
   switch (e.code) {
-    case ErrorCode::no_such_actor:
-      return kNoSuchActor;
-    case ErrorCode::name_not_found:
-      return kNameNotFound;
-    case ErrorCode::system_stopping:
-      return kStopping;
-    case ErrorCode::resource_exhausted:
-      return kTooLarge;
-    default:
-      return kInvalidArgument;
+    case ErrorCode::no_such_actor: return kNoSuchActor;
+    case ErrorCode::name_not_found: return kNameNotFound;
+    case ErrorCode::system_stopping: return kStopping;
+    case ErrorCode::resource_exhausted: return kTooLarge;
+    default: return kInvalidArgument;
   }
 }
 
 std::int32_t reply_status_of(const Error& e) {
   switch (e.code) {
-    case ErrorCode::timeout:
-      return kReplyTimeout;
+    case ErrorCode::timeout: return kReplyTimeout;
     case ErrorCode::no_such_actor:
-    case ErrorCode::actor_exited:
-      return kReplyNoSuchActor;
-    case ErrorCode::unhandled:
-      return kReplyUnhandled;
-    default:
-      return kReplyFailed;
+    case ErrorCode::actor_exited: return kReplyNoSuchActor;
+    case ErrorCode::unhandled: return kReplyUnhandled;
+    default: return kReplyFailed;
   }
 }
 
@@ -62,8 +53,8 @@ CallOutcome ComponentHost::call(rt::ActorContext& ctx, GuestExport e,
   return out;
 }
 
-CallOutcome ComponentHost::copy_in(rt::ActorContext& ctx, const std::uint8_t* data,
-                                   std::size_t len, const CallLimits& limits) {
+CallOutcome ComponentHost::copy_in(rt::ActorContext& ctx, const std::uint8_t* data, std::size_t len,
+                                   const CallLimits& limits) {
   CallOutcome out = call(ctx, GuestExport::alloc, {len}, limits);
   if (!out.ok()) return out;
   const GuestMemory mem = instance_->memory();
@@ -100,6 +91,18 @@ rt::ExitReason ComponentHost::failure(const GuestFailure& f, const char* during)
   return rt::ExitReason::error(std::move(reason));
 }
 
+std::optional<rt::ExitReason> ComponentHost::outcome(const CallOutcome& out, GuestExport e,
+                                                     const char* during) {
+  if (!out.ok()) return failure(out.failure, during);
+  if (out.value == 0) return std::nullopt;
+  crashed_ = true;
+  std::string why = std::string(during != nullptr ? during : "handler_failed") + ": " +
+                    std::string(shape(e).name) + " returned " +
+                    std::to_string(static_cast<std::int32_t>(out.value));
+  status_->set_failed(why);
+  return rt::ExitReason::error(std::move(why));
+}
+
 std::optional<rt::ExitReason> ComponentHost::start(rt::ActorContext& ctx) {
   status_->set_address(ctx.self());
   status_->count_instance();
@@ -131,21 +134,14 @@ std::optional<rt::ExitReason> ComponentHost::start(rt::ActorContext& ctx) {
     out = copy_in(ctx, config.data(), config.size(), startup);
     if (!out.ok()) return failure(out.failure, "init_failed");
     out = call(ctx, GuestExport::init, {out.value, config.size()}, startup);
-    if (!out.ok()) return failure(out.failure, "init_failed");
-    if (out.value != 0) {
-      crashed_ = true;
-      const std::string why =
-          "init_failed: airssys_init returned " + std::to_string(static_cast<std::int32_t>(out.value));
-      status_->set_failed(why);
-      return rt::ExitReason::error(why);
-    }
+    if (auto failed = outcome(out, GuestExport::init, "init_failed")) return failed;
   }
   status_->set_state(ComponentState::ready);
   return std::nullopt;
 }
 
-std::optional<rt::ExitReason> ComponentHost::handle(rt::ActorContext& ctx,
-                                                    const std::uint8_t* data, std::size_t len) {
+std::optional<rt::ExitReason> ComponentHost::handle(rt::ActorContext& ctx, const std::uint8_t* data,
+                                                    std::size_t len) {
   const CallLimits l = limits(spec_->limits.call_deadline, GuestFault::deadline);
   CallOutcome out = copy_in(ctx, data, len, l);
   std::uint64_t fuel = instance_->fuel_used();
@@ -154,15 +150,7 @@ std::optional<rt::ExitReason> ComponentHost::handle(rt::ActorContext& ctx,
     fuel += instance_->fuel_used();
   }
   status_->count_message(fuel);
-  if (!out.ok()) return failure(out.failure, nullptr);
-  if (out.value != 0) {
-    crashed_ = true;
-    const std::string why =
-        "handler_failed: airssys_handle returned " + std::to_string(static_cast<std::int32_t>(out.value));
-    status_->set_failed(why);
-    return rt::ExitReason::error(why);
-  }
-  return std::nullopt;
+  return outcome(out, GuestExport::handle, nullptr);
 }
 
 std::optional<rt::ExitReason> ComponentHost::handle_reply(rt::ActorContext& ctx,
@@ -177,15 +165,7 @@ std::optional<rt::ExitReason> ComponentHost::handle_reply(rt::ActorContext& ctx,
     out = call(ctx, GuestExport::handle_reply,
                {request_id, static_cast<std::uint32_t>(status), out.value, len}, l);
   }
-  if (!out.ok()) return failure(out.failure, nullptr);
-  if (out.value != 0) {
-    crashed_ = true;
-    const std::string why = "handler_failed: airssys_handle_reply returned " +
-                            std::to_string(static_cast<std::int32_t>(out.value));
-    status_->set_failed(why);
-    return rt::ExitReason::error(why);
-  }
-  return std::nullopt;
+  return outcome(out, GuestExport::handle_reply, nullptr);
 }
 
 std::optional<rt::ExitReason> ComponentHost::health(rt::ActorContext& ctx, ComponentHealth& out) {
@@ -255,8 +235,7 @@ std::int32_t ComponentHost::send_name(GuestMemory mem, const std::uint64_t* args
   return r ? kOk : status_of(r.error());
 }
 
-std::int64_t ComponentHost::request(GuestMemory mem, const std::uint64_t* args,
-                                    GuestFault& fault) {
+std::int64_t ComponentHost::request(GuestMemory mem, const std::uint64_t* args, GuestFault& fault) {
   const auto ptr = static_cast<std::uint32_t>(args[1]);
   const auto len = static_cast<std::uint32_t>(args[2]);
   const auto timeout_ms = static_cast<std::uint32_t>(args[3]);
@@ -269,22 +248,21 @@ std::int64_t ComponentHost::request(GuestMemory mem, const std::uint64_t* args,
   if (len > spec_->limits.max_message_size) return kTooLarge;
   const std::uint64_t id = next_request_id_++;
   rt::Bytes payload(mem.data + ptr, mem.data + ptr + len);
-  ctx_->request_message(
-      rt::Address::from_value(args[0]),
-      rt::make_message(std::move(payload), rt::MessageKind::request),
-      std::chrono::milliseconds(timeout_ms == 0 ? 5000 : timeout_ms),
-      [this, id](rt::ActorContext& ctx, rt::Message* reply, const Error* error) {
-        if (crashed_ || !instance_) return;
-        std::optional<rt::ExitReason> failed;
-        if (error != nullptr) {
-          failed = handle_reply(ctx, id, reply_status_of(*error), nullptr);
-        } else if (reply->is<rt::Bytes>()) {
-          failed = handle_reply(ctx, id, kReplyOk, &reply->as<rt::Bytes>());
-        } else {
-          failed = handle_reply(ctx, id, kReplyFailed, nullptr);
-        }
-        if (failed) ctx.stop(std::move(*failed));
-      });
+  ctx_->request_message(rt::Address::from_value(args[0]),
+                        rt::make_message(std::move(payload), rt::MessageKind::request),
+                        std::chrono::milliseconds(timeout_ms == 0 ? 5000 : timeout_ms),
+                        [this, id](rt::ActorContext& ctx, rt::Message* reply, const Error* error) {
+                          if (crashed_ || !instance_) return;
+                          std::optional<rt::ExitReason> failed;
+                          if (error != nullptr) {
+                            failed = handle_reply(ctx, id, reply_status_of(*error), nullptr);
+                          } else if (reply->is<rt::Bytes>()) {
+                            failed = handle_reply(ctx, id, kReplyOk, &reply->as<rt::Bytes>());
+                          } else {
+                            failed = handle_reply(ctx, id, kReplyFailed, nullptr);
+                          }
+                          if (failed) ctx.stop(std::move(*failed));
+                        });
   return static_cast<std::int64_t>(id);
 }
 
@@ -311,19 +289,13 @@ GuestFault ComponentHost::call_host(HostImport which, const std::uint64_t* args,
       as_result(send(mem, args[0], static_cast<std::uint32_t>(args[1]),
                      static_cast<std::uint32_t>(args[2]), fault));
       break;
-    case HostImport::send_name:
-      as_result(send_name(mem, args, fault));
-      break;
-    case HostImport::request:
-      as_result(request(mem, args, fault));
-      break;
+    case HostImport::send_name: as_result(send_name(mem, args, fault)); break;
+    case HostImport::request: as_result(request(mem, args, fault)); break;
     case HostImport::reply:
-      as_result(reply(mem, static_cast<std::uint32_t>(args[0]),
-                      static_cast<std::uint32_t>(args[1]), fault));
+      as_result(reply(mem, static_cast<std::uint32_t>(args[0]), static_cast<std::uint32_t>(args[1]),
+                      fault));
       break;
-    case HostImport::self:
-      as_result(static_cast<std::int64_t>(ctx_->self().value()));
-      break;
+    case HostImport::self: as_result(static_cast<std::int64_t>(ctx_->self().value())); break;
     case HostImport::lookup: {
       const auto ptr = static_cast<std::uint32_t>(args[0]);
       const auto len = static_cast<std::uint32_t>(args[1]);
@@ -335,7 +307,8 @@ GuestFault ComponentHost::call_host(HostImport which, const std::uint64_t* args,
         as_result(0);
         break;
       }
-      auto found = ctx_->whereis(std::string_view(reinterpret_cast<const char*>(mem.data + ptr), len));
+      auto found =
+          ctx_->whereis(std::string_view(reinterpret_cast<const char*>(mem.data + ptr), len));
       as_result(found ? static_cast<std::int64_t>(found->value()) : 0);
       break;
     }

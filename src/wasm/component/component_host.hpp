@@ -47,6 +47,10 @@ class ComponentHost final : public HostInterface {
                       const CallLimits& limits);
   // The exit reason for a failed call (and marks the instance crashed).
   rt::ExitReason failure(const GuestFailure& f, const char* during);
+  // Nothing when the export ran and returned 0; otherwise the exit reason:
+  // the failure's (prefixed with `during` when given), or for a non-zero
+  // result "<during or handler_failed>: <export> returned <n>".
+  std::optional<rt::ExitReason> outcome(const CallOutcome& out, GuestExport e, const char* during);
 
   std::int32_t send(GuestMemory mem, std::uint64_t to, std::uint32_t ptr, std::uint32_t len,
                     GuestFault& fault);

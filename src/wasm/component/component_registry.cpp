@@ -4,10 +4,10 @@
 
 namespace airssys::wasm {
 
-Result<void> ComponentRegistry::add(std::shared_ptr<ComponentStatus> status) {
+Result<void> ComponentRegistry::add(const std::shared_ptr<ComponentStatus>& status) {
   std::unique_lock lock(mutex_);
   const std::string& name = status->name();
-  auto [it, inserted] = entries_.try_emplace(name, std::move(status));
+  auto [it, inserted] = entries_.try_emplace(name, status);
   if (!inserted) {
     return Error{ErrorCode::name_taken, "a component named \"" + it->first + "\" exists already"};
   }

@@ -39,8 +39,8 @@ Result<rt::Address> ComponentSpawner::spawn_component(const ComponentSpec& spec)
   auto shared = std::make_shared<const ComponentSpec>(spec);
   rt::SpawnOptions options;
   options.name = spec.name;
-  auto address = system_.spawn(std::make_unique<ComponentActor>(shared, status, rt::Address::none()),
-                               options);
+  auto address =
+      system_.spawn(std::make_unique<ComponentActor>(shared, status, rt::Address::none()), options);
   if (!address) {
     registry_.remove(spec.name);
     return address.error();

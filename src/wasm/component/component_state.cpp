@@ -6,18 +6,12 @@ namespace airssys::wasm {
 
 const char* to_string(ComponentState state) noexcept {
   switch (state) {
-    case ComponentState::creating:
-      return "creating";
-    case ComponentState::starting:
-      return "starting";
-    case ComponentState::ready:
-      return "ready";
-    case ComponentState::stopping:
-      return "stopping";
-    case ComponentState::terminated:
-      return "terminated";
-    case ComponentState::failed:
-      return "failed";
+    case ComponentState::creating: return "creating";
+    case ComponentState::starting: return "starting";
+    case ComponentState::ready: return "ready";
+    case ComponentState::stopping: return "stopping";
+    case ComponentState::terminated: return "terminated";
+    case ComponentState::failed: return "failed";
   }
   return "unknown";
 }
@@ -52,8 +46,9 @@ void ComponentStatus::count_instance() {
   changed_.notify_all();
 }
 
-bool ComponentStatus::wait_until(const std::function<bool(ComponentState, std::uint64_t)>& predicate,
-                                 rt::Duration timeout) const {
+bool ComponentStatus::wait_until(
+    const std::function<bool(ComponentState, std::uint64_t)>& predicate,
+    rt::Duration timeout) const {
   std::unique_lock<std::mutex> lock(mutex_);
   return changed_.wait_for(lock, timeout, [&] {
     return predicate(state_.load(std::memory_order_acquire),
@@ -63,9 +58,9 @@ bool ComponentStatus::wait_until(const std::function<bool(ComponentState, std::u
 
 bool ComponentStatus::wait_for(ComponentState state, std::uint64_t instance,
                                rt::Duration timeout) const {
-  return wait_until(
-      [&](ComponentState s, std::uint64_t n) { return n > instance || (n == instance && s == state); },
-      timeout);
+  return wait_until([&](ComponentState s,
+                        std::uint64_t n) { return n > instance || (n == instance && s == state); },
+                    timeout);
 }
 
 }  // namespace airssys::wasm

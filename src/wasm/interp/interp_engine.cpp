@@ -61,7 +61,9 @@ class InterpInstance final : public WasmInstance {
 
  protected:
   CallOutcome invoke(int slot, const std::uint64_t* args, std::size_t nargs) override;
-  std::int64_t read_fuel() override { return fuel_->Get().Get<wi::u64>(); }
+  std::int64_t read_fuel() override {
+    return static_cast<std::int64_t>(fuel_->Get().Get<wi::u64>());
+  }
   void write_fuel(std::int64_t v) override {
     fuel_->UnsafeSet(wi::Value::Make(static_cast<wi::u64>(v)));
   }
@@ -132,12 +134,11 @@ Result<void> InterpInstance::instantiate(const CallLimits& limits) {
     const HostImport which = module_.code->func_imports[i];
     const auto& type = *wabt::cast<wi::FuncType>(import_types[i].type.get());
     const FunctionShape& shape = detail::shape(which);
-    auto func = wi::HostFunc::New(
-        *store_, type,
-        [this, which, &shape](wi::Thread&, const wi::Values& params, wi::Values& results,
-                              wi::Trap::Ptr* trap) {
-          return host_call(which, shape, params, results, trap);
-        });
+    auto func = wi::HostFunc::New(*store_, type,
+                                  [this, which, &shape](wi::Thread&, const wi::Values& params,
+                                                        wi::Values& results, wi::Trap::Ptr* trap) {
+                                    return host_call(which, shape, params, results, trap);
+                                  });
     imports.push_back(func.ref());
   }
 
@@ -187,8 +188,10 @@ CallOutcome InterpInstance::invoke(int slot, const std::uint64_t* args, std::siz
   CallOutcome out;
   const wi::Func::Ptr* func = slot == kInitializeSlot ? &initialize_ : &exports_[slot];
   if (!*func) return out;  // nothing to run
+  // `_initialize` takes and returns nothing; the ABI's exports have shapes.
+  static constexpr FunctionShape kNoValues{"_initialize", "", ""};
   const FunctionShape* shape =
-      slot == kInitializeSlot ? nullptr : &kGuestExports[static_cast<std::size_t>(slot)];
+      slot == kInitializeSlot ? &kNoValues : &kGuestExports[static_cast<std::size_t>(slot)];
   wi::Values params;
   params.reserve(nargs);
   for (std::size_t i = 0; i < nargs; ++i) {
@@ -204,8 +207,7 @@ CallOutcome InterpInstance::invoke(int slot, const std::uint64_t* args, std::siz
     return out;
   }
   if (!results.empty()) {
-    out.value = shape->results[0] == 'I' ? results[0].Get<wi::u64>()
-                                         : results[0].Get<wi::u32>();
+    out.value = shape->results[0] == 'I' ? results[0].Get<wi::u64>() : results[0].Get<wi::u32>();
   }
   return out;
 }

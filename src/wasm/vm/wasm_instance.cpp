@@ -1,6 +1,6 @@
-#include "vm/wasm_vm.hpp"
-
 #include <algorithm>
+
+#include "vm/wasm_vm.hpp"
 
 namespace airssys::wasm::detail {
 
@@ -51,7 +51,8 @@ GuestFault WasmInstance::on_out_of_fuel() {
     return pending_ = GuestFault::fuel_exhausted;
   }
   if (kill_.load(std::memory_order_relaxed)) return pending_ = GuestFault::killed;
-  if (limits_.deadline != SteadyTime::max() && std::chrono::steady_clock::now() > limits_.deadline) {
+  if (limits_.deadline != SteadyTime::max() &&
+      std::chrono::steady_clock::now() > limits_.deadline) {
     return pending_ = limits_.deadline_fault;
   }
   const std::uint64_t next = std::min<std::uint64_t>(budget_ - used, kFuelSlice);
@@ -72,8 +73,7 @@ GuestFault WasmInstance::on_memory_grow(std::uint32_t delta, std::uint64_t* resu
 GuestFault WasmInstance::on_import(HostImport which, const std::uint64_t* args,
                                    std::uint64_t* result) {
   switch (which) {
-    case HostImport::meter_out_of_fuel:
-      return on_out_of_fuel();
+    case HostImport::meter_out_of_fuel: return on_out_of_fuel();
     case HostImport::meter_memory_grow:
       return on_memory_grow(static_cast<std::uint32_t>(args[0]), result);
     default: {

@@ -38,8 +38,8 @@ class HostInterface {
   virtual ~HostInterface() = default;
   // `args` holds the call's arguments (i32 zero-extended); functions with a
   // result store it in *result. Anything but GuestFault::none stops the guest.
-  virtual GuestFault call_host(HostImport which, const std::uint64_t* args,
-                               std::uint64_t* result, GuestMemory memory) = 0;
+  virtual GuestFault call_host(HostImport which, const std::uint64_t* args, std::uint64_t* result,
+                               GuestMemory memory) = 0;
 };
 
 using SteadyTime = std::chrono::steady_clock::time_point;
