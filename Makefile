@@ -15,14 +15,15 @@ BENCH_ARGS ?=
 # layers add theirs here).
 DEB_PACKAGES := cmake ninja-build g++ clang lld clang-format clang-tidy \
   libgtest-dev googletest libgmock-dev libbenchmark-dev pkg-config \
-  nlohmann-json3-dev libclang-rt-14-dev wabt
+  nlohmann-json3-dev libclang-rt-14-dev wabt libtomlplusplus-dev libcli11-dev \
+  libcpp-httplib-dev
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help deps build run test bench asan tsan format format-check tidy clean
 
 help:
-	@echo "make run          install what is missing, build, run the wasm example system"
+	@echo "make run          install what is missing, build, run the example system (RUN_FOR=15s)"
 	@echo "make test         install what is missing, build, run every test (ctest)"
 	@echo "make deps         install missing Debian packages (apt-get)"
 	@echo "make build        configure and build into $(BUILD_DIR)/"
@@ -75,8 +76,10 @@ build: deps
 	$(call configure,$(BUILD_DIR),$(CXX),)
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
+RUN_FOR ?= 15s
+
 run: build
-	$(BUILD_DIR)/wasm_components_example
+	$(BUILD_DIR)/airssys run $(BUILD_DIR)/examples/system.toml --for $(RUN_FOR) --events -
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j 2

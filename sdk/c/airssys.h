@@ -93,6 +93,10 @@ AIRSSYS_IMPORT("now") int64_t airssys_now(void);
 /* Ends this component: code 0 is a normal exit (a transient component is
  * not restarted), anything else a failure with `reason` as its detail.
  * Does not return. */
+/* Sends to `to` after `delay_ms` milliseconds: to itself (a timer) always,
+ * elsewhere with capability "send:*". */
+AIRSSYS_IMPORT("send_after")
+int32_t airssys_send_after(airssys_address to, uint32_t delay_ms, const void* data, uint32_t len);
 AIRSSYS_IMPORT("exit")
 __attribute__((noreturn)) void airssys_exit(int32_t code, const char* reason, uint32_t len);
 

@@ -57,12 +57,13 @@ enum class HostImport : std::uint8_t {
   log,
   now,
   exit,
+  send_after,
   // added by the metering pass
   meter_out_of_fuel,
   meter_memory_grow,
 };
-inline constexpr std::size_t kHostImportCount = 11;
-inline constexpr std::size_t kGuestVisibleImportCount = 9;
+inline constexpr std::size_t kHostImportCount = 12;
+inline constexpr std::size_t kGuestVisibleImportCount = 10;
 
 inline constexpr std::array<FunctionShape, kHostImportCount> kHostImports = {{
     {"send", "Iii", "i"},
@@ -74,6 +75,7 @@ inline constexpr std::array<FunctionShape, kHostImportCount> kHostImports = {{
     {"log", "iii", ""},
     {"now", "", "I"},
     {"exit", "iii", ""},
+    {"send_after", "Iiii", "i"},
     {"out_of_fuel", "", ""},
     {"memory_grow", "i", "i"},
 }};

@@ -39,6 +39,8 @@ class ComponentStatus {
   std::uint64_t instances() const { return instances_.load(std::memory_order_relaxed); }
   std::uint64_t messages_handled() const { return handled_.load(std::memory_order_relaxed); }
   std::uint64_t fuel_used() const { return fuel_.load(std::memory_order_relaxed); }
+  // Linear memory of the current instance, in bytes.
+  std::uint64_t memory_bytes() const { return memory_.load(std::memory_order_relaxed); }
   // Why the last instance failed ("" when none did).
   std::string last_failure() const;
 
@@ -54,6 +56,7 @@ class ComponentStatus {
   void set_failed(std::string why);
   void set_address(rt::Address a) { address_.store(a.value(), std::memory_order_release); }
   void count_instance();
+  void set_memory_bytes(std::uint64_t bytes) { memory_.store(bytes, std::memory_order_relaxed); }
   void count_message(std::uint64_t fuel) {
     handled_.fetch_add(1, std::memory_order_relaxed);
     fuel_.fetch_add(fuel, std::memory_order_relaxed);
@@ -66,6 +69,7 @@ class ComponentStatus {
   std::atomic<std::uint64_t> instances_{0};
   std::atomic<std::uint64_t> handled_{0};
   std::atomic<std::uint64_t> fuel_{0};
+  std::atomic<std::uint64_t> memory_{0};
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
   std::string last_failure_;

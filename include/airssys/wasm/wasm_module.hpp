@@ -76,4 +76,8 @@ class WasmModule {
 
 using WasmModulePtr = std::shared_ptr<const WasmModule>;
 
+// Compiles `module` for `engine` now instead of at its first instance. For
+// aot the result is the cached shared object's path (built if missing).
+Result<std::string> precompile(const WasmModule& module, EngineKind engine);
+
 }  // namespace airssys::wasm

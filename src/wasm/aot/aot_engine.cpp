@@ -39,7 +39,7 @@ namespace fs = std::filesystem;
 
 // Bumped whenever the generated glue or runtime changes, so stale cached
 // objects are never loaded.
-constexpr const char* kAotFormat = "aot4";
+constexpr const char* kAotFormat = "aot5";
 constexpr int kHostTrap = 200;
 
 using HostFn = int (*)(void* host, std::uint32_t which, const std::uint64_t* args,
@@ -383,9 +383,13 @@ Result<fs::path> build_shared_object(const WasmModule& module, const fs::path& t
 
 }  // namespace
 
+std::filesystem::path aot_object_path(const WasmModule& module) {
+  return cache_dir() / (fnv1a(module.code().binary, kAotFormat) + ".so");
+}
+
 Result<std::shared_ptr<CompiledModule>> compile_aot(const WasmModule& module) {
   const ModuleCode& code = module.code();
-  const fs::path target = cache_dir() / (fnv1a(code.binary, kAotFormat) + ".so");
+  const fs::path target = aot_object_path(module);
   if (!fs::exists(target)) {
     auto built = build_shared_object(module, target);
     if (!built) return built.error();

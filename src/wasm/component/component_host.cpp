@@ -136,6 +136,7 @@ std::optional<rt::ExitReason> ComponentHost::start(rt::ActorContext& ctx) {
     out = call(ctx, GuestExport::init, {out.value, config.size()}, startup);
     if (auto failed = outcome(out, GuestExport::init, "init_failed")) return failed;
   }
+  status_->set_memory_bytes(instance_->memory().size);
   status_->set_state(ComponentState::ready);
   return std::nullopt;
 }
@@ -150,6 +151,7 @@ std::optional<rt::ExitReason> ComponentHost::handle(rt::ActorContext& ctx, const
     fuel += instance_->fuel_used();
   }
   status_->count_message(fuel);
+  status_->set_memory_bytes(instance_->memory().size);
   return outcome(out, GuestExport::handle, nullptr);
 }
 
@@ -344,6 +346,31 @@ GuestFault ComponentHost::call_host(HostImport which, const std::uint64_t* args,
                           std::min<std::uint32_t>(len, 1024));
       }
       return GuestFault::exited;
+    }
+    case HostImport::send_after: {
+      const auto to = rt::Address::from_value(args[0]);
+      const auto delay_ms = static_cast<std::uint32_t>(args[1]);
+      const auto ptr = static_cast<std::uint32_t>(args[2]);
+      const auto len = static_cast<std::uint32_t>(args[3]);
+      if (!mem.contains(ptr, len)) {
+        abi_error_ = "send_after: buffer outside memory";
+        return GuestFault::abi_violation;
+      }
+      // To itself a component may always send (its own timers); elsewhere
+      // it needs "send:*".
+      if (to != ctx_->self() && !spec_->capabilities.may_send_to_any()) {
+        as_result(kNotGranted);
+        break;
+      }
+      if (len > spec_->limits.max_message_size) {
+        as_result(kTooLarge);
+        break;
+      }
+      rt::Bytes payload(mem.data + ptr, mem.data + ptr + len);
+      (void)ctx_->send_message_after(std::chrono::milliseconds(delay_ms), to,
+                                     rt::make_message(std::move(payload)));
+      as_result(kOk);
+      break;
     }
     case HostImport::meter_out_of_fuel:
     case HostImport::meter_memory_grow:

@@ -15,3 +15,14 @@ Result<std::shared_ptr<CompiledModule>> compiled_for(const WasmModule& module, E
 }
 
 }  // namespace airssys::wasm::detail
+
+namespace airssys::wasm {
+
+Result<std::string> precompile(const WasmModule& module, EngineKind engine) {
+  auto compiled = detail::compiled_for(module, engine);
+  if (!compiled) return compiled.error();
+  if (engine == EngineKind::aot) return detail::aot_object_path(module).string();
+  return std::string("decoded for the interpreter");
+}
+
+}  // namespace airssys::wasm

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <initializer_list>
 #include <limits>
 #include <memory>
@@ -131,6 +132,8 @@ class CompiledModule {
 
 Result<std::shared_ptr<CompiledModule>> compile_interp(const WasmModule& module);
 Result<std::shared_ptr<CompiledModule>> compile_aot(const WasmModule& module);
+// Where the aot engine keeps (or will keep) the module's shared object.
+std::filesystem::path aot_object_path(const WasmModule& module);
 
 // Fuel is handed out in slices; the deadline and kill requests are checked
 // whenever a slice runs out.

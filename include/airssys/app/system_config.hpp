@@ -1,0 +1,93 @@
+// A whole system as a config file describes it (TOML, docs/config.md):
+// system settings, supervisors forming a tree, and components. Loading
+// checks everything that can be checked without running: syntax, keys,
+// types, units, references, cycles, duplicate names, and every module (ABI,
+// capabilities). Each error names the file, line and column.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "airssys/rt/clock.hpp"
+#include "airssys/supervisor/backoff_strategy.hpp"
+#include "airssys/supervisor/restart_policy.hpp"
+#include "airssys/supervisor/shutdown_policy.hpp"
+#include "airssys/supervisor/supervisor_config.hpp"
+#include "airssys/wasm/capabilities.hpp"
+#include "airssys/wasm/component_limits.hpp"
+#include "airssys/wasm/engine_kind.hpp"
+#include "airssys/wasm/wasm_module.hpp"
+
+namespace airssys::app {
+
+struct SourcePosition {
+  std::uint32_t line = 0;
+  std::uint32_t column = 0;
+};
+
+struct ConfigError {
+  std::string file;
+  SourcePosition at;
+  std::string message;
+  // "file:line:column: message"
+  std::string describe() const;
+};
+
+struct SystemSettings {
+  std::string name = "airssys";
+  std::size_t workers = 0;  // 0 = one per core
+  wasm::EngineKind engine = wasm::EngineKind::interp;
+  std::string http;        // "host:port"; empty = no admin endpoint
+  std::string http_token;  // bearer token for mutating requests (required beyond loopback)
+  rt::Duration shutdown_timeout = std::chrono::seconds(10);
+};
+
+struct SupervisorDecl {
+  std::string name;
+  std::string parent;  // empty: the root
+  supervisor::SupervisorConfig config;
+  supervisor::RestartPolicy restart = supervisor::RestartPolicy::permanent;
+  SourcePosition at;
+};
+
+struct ComponentDecl {
+  std::string name;
+  std::filesystem::path module_path;  // resolved against the config file's folder
+  wasm::WasmModulePtr module;         // loaded and checked
+  std::string supervisor;             // empty: the root
+  std::optional<wasm::EngineKind> engine;
+  supervisor::RestartPolicy restart = supervisor::RestartPolicy::permanent;
+  supervisor::ShutdownPolicy shutdown = supervisor::ShutdownPolicy::after(std::chrono::seconds(5));
+  rt::Duration startup_timeout = std::chrono::seconds(10);
+  std::optional<supervisor::BackoffStrategy> backoff;
+  std::size_t stash_capacity = 1024;
+  wasm::ComponentLimits limits;
+  wasm::Capabilities capabilities;
+  std::vector<std::string> capability_names;
+  std::string config;  // bytes for airssys_init
+  SourcePosition at;
+};
+
+struct SystemConfig {
+  std::filesystem::path file;
+  SystemSettings system;
+  std::vector<SupervisorDecl> supervisors;  // the root first, then in file order
+  std::vector<ComponentDecl> components;    // in file order
+
+  const SupervisorDecl& root() const { return supervisors.front(); }
+};
+
+struct LoadResult {
+  std::optional<SystemConfig> config;
+  std::vector<ConfigError> errors;
+  bool ok() const { return errors.empty() && config.has_value(); }
+};
+
+// Parses and checks `file`. With `load_modules` false, module files are
+// only checked to exist (for tools that do not need them).
+LoadResult load_system_config(const std::filesystem::path& file, bool load_modules = true);
+
+}  // namespace airssys::app

@@ -1,0 +1,244 @@
+#include "admin_server.hpp"
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "airssys/rt/scoped_actor.hpp"
+#include "airssys/supervisor/supervisor.hpp"
+#include "airssys/wasm/component_state.hpp"
+
+namespace airssys::app {
+namespace {
+
+using nlohmann::json;
+constexpr std::size_t kMaxBody = std::size_t{1} << 20;
+
+json component_json(const wasm::ComponentStatus& s, const std::string& supervisor) {
+  json j;
+  j["name"] = s.name();
+  j["supervisor"] = supervisor;
+  j["state"] = wasm::to_string(s.state());
+  j["address"] = s.address().to_string();
+  j["instances"] = s.instances();
+  j["restarts"] = s.instances() > 0 ? s.instances() - 1 : 0;
+  j["messages_handled"] = s.messages_handled();
+  j["fuel_used"] = s.fuel_used();
+  j["memory_bytes"] = s.memory_bytes();
+  const std::string failure = s.last_failure();
+  if (!failure.empty()) j["last_failure"] = failure;
+  return j;
+}
+
+bool is_loopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+std::string escape_label(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+AdminServer::AdminServer(SystemRunner& runner)
+    : runner_(runner), server_(std::make_unique<httplib::Server>()) {}
+
+AdminServer::~AdminServer() { stop(); }
+
+void AdminServer::stop() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::string AdminServer::metrics_text(SystemRunner& runner) {
+  std::ostringstream out;
+  const auto counters = runner.events().snapshot();
+  const auto names = runner.component_names();
+  auto family = [&](const char* name, const char* type, const char* help) {
+    out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
+  };
+  family("airssys_component_state", "gauge", "1 for the lifecycle state the component is in");
+  for (const auto& n : names) {
+    auto s = runner.registry().status(n);
+    if (!s) continue;
+    for (auto state : {wasm::ComponentState::creating, wasm::ComponentState::starting,
+                       wasm::ComponentState::ready, wasm::ComponentState::stopping,
+                       wasm::ComponentState::terminated, wasm::ComponentState::failed}) {
+      out << "airssys_component_state{component=\"" << escape_label(n) << "\",state=\""
+          << wasm::to_string(state) << "\"} " << (s->state() == state ? 1 : 0) << '\n';
+    }
+  }
+  auto per_component = [&](const char* name, const char* type, const char* help,
+                           const std::function<std::uint64_t(const wasm::ComponentStatus&)>& get) {
+    family(name, type, help);
+    for (const auto& n : names) {
+      if (auto s = runner.registry().status(n)) {
+        out << name << "{component=\"" << escape_label(n) << "\"} " << get(*s) << '\n';
+      }
+    }
+  };
+  per_component("airssys_component_restarts_total", "counter",
+                "fresh instances started after the first",
+                [](const wasm::ComponentStatus& s) { return s.instances() > 0 ? s.instances() - 1 : 0; });
+  per_component("airssys_component_messages_handled_total", "counter",
+                "messages handled, over all instances",
+                [](const wasm::ComponentStatus& s) { return s.messages_handled(); });
+  per_component("airssys_component_fuel_used_total", "counter",
+                "fuel used handling messages, over all instances",
+                [](const wasm::ComponentStatus& s) { return s.fuel_used(); });
+  per_component("airssys_component_memory_bytes", "gauge",
+                "linear memory of the current instance",
+                [](const wasm::ComponentStatus& s) { return s.memory_bytes(); });
+
+  family("airssys_restart_latency_seconds", "histogram",
+         "time from a child's exit to its fresh instance being ready");
+  const auto& h = counters.restart_latency;
+  for (std::size_t i = 0; i < EventLog::kBuckets.size(); ++i) {
+    out << "airssys_restart_latency_seconds_bucket{le=\"" << EventLog::kBuckets[i] << "\"} "
+        << h.buckets[i] << '\n';
+  }
+  out << "airssys_restart_latency_seconds_bucket{le=\"+Inf\"} " << h.count << '\n'
+      << "airssys_restart_latency_seconds_sum " << h.sum << '\n'
+      << "airssys_restart_latency_seconds_count " << h.count << '\n';
+  family("airssys_dead_letters_total", "counter", "messages that could not be delivered");
+  out << "airssys_dead_letters_total " << counters.dead_letters << '\n';
+  family("airssys_escalations_total", "counter", "supervisors that gave up and escalated");
+  out << "airssys_escalations_total " << counters.escalations << '\n';
+  const auto stats = runner.system().stats();
+  family("airssys_actors_live", "gauge", "actors alive in the actor system");
+  out << "airssys_actors_live " << stats.live << '\n';
+  return out.str();
+}
+
+void AdminServer::routes() {
+  auto& srv = *server_;
+  auto send_json = [](httplib::Response& res, int status, const json& body) {
+    res.status = status;
+    res.set_content(body.dump(2) + "\n", "application/json");
+  };
+  auto down_components = [this](bool permanent_only) {
+    json down = json::array();
+    for (const auto& n : runner_.component_names()) {
+      if (permanent_only && !runner_.is_permanent(n)) continue;
+      auto s = runner_.registry().status(n);
+      if (!s || s->state() != wasm::ComponentState::ready) down.push_back(n);
+    }
+    return down;
+  };
+
+  srv.Get("/healthz", [=, this](const httplib::Request&, httplib::Response& res) {
+    json down = down_components(true);
+    send_json(res, down.empty() ? 200 : 503,
+              {{"status", down.empty() ? "ok" : "degraded"}, {"down", down}});
+  });
+  srv.Get("/readyz", [=, this](const httplib::Request&, httplib::Response& res) {
+    json down = down_components(false);
+    send_json(res, down.empty() ? 200 : 503,
+              {{"status", down.empty() ? "ready" : "not_ready"}, {"not_ready", down}});
+  });
+  srv.Get("/tree", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(runner_.tree()->to_json() + "\n", "application/json");
+  });
+  srv.Get("/components", [=, this](const httplib::Request&, httplib::Response& res) {
+    json list = json::array();
+    for (const auto& n : runner_.component_names()) {
+      if (auto s = runner_.registry().status(n)) list.push_back(component_json(*s, runner_.parent_of(n)));
+    }
+    send_json(res, 200, list);
+  });
+  srv.Get(R"(/components/([^/]+))", [=, this](const httplib::Request& req, httplib::Response& res) {
+    const std::string name = req.matches[1];
+    auto s = runner_.registry().status(name);
+    if (!s) return send_json(res, 404, {{"error", "no component named '" + name + "'"}});
+    send_json(res, 200, component_json(*s, runner_.parent_of(name)));
+  });
+  srv.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics_text(runner_), "text/plain; version=0.0.4");
+  });
+
+  srv.Post(R"(/components/([^/]+)/(restart|stop|start|send))", [=, this](const httplib::Request& req,
+                                                                    httplib::Response& res) {
+    if (!token_.empty() && req.get_header_value("Authorization") != "Bearer " + token_) {
+      return send_json(res, 401, {{"error", "missing or wrong bearer token"}});
+    }
+    const std::string name = req.matches[1];
+    const std::string action = req.matches[2];
+    auto status = runner_.registry().status(name);
+    if (!status) return send_json(res, 404, {{"error", "no component named '" + name + "'"}});
+    auto& system = runner_.system();
+    if (action == "send") {
+      const rt::Bytes payload(req.body.begin(), req.body.end());
+      if (req.has_param("reply") && req.get_param_value("reply") != "false") {
+        rt::ScopedActor me(system);
+        auto reply = me.request<rt::Bytes>(status->address(), payload, std::chrono::seconds(5));
+        if (!reply) return send_json(res, 502, {{"error", reply.error().describe()}});
+        res.set_content(std::string(reply->begin(), reply->end()), "application/octet-stream");
+        return;
+      }
+      auto sent = system.send(status->address(), payload);
+      if (!sent) return send_json(res, 502, {{"error", sent.error().describe()}});
+      return send_json(res, 202, {{"sent", payload.size()}});
+    }
+    auto parent = runner_.supervisor_address(runner_.parent_of(name));
+    if (!parent) return send_json(res, 503, {{"error", "its supervisor is not running"}});
+    supervisor::SupervisorRef ref(system, *parent, std::chrono::seconds(30));
+    Result<void> done;
+    if (action == "stop") {
+      done = ref.terminate_child(name);
+    } else if (action == "start") {
+      auto r = ref.restart_child(name);
+      if (!r) done = r.error();
+    } else {  // restart: stop, then start a fresh instance
+      done = ref.terminate_child(name);
+      if (done) {
+        auto r = ref.restart_child(name);
+        if (!r) done = r.error();
+      }
+    }
+    if (!done) return send_json(res, 409, {{"error", done.error().describe()}});
+    send_json(res, 200, component_json(*status, runner_.parent_of(name)));
+  });
+}
+
+Result<void> AdminServer::start(const std::string& address, const std::string& token) {
+  const auto colon = address.rfind(':');
+  if (colon == std::string::npos) {
+    return Error{ErrorCode::invalid_argument, "admin address must be host:port, not " + address};
+  }
+  const std::string host = address.substr(0, colon);
+  int port = 0;
+  try {
+    port = std::stoi(address.substr(colon + 1));
+  } catch (...) {
+    return Error{ErrorCode::invalid_argument, "admin address " + address + ": bad port"};
+  }
+  if (!is_loopback(host) && token.empty()) {
+    return Error{ErrorCode::invalid_argument,
+                 "admin address " + address +
+                     " is not loopback: set [system] http_token (or AIRSSYS_HTTP_TOKEN) so "
+                     "mutating requests need it"};
+  }
+  token_ = token;
+  server_->set_payload_max_length(kMaxBody);
+  server_->set_read_timeout(5, 0);
+  routes();
+  port_ = port == 0 ? server_->bind_to_any_port(host.c_str()) : port;
+  if (port != 0 && !server_->bind_to_port(host.c_str(), port)) port_ = -1;
+  if (port_ <= 0) {
+    return Error{ErrorCode::io_error, "cannot listen on " + address};
+  }
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  return {};
+}
+
+}  // namespace airssys::app

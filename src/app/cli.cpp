@@ -1,0 +1,411 @@
+#include "airssys/app/cli.hpp"
+
+#include <httplib.h>
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "admin_server.hpp"
+#include "airssys/app/system_config.hpp"
+#include "airssys/app/units.hpp"
+#include "airssys/rt/scoped_actor.hpp"
+#include "airssys/wasm/wasm_module.hpp"
+#include "event_log.hpp"
+#include "system_runner.hpp"
+
+namespace airssys::app {
+namespace {
+
+using namespace std::chrono_literals;
+
+int report(const LoadResult& loaded) {
+  for (const auto& e : loaded.errors) std::cerr << e.describe() << '\n';
+  if (!loaded.errors.empty()) {
+    std::cerr << loaded.errors.size() << (loaded.errors.size() == 1 ? " error" : " errors") << '\n';
+  }
+  return loaded.errors.empty() ? 0 : 1;
+}
+
+std::string duration_text(rt::Duration d) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
+// The tree a config describes, without running it.
+void print_config_tree(const SystemConfig& c, const std::string& sup, const std::string& prefix,
+                       bool root) {
+  struct Row {
+    SourcePosition at;
+    std::string label;
+    std::string sup_name;  // non-empty for supervisors
+  };
+  std::vector<Row> rows;
+  for (const auto& s : c.supervisors) {
+    if (&s == &c.root()) continue;
+    if (s.parent == sup || (root && s.parent.empty())) {
+      rows.push_back({s.at,
+                      s.name + " [supervisor]  " + supervisor::to_string(s.config.strategy) +
+                          "  max_restarts=" + std::to_string(s.config.max_restarts) +
+                          " within " + duration_text(s.config.time_window),
+                      s.name});
+    }
+  }
+  for (const auto& comp : c.components) {
+    if (comp.supervisor == sup || (root && comp.supervisor.empty())) {
+      rows.push_back({comp.at,
+                      comp.name + "  " + supervisor::to_string(comp.restart) + "  " +
+                          comp.module_path.filename().string(),
+                      ""});
+    }
+  }
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const Row& a, const Row& b) { return a.at.line < b.at.line; });
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const bool last = i + 1 == rows.size();
+    std::cout << prefix << (last ? "└─ " : "├─ ") << rows[i].label << '\n';
+    if (!rows[i].sup_name.empty()) {
+      print_config_tree(c, rows[i].sup_name, prefix + (last ? "   " : "│  "), false);
+    }
+  }
+}
+
+void print_json_tree(const nlohmann::json& node, const std::string& prefix, bool last, bool top) {
+  std::cout << prefix << (top ? "" : (last ? "└─ " : "├─ ")) << node.value("id", "?")
+            << (node.value("type", "") == "supervisor" ? " [supervisor]" : "") << "  "
+            << node.value("state", "?") << "  " << node.value("address", "")
+            << "  restarts=" << node.value("restarts", 0);
+  const std::string last_exit = node.value("last_exit", "");
+  if (!last_exit.empty()) std::cout << "  last_exit=" << last_exit;
+  std::cout << '\n';
+  const auto& kids = node.contains("children") ? node["children"] : nlohmann::json::array();
+  for (std::size_t i = 0; i < kids.size(); ++i) {
+    print_json_tree(kids[i], top ? " " : prefix + (last ? "   " : "│  "), i + 1 == kids.size(),
+                    false);
+  }
+}
+
+std::unique_ptr<httplib::Client> client_for(const std::string& address) {
+  auto c = std::make_unique<httplib::Client>("http://" + address);
+  c->set_connection_timeout(5, 0);
+  c->set_read_timeout(10, 0);
+  return c;
+}
+
+int cmd_check(const std::string& file) {
+  const LoadResult loaded = load_system_config(file);
+  if (report(loaded) != 0) return 1;
+  const auto& c = *loaded.config;
+  std::cout << file << ": ok (" << c.components.size() << " components, "
+            << c.supervisors.size() << " supervisors)\n";
+  return 0;
+}
+
+int cmd_tree(const std::string& file, const std::string& http) {
+  if (!http.empty()) {
+    auto res = client_for(http)->Get("/tree");
+    if (!res) {
+      std::cerr << "error: cannot reach " << http << ": " << httplib::to_string(res.error()) << '\n';
+      return 1;
+    }
+    if (res->status != 200) {
+      std::cerr << "error: " << http << " answered " << res->status << '\n';
+      return 1;
+    }
+    const auto j = nlohmann::json::parse(res->body, nullptr, false);
+    if (j.is_discarded() || !j.is_array()) {
+      std::cerr << "error: " << http << " did not send a tree\n";
+      return 1;
+    }
+    for (const auto& root : j) print_json_tree(root, "", true, true);
+    return 0;
+  }
+  if (file.empty()) {
+    std::cerr << "error: give a config file or --http ADDR\n";
+    return 2;
+  }
+  const LoadResult loaded = load_system_config(file, false);
+  if (report(loaded) != 0) return 1;
+  const auto& c = *loaded.config;
+  const auto& r = c.root();
+  std::cout << r.name << " [supervisor]  " << supervisor::to_string(r.config.strategy)
+            << "  max_restarts=" << r.config.max_restarts << " within "
+            << duration_text(r.config.time_window) << '\n';
+  print_config_tree(c, r.name, " ", true);
+  return 0;
+}
+
+int cmd_send(const std::string& http, const std::string& name, const std::string& payload,
+             bool want_reply, const std::string& token) {
+  auto client = client_for(http);
+  httplib::Headers headers;
+  if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+  const std::string path = "/components/" + name + "/send" + (want_reply ? "?reply=true" : "");
+  auto res = client->Post(path.c_str(), headers, payload, "application/octet-stream");
+  if (!res) {
+    std::cerr << "error: cannot reach " << http << ": " << httplib::to_string(res.error()) << '\n';
+    return 1;
+  }
+  if (res->status >= 300) {
+    std::cerr << "error: " << res->status << " " << res->body;
+    return 1;
+  }
+  std::cout << res->body << (want_reply ? "\n" : "");
+  return 0;
+}
+
+int cmd_inspect(const std::string& path) {
+  auto m = wasm::WasmModule::load_file(path);
+  if (!m) {
+    std::cerr << "error: " << m.error().message << '\n';
+    return 1;
+  }
+  const auto& mod = **m;
+  std::cout << path << ": guest ABI v" << mod.abi_version() << ", " << mod.initial_pages()
+            << " initial page(s), hash " << mod.hash() << '\n'
+            << "exports:\n";
+  for (const auto& e : mod.exports()) std::cout << "  " << e.kind << ' ' << e.name << '\n';
+  std::cout << "imports:\n";
+  for (const auto& i : mod.imports()) {
+    const auto needs = wasm::Capabilities::required_for(i.name);
+    std::cout << "  " << i.module << '.' << i.name;
+    if (!needs.empty()) std::cout << "  (needs capability \"" << needs << "\")";
+    std::cout << '\n';
+  }
+  if (mod.imports().empty()) std::cout << "  (none)\n";
+  return 0;
+}
+
+int cmd_compile(const std::string& path) {
+  auto m = wasm::WasmModule::load_file(path);
+  if (!m) {
+    std::cerr << "error: " << m.error().message << '\n';
+    return 1;
+  }
+  auto object = wasm::precompile(**m, wasm::EngineKind::aot);
+  if (!object) {
+    std::cerr << "error: " << object.error().message << '\n';
+    return 1;
+  }
+  std::cout << path << " -> " << *object << '\n';
+  return 0;
+}
+
+struct RunOptions {
+  std::string file;
+  std::string for_duration;
+  std::string events = "-";
+  std::string http;
+  std::string engine;
+  std::string log_level = "info";
+};
+
+int cmd_run(const RunOptions& o) {
+  std::optional<rt::Duration> run_for;
+  if (!o.for_duration.empty()) {
+    run_for = parse_duration(o.for_duration);
+    if (!run_for) {
+      std::cerr << "error: --for " << o.for_duration << " is not a duration (e.g. 15s)\n";
+      return 2;
+    }
+  }
+  std::optional<wasm::EngineKind> engine;
+  if (!o.engine.empty()) engine = wasm::parse_engine_kind(o.engine);
+  const int log_level = o.log_level == "debug" ? 0
+                        : o.log_level == "info" ? 1
+                        : o.log_level == "warn" ? 2
+                                                : 3;
+
+  const LoadResult loaded = load_system_config(o.file);
+  if (report(loaded) != 0) return 1;
+  const SystemConfig& config = *loaded.config;
+
+  std::FILE* events_out = stdout;
+  if (o.events != "-") {
+    events_out = std::fopen(o.events.c_str(), "w");
+    if (events_out == nullptr) {
+      std::cerr << "error: cannot write events to " << o.events << '\n';
+      return 1;
+    }
+  }
+  // Signals are taken by this thread only, with sigtimedwait below; every
+  // thread started from here on inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  int code = 0;
+  {
+    auto events = std::make_shared<EventLog>(events_out);
+    SystemRunner runner(config, events, engine);
+    runner.set_guest_log_level(log_level);
+    events->note("system_starting", config.system.name);
+    auto root = runner.start();
+    if (!root) {
+      std::cerr << "error: " << config.file.string() << ": the system did not start: "
+                << root.error().message << '\n';
+      events->note("system_stopped", "start failed");
+      if (events_out != stdout) std::fclose(events_out);
+      return 1;
+    }
+    events->note("system_started", config.system.name);
+    std::cout << "system '" << config.system.name << "' running ("
+              << config.components.size() << " components)\n";
+    runner.tree()->print(std::cout);
+    std::cout.flush();
+
+    AdminServer admin(runner);
+    const std::string http = !o.http.empty() ? o.http : config.system.http;
+    if (!http.empty()) {
+      std::string token = config.system.http_token;
+      if (const char* env = std::getenv("AIRSSYS_HTTP_TOKEN"); env != nullptr && *env != 0) {
+        token = env;
+      }
+      if (auto started = admin.start(http, token); !started) {
+        std::cerr << "error: " << started.error().message << '\n';
+        (void)runner.stop();
+        if (events_out != stdout) std::fclose(events_out);
+        return 1;
+      }
+      std::cout << "admin endpoint: http://" << http.substr(0, http.rfind(':')) << ':'
+                << admin.port() << '\n';
+      std::cout.flush();
+    }
+
+    rt::ScopedActor watcher(runner.system());
+    const auto root_watch = watcher.monitor(*root);
+    const auto deadline = run_for ? std::chrono::steady_clock::now() + *run_for
+                                  : std::chrono::steady_clock::time_point::max();
+    std::string stop_cause;
+    for (;;) {
+      const timespec tick{0, 50'000'000};
+      siginfo_t info;
+      const int sig = sigtimedwait(&signals, &info, &tick);
+      if (sig == SIGINT || sig == SIGTERM) {
+        stop_cause = sig == SIGINT ? "SIGINT" : "SIGTERM";
+        break;
+      }
+      if (std::chrono::steady_clock::now() >= deadline) {
+        stop_cause = "--for " + o.for_duration + " elapsed";
+        break;
+      }
+      if (auto down = watcher.receive_if(
+              [&](const rt::Message& m) {
+                return m.is<rt::DownMessage>() && m.as<rt::DownMessage>().ref == root_watch;
+              },
+              0ms)) {
+        const auto& reason = down->as<rt::DownMessage>().reason;
+        std::cerr << "error: root supervisor '" << config.root().name
+                  << "' gave up: " << reason.to_string() << '\n';
+        events->note("system_stopped", "root supervisor gave up: " + reason.to_string());
+        code = 1;
+        break;
+      }
+    }
+    admin.stop();
+    if (code == 0) {
+      events->note("system_stopping", stop_cause);
+      auto stopped = runner.stop();
+      if (!stopped) {
+        std::cerr << "error: shutdown did not finish: " << stopped.error().message << '\n';
+        code = 1;
+      }
+      events->note("system_stopped", stop_cause);
+      std::cout << "stopped (" << stop_cause << ")\n";
+      for (const auto& n : runner.component_names()) {
+        if (auto s = runner.registry().status(n)) {
+          std::cout << "  " << n << ": " << wasm::to_string(s->state()) << ", "
+                    << (s->instances() > 0 ? s->instances() - 1 : 0) << " restarts, "
+                    << s->messages_handled() << " messages\n";
+        }
+      }
+    }
+  }
+  if (events_out != stdout) std::fclose(events_out);
+  return code;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"airssys: supervision trees of WebAssembly components, from a config file"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "airssys 0.1.0");
+
+  RunOptions run;
+  auto* run_cmd = app.add_subcommand(
+      "run", "Run a system: build the supervision tree, start components in order, log events "
+             "as JSON lines, stop on SIGINT/SIGTERM or after --for");
+  run_cmd->add_option("config", run.file, "System config (TOML, docs/config.md)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  run_cmd->add_option("--for", run.for_duration, "Stop after this long (e.g. 15s)");
+  run_cmd->add_option("--events", run.events, "Where JSON-lines events go: a file or - (stdout)")
+      ->capture_default_str();
+  run_cmd->add_option("--http", run.http, "Admin/metrics endpoint host:port (overrides [system] http)");
+  run_cmd->add_option("--engine", run.engine, "Engine for components that do not choose one")
+      ->check(CLI::IsMember({"interp", "aot"}));
+  run_cmd->add_option("--log-level", run.log_level, "Lowest guest log level shown")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
+      ->capture_default_str();
+
+  std::string check_file;
+  auto* check_cmd = app.add_subcommand(
+      "check", "Validate a config and every module it names, without running anything");
+  check_cmd->add_option("config", check_file, "System config")->required();
+
+  std::string tree_file;
+  std::string tree_http;
+  auto* tree_cmd = app.add_subcommand(
+      "tree", "Print the supervision tree of a config, or of a running system (--http)");
+  tree_cmd->add_option("config", tree_file, "System config");
+  tree_cmd->add_option("--http", tree_http, "Admin endpoint of a running system (host:port)");
+
+  std::string send_http;
+  std::string send_name;
+  std::string send_payload;
+  bool send_reply = false;
+  auto* send_cmd = app.add_subcommand("send", "Send a message to a component of a running system");
+  send_cmd->add_option("--http", send_http, "Admin endpoint (host:port)")->required();
+  send_cmd->add_option("name", send_name, "Component name")->required();
+  send_cmd->add_option("payload", send_payload, "Message bytes (text)")->required();
+  send_cmd->add_flag("--reply", send_reply, "Wait for the reply and print it");
+
+  std::string inspect_file;
+  auto* inspect_cmd = app.add_subcommand(
+      "inspect", "Show a module's exports, imports and ABI version, or what is wrong with it");
+  inspect_cmd->add_option("module", inspect_file, "A .wasm file")->required();
+
+  std::string compile_file;
+  auto* compile_cmd = app.add_subcommand(
+      "compile", "Build a module for the aot engine ahead of time (into the AOT cache)");
+  compile_cmd->add_option("module", compile_file, "A .wasm file")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  const char* token = std::getenv("AIRSSYS_HTTP_TOKEN");
+  if (*run_cmd) return cmd_run(run);
+  if (*check_cmd) return cmd_check(check_file);
+  if (*tree_cmd) return cmd_tree(tree_file, tree_http);
+  if (*send_cmd) {
+    return cmd_send(send_http, send_name, send_payload, send_reply, token != nullptr ? token : "");
+  }
+  if (*inspect_cmd) return cmd_inspect(inspect_file);
+  if (*compile_cmd) return cmd_compile(compile_file);
+  return 2;
+}
+
+}  // namespace airssys::app

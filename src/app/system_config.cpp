@@ -1,0 +1,476 @@
+#include "airssys/app/system_config.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <initializer_list>
+#include <map>
+#include <set>
+#include <toml++/toml.h>
+
+#include "airssys/app/units.hpp"
+
+namespace airssys::app {
+
+std::string ConfigError::describe() const {
+  std::string s = file;
+  if (at.line != 0) s += ":" + std::to_string(at.line) + ":" + std::to_string(at.column);
+  return s + ": " + message;
+}
+
+namespace {
+
+namespace sv = supervisor;
+
+SourcePosition position_of(const toml::source_region& r) {
+  return {static_cast<std::uint32_t>(r.begin.line), static_cast<std::uint32_t>(r.begin.column)};
+}
+
+// Reads one table against a fixed set of keys, recording every error.
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::string what, std::vector<ConfigError>& errors,
+              const std::string& file)
+      : table_(table), what_(std::move(what)), errors_(errors), file_(file) {}
+
+  void allow(std::initializer_list<const char*> keys) {
+    for (const auto& [key, node] : table_) {
+      const bool known =
+          std::any_of(keys.begin(), keys.end(), [&](const char* k) { return key.str() == k; });
+      if (!known) {
+        std::string list;
+        for (const char* k : keys) list += std::string(list.empty() ? "" : ", ") + k;
+        error(key.source(), "unknown key '" + std::string(key.str()) + "' in " + what_ +
+                                " (known: " + list + ")");
+      }
+    }
+  }
+
+  void error(const toml::source_region& at, const std::string& message) {
+    errors_.push_back({file_, position_of(at), message});
+  }
+  void error_here(const std::string& message) { error(table_.source(), message); }
+
+  const toml::node* node(const char* key) const { return table_.get(key); }
+
+  std::optional<std::string> string(const char* key, bool required = false) {
+    const toml::node* n = node(key);
+    if (n == nullptr) {
+      if (required) error_here(what_ + " needs '" + key + "'");
+      return std::nullopt;
+    }
+    if (!n->is_string()) {
+      error(n->source(), "'" + std::string(key) + "' in " + what_ + " must be a string, not " +
+                             type_name(*n));
+      return std::nullopt;
+    }
+    return n->value<std::string>();
+  }
+
+  std::optional<std::int64_t> integer(const char* key, std::int64_t min, std::int64_t max) {
+    const toml::node* n = node(key);
+    if (n == nullptr) return std::nullopt;
+    if (!n->is_integer()) {
+      error(n->source(), "'" + std::string(key) + "' in " + what_ + " must be an integer, not " +
+                             type_name(*n));
+      return std::nullopt;
+    }
+    const auto v = *n->value<std::int64_t>();
+    if (v < min || v > max) {
+      error(n->source(), "'" + std::string(key) + "' in " + what_ + " must be between " +
+                             std::to_string(min) + " and " + std::to_string(max));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::optional<double> number(const char* key, double min, double max) {
+    const toml::node* n = node(key);
+    if (n == nullptr) return std::nullopt;
+    if (!n->is_number()) {
+      error(n->source(),
+            "'" + std::string(key) + "' in " + what_ + " must be a number, not " + type_name(*n));
+      return std::nullopt;
+    }
+    const double v = n->is_integer() ? static_cast<double>(*n->value<std::int64_t>())
+                                     : *n->value<double>();
+    if (v < min || v > max) {
+      error(n->source(), "'" + std::string(key) + "' in " + what_ + " must be between " +
+                             std::to_string(min) + " and " + std::to_string(max));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::optional<rt::Duration> duration(const char* key) {
+    auto text = string(key);
+    if (!text) return std::nullopt;
+    auto d = parse_duration(*text);
+    if (!d) {
+      error(node(key)->source(), "'" + std::string(key) + "' in " + what_ + ": '" + *text +
+                                     "' is not a duration (e.g. \"250ms\", \"5s\", \"1m\")");
+    }
+    return d;
+  }
+
+  // A size as a string with a unit, or an integer number of bytes.
+  std::optional<std::uint64_t> size(const char* key) {
+    const toml::node* n = node(key);
+    if (n == nullptr) return std::nullopt;
+    if (n->is_integer()) {
+      const auto v = *n->value<std::int64_t>();
+      if (v >= 0) return static_cast<std::uint64_t>(v);
+    } else if (n->is_string()) {
+      if (auto s = parse_size(*n->value<std::string>())) return s;
+    }
+    error(n->source(), "'" + std::string(key) + "' in " + what_ +
+                           " is not a size (e.g. \"64KiB\", \"16MiB\", or bytes)");
+    return std::nullopt;
+  }
+
+  template <class T>
+  std::optional<T> choice(const char* key, std::initializer_list<std::pair<const char*, T>> options) {
+    auto text = string(key);
+    if (!text) return std::nullopt;
+    std::string list;
+    for (const auto& [name, value] : options) {
+      if (*text == name) return value;
+      list += std::string(list.empty() ? "" : ", ") + name;
+    }
+    error(node(key)->source(),
+          "'" + std::string(key) + "' in " + what_ + ": '" + *text + "' is not one of " + list);
+    return std::nullopt;
+  }
+
+  const std::string& what() const { return what_; }
+  const toml::table& table() const { return table_; }
+
+  static std::string type_name(const toml::node& n) {
+    switch (n.type()) {
+      case toml::node_type::table:
+        return "a table";
+      case toml::node_type::array:
+        return "an array";
+      case toml::node_type::string:
+        return "a string";
+      case toml::node_type::integer:
+        return "an integer";
+      case toml::node_type::floating_point:
+        return "a float";
+      case toml::node_type::boolean:
+        return "a boolean";
+      default:
+        return "a date or time";
+    }
+  }
+
+ private:
+  const toml::table& table_;
+  std::string what_;
+  std::vector<ConfigError>& errors_;
+  const std::string& file_;
+};
+
+std::optional<sv::RestartPolicy> restart_policy(TableReader& r) {
+  return r.choice<sv::RestartPolicy>("restart", {{"permanent", sv::RestartPolicy::permanent},
+                                                 {"transient", sv::RestartPolicy::transient},
+                                                 {"temporary", sv::RestartPolicy::temporary}});
+}
+
+std::optional<sv::BackoffStrategy> backoff(TableReader& parent, std::vector<ConfigError>& errors,
+                                           const std::string& file) {
+  const toml::node* n = parent.node("backoff");
+  if (n == nullptr) return std::nullopt;
+  if (!n->is_table()) {
+    parent.error(n->source(), "'backoff' in " + parent.what() +
+                                  " must be a table, e.g. { kind = \"exponential\", base = "
+                                  "\"100ms\" }");
+    return std::nullopt;
+  }
+  TableReader r(*n->as_table(), "backoff of " + parent.what(), errors, file);
+  r.allow({"kind", "base", "factor", "max", "jitter", "reset_after"});
+  sv::BackoffStrategy b = sv::BackoffStrategy::exponential();
+  if (auto kind = r.choice<sv::BackoffStrategy::Kind>(
+          "kind", {{"immediate", sv::BackoffStrategy::Kind::immediate},
+                   {"linear", sv::BackoffStrategy::Kind::linear},
+                   {"exponential", sv::BackoffStrategy::Kind::exponential}})) {
+    b.kind = *kind;
+    if (*kind == sv::BackoffStrategy::Kind::immediate) b.base = rt::Duration::zero();
+  }
+  if (auto v = r.duration("base")) b.base = *v;
+  if (auto v = r.number("factor", 1.0, 100.0)) b.factor = *v;
+  if (auto v = r.duration("max")) b.max = *v;
+  if (auto v = r.number("jitter", 0.0, 1.0)) b.jitter = *v;
+  if (auto v = r.duration("reset_after")) b.reset_after = *v;
+  if (auto ok = b.validate(); !ok) r.error_here(r.what() + ": " + ok.error().message);
+  return b;
+}
+
+void read_system(const toml::table& root, SystemSettings& out, std::vector<ConfigError>& errors,
+                 const std::string& file) {
+  const toml::node* n = root.get("system");
+  if (n == nullptr) return;
+  if (!n->is_table()) {
+    errors.push_back({file, position_of(n->source()), "'system' must be a table ([system])"});
+    return;
+  }
+  TableReader r(*n->as_table(), "[system]", errors, file);
+  r.allow({"name", "workers", "engine", "http", "http_token", "shutdown_timeout"});
+  if (auto v = r.string("name")) out.name = *v;
+  if (auto v = r.integer("workers", 0, 1024)) out.workers = static_cast<std::size_t>(*v);
+  if (auto v = r.choice<wasm::EngineKind>(
+          "engine", {{"interp", wasm::EngineKind::interp}, {"aot", wasm::EngineKind::aot}})) {
+    out.engine = *v;
+  }
+  if (auto v = r.string("http")) {
+    if (v->find(':') == std::string::npos) {
+      r.error(r.node("http")->source(), "'http' in [system] must be \"host:port\"");
+    } else {
+      out.http = *v;
+    }
+  }
+  if (auto v = r.string("http_token")) out.http_token = *v;
+  if (auto v = r.duration("shutdown_timeout")) out.shutdown_timeout = *v;
+}
+
+void read_supervisor(const toml::table& t, SystemConfig& config, std::vector<ConfigError>& errors,
+                     const std::string& file) {
+  auto name_node = t.get("name");
+  const std::string label = name_node != nullptr && name_node->is_string()
+                                ? "[[supervisor]] '" + *name_node->value<std::string>() + "'"
+                                : "[[supervisor]]";
+  TableReader r(t, label, errors, file);
+  r.allow({"name", "parent", "strategy", "max_restarts", "within", "backoff", "restart"});
+  SupervisorDecl d;
+  d.at = position_of(t.source());
+  if (auto v = r.string("name", true)) d.name = *v;
+  if (auto v = r.string("parent")) d.parent = *v;
+  if (auto v = r.choice<sv::Strategy>("strategy", {{"one_for_one", sv::Strategy::one_for_one},
+                                                   {"one_for_all", sv::Strategy::one_for_all},
+                                                   {"rest_for_one", sv::Strategy::rest_for_one}})) {
+    d.config.strategy = *v;
+  }
+  if (auto v = r.integer("max_restarts", 0, 1'000'000)) {
+    d.config.max_restarts = static_cast<std::uint32_t>(*v);
+  }
+  if (auto v = r.duration("within")) d.config.time_window = *v;
+  if (auto v = backoff(r, errors, file)) d.config.backoff = *v;
+  if (auto v = restart_policy(r)) d.restart = *v;
+  if (auto ok = d.config.validate(); !ok) r.error_here(label + ": " + ok.error().message);
+  if (!d.name.empty()) config.supervisors.push_back(std::move(d));
+}
+
+void read_component(const toml::table& t, SystemConfig& config, std::vector<ConfigError>& errors,
+                    const std::string& file, bool load_modules) {
+  auto name_node = t.get("name");
+  const std::string label = name_node != nullptr && name_node->is_string()
+                                ? "[[component]] '" + *name_node->value<std::string>() + "'"
+                                : "[[component]]";
+  TableReader r(t, label, errors, file);
+  r.allow({"name", "module", "supervisor", "engine", "restart", "shutdown", "startup_timeout",
+           "memory_limit", "fuel_per_message", "call_deadline", "stack_limit", "max_message_size",
+           "stash_capacity", "backoff", "capabilities", "config", "health"});
+  ComponentDecl d;
+  d.at = position_of(t.source());
+  if (auto v = r.string("name", true)) d.name = *v;
+  if (auto v = r.string("supervisor")) d.supervisor = *v;
+  if (auto v = r.choice<wasm::EngineKind>(
+          "engine", {{"interp", wasm::EngineKind::interp}, {"aot", wasm::EngineKind::aot}})) {
+    d.engine = *v;
+  }
+  if (auto v = restart_policy(r)) d.restart = *v;
+  if (const toml::node* n = r.node("shutdown"); n != nullptr) {
+    auto text = r.string("shutdown");
+    if (text && *text == "brutal_kill") {
+      d.shutdown = sv::ShutdownPolicy::brutal_kill();
+    } else if (text && *text == "infinity") {
+      d.shutdown = sv::ShutdownPolicy::infinity();
+    } else if (text) {
+      if (auto dur = parse_duration(*text)) {
+        d.shutdown = sv::ShutdownPolicy::after(*dur);
+      } else {
+        r.error(n->source(), "'shutdown' in " + label + ": '" + *text +
+                                 "' is not \"brutal_kill\", \"infinity\" or a duration");
+      }
+    }
+  }
+  if (auto v = r.duration("startup_timeout")) d.startup_timeout = *v;
+  if (auto v = r.size("memory_limit")) d.limits.memory_limit = *v;
+  if (auto v = r.integer("fuel_per_message", 0, INT64_MAX)) {
+    d.limits.fuel_per_message = static_cast<std::uint64_t>(*v);
+  }
+  if (auto v = r.duration("call_deadline")) d.limits.call_deadline = *v;
+  if (auto v = r.integer("stack_limit", 1, 100000)) d.limits.stack_limit = static_cast<std::uint32_t>(*v);
+  if (auto v = r.size("max_message_size")) d.limits.max_message_size = *v;
+  if (auto v = r.integer("stash_capacity", 0, 10'000'000)) d.stash_capacity = static_cast<std::size_t>(*v);
+  d.backoff = backoff(r, errors, file);
+  if (auto v = r.string("config")) d.config = *v;
+  if (const toml::node* n = r.node("health"); n != nullptr) {
+    r.error(n->source(), "'health' in " + label +
+                             ": health checks are not supported by this version yet");
+  }
+  if (const toml::node* n = r.node("capabilities"); n != nullptr) {
+    if (!n->is_array()) {
+      r.error(n->source(), "'capabilities' in " + label + " must be an array of strings");
+    } else {
+      for (const auto& item : *n->as_array()) {
+        if (!item.is_string()) {
+          r.error(item.source(), "'capabilities' in " + label + " must be an array of strings");
+          continue;
+        }
+        d.capability_names.push_back(*item.value<std::string>());
+      }
+      auto caps = wasm::Capabilities::parse(d.capability_names);
+      if (caps) {
+        d.capabilities = *caps;
+      } else {
+        r.error(n->source(), label + ": " + caps.error().message);
+      }
+    }
+  }
+  if (auto ok = d.limits.validate(); !ok) r.error_here(label + ": " + ok.error().message);
+
+  if (auto module = r.string("module", true)) {
+    const toml::node* n = r.node("module");
+    std::filesystem::path p(*module);
+    if (p.is_relative()) p = std::filesystem::path(file).parent_path() / p;
+    d.module_path = p;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(p, ec)) {
+      r.error(n->source(), label + ": module file not found: " + p.string());
+    } else if (load_modules) {
+      auto loaded = wasm::WasmModule::load_file(p);
+      if (!loaded) {
+        r.error(n->source(), label + ": " + loaded.error().message);
+      } else {
+        d.module = *loaded;
+        if (auto granted = d.module->check_capabilities(d.capabilities); !granted) {
+          r.error(n->source(), label + ": " + granted.error().message);
+        }
+      }
+    }
+  }
+  if (!d.name.empty()) config.components.push_back(std::move(d));
+}
+
+// References, one root, no cycles, unique names.
+void check_structure(SystemConfig& config, std::vector<ConfigError>& errors,
+                     const std::string& file) {
+  std::map<std::string, SourcePosition> names;
+  auto unique = [&](const std::string& name, SourcePosition at, const char* kind) {
+    auto [it, inserted] = names.emplace(name, at);
+    if (!inserted) {
+      errors.push_back({file, at, std::string(kind) + " name '" + name + "' is used already (line " +
+                                      std::to_string(it->second.line) + ")"});
+    }
+  };
+  for (const auto& s : config.supervisors) unique(s.name, s.at, "supervisor");
+  for (const auto& c : config.components) unique(c.name, c.at, "component");
+
+  std::map<std::string, const SupervisorDecl*> by_name;
+  for (const auto& s : config.supervisors) by_name.emplace(s.name, &s);
+  for (const auto& s : config.supervisors) {
+    if (!s.parent.empty() && by_name.count(s.parent) == 0) {
+      errors.push_back({file, s.at, "supervisor '" + s.name + "': unknown parent supervisor '" +
+                                        s.parent + "'"});
+    }
+  }
+  for (const auto& c : config.components) {
+    if (!c.supervisor.empty() && by_name.count(c.supervisor) == 0) {
+      errors.push_back({file, c.at, "component '" + c.name + "': unknown supervisor '" +
+                                        c.supervisor + "'"});
+    }
+  }
+  // Cycles: follow parents; a walk longer than the number of supervisors loops.
+  std::set<std::string> reported;
+  for (const auto& s : config.supervisors) {
+    std::vector<std::string> path{s.name};
+    const SupervisorDecl* at = &s;
+    while (!at->parent.empty() && by_name.count(at->parent) != 0) {
+      at = by_name[at->parent];
+      if (std::find(path.begin(), path.end(), at->name) != path.end()) {
+        path.push_back(at->name);
+        if (reported.insert(at->name).second) {
+          std::string chain;
+          for (const auto& p : path) chain += (chain.empty() ? "" : " -> ") + p;
+          errors.push_back({file, s.at, "cycle in supervisor parents: " + chain});
+        }
+        break;
+      }
+      path.push_back(at->name);
+    }
+  }
+
+  std::vector<const SupervisorDecl*> roots;
+  for (const auto& s : config.supervisors) {
+    if (s.parent.empty()) roots.push_back(&s);
+  }
+  if (config.supervisors.empty()) {
+    SupervisorDecl root;  // implicit: one_for_one with the defaults
+    root.name = "root";
+    if (names.count(root.name) != 0) root.name = config.system.name + "_root";
+    config.supervisors.push_back(root);
+  } else if (roots.size() > 1) {
+    errors.push_back({file, roots[1]->at,
+                      "two root supervisors ('" + roots[0]->name + "' and '" + roots[1]->name +
+                          "'): give all but one a parent"});
+  } else if (roots.empty() && errors.empty()) {
+    errors.push_back({file, config.supervisors.front().at,
+                      "no root supervisor: every supervisor has a parent"});
+  } else if (roots.size() == 1 && roots[0] != &config.supervisors.front()) {
+    std::stable_partition(config.supervisors.begin(), config.supervisors.end(),
+                          [](const SupervisorDecl& s) { return s.parent.empty(); });
+  }
+}
+
+}  // namespace
+
+LoadResult load_system_config(const std::filesystem::path& path, bool load_modules) {
+  LoadResult result;
+  const std::string file = path.string();
+  toml::table root;
+  try {
+    root = toml::parse_file(file);
+  } catch (const toml::parse_error& e) {
+    result.errors.push_back(
+        {file, position_of(e.source()), "TOML syntax error: " + std::string(e.description())});
+    return result;
+  }
+  SystemConfig config;
+  config.file = path;
+  for (const auto& [key, node] : root) {
+    if (key.str() != "system" && key.str() != "supervisor" && key.str() != "component") {
+      result.errors.push_back({file, position_of(key.source()),
+                               "unknown key '" + std::string(key.str()) +
+                                   "' (known: [system], [[supervisor]], [[component]])"});
+    }
+  }
+  read_system(root, config.system, result.errors, file);
+  auto each_table = [&](const char* key, const std::function<void(const toml::table&)>& read) {
+    const toml::node* n = root.get(key);
+    if (n == nullptr) return;
+    if (!n->is_array_of_tables()) {
+      result.errors.push_back({file, position_of(n->source()),
+                               std::string("'") + key + "' must be written [[" + key + "]]"});
+      return;
+    }
+    for (const auto& item : *n->as_array()) read(*item.as_table());
+  };
+  each_table("supervisor",
+             [&](const toml::table& t) { read_supervisor(t, config, result.errors, file); });
+  each_table("component", [&](const toml::table& t) {
+    read_component(t, config, result.errors, file, load_modules);
+  });
+  if (config.components.empty() && result.errors.empty()) {
+    result.errors.push_back({file, {}, "no [[component]]: nothing to run"});
+  }
+  check_structure(config, result.errors, file);
+  std::stable_sort(result.errors.begin(), result.errors.end(),
+                   [](const ConfigError& a, const ConfigError& b) {
+                     return a.at.line < b.at.line ||
+                            (a.at.line == b.at.line && a.at.column < b.at.column);
+                   });
+  if (result.errors.empty()) result.config = std::move(config);
+  return result;
+}
+
+}  // namespace airssys::app

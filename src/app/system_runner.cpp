@@ -1,0 +1,130 @@
+#include "system_runner.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "airssys/supervisor/supervisor.hpp"
+
+namespace airssys::app {
+
+SystemRunner::SystemRunner(const SystemConfig& config, std::shared_ptr<EventLog> events,
+                           std::optional<wasm::EngineKind> engine_override)
+    : config_(config),
+      events_(std::move(events)),
+      engine_(engine_override.value_or(config.system.engine)),
+      tree_(std::make_shared<supervisor::SupervisionTree>()) {
+  rt::ActorSystemConfig sc;
+  sc.workers = config.system.workers;
+  sc.events = events_;
+  sc.shutdown_timeout = config.system.shutdown_timeout;
+  system_ = std::make_unique<rt::ActorSystem>(sc);
+  spawner_ = std::make_unique<wasm::ComponentSpawner>(*system_, registry_);
+}
+
+SystemRunner::~SystemRunner() {
+  spawner_.reset();
+  system_.reset();  // shuts the actor system down
+}
+
+Result<supervisor::SupervisorSpec> SystemRunner::build(const SupervisorDecl& decl) {
+  supervisor::SupervisorSpec spec;
+  spec.name = decl.name;
+  spec.config = decl.config;
+  // Children in the order the file lists them, supervisors and components alike.
+  struct Child {
+    SourcePosition at;
+    const SupervisorDecl* sup = nullptr;
+    const ComponentDecl* comp = nullptr;
+  };
+  std::vector<Child> children;
+  const bool is_root = &decl == &config_.root();
+  for (const auto& s : config_.supervisors) {
+    if (&s != &config_.root() && (s.parent == decl.name || (is_root && s.parent.empty()))) {
+      children.push_back({s.at, &s, nullptr});
+    }
+  }
+  for (const auto& c : config_.components) {
+    if (c.supervisor == decl.name || (is_root && c.supervisor.empty())) {
+      children.push_back({c.at, nullptr, &c});
+    }
+  }
+  std::stable_sort(children.begin(), children.end(), [](const Child& a, const Child& b) {
+    return a.at.line < b.at.line || (a.at.line == b.at.line && a.at.column < b.at.column);
+  });
+  for (const auto& child : children) {
+    if (child.sup != nullptr) {
+      auto nested = build(*child.sup);
+      if (!nested) return nested.error();
+      spec.children.push_back(
+          supervisor::supervisor_child(child.sup->name, std::move(*nested), child.sup->restart));
+      continue;
+    }
+    const ComponentDecl& c = *child.comp;
+    wasm::ComponentSpec cs = wasm::ComponentSpec::of(c.name, c.module);
+    cs.engine = c.engine.value_or(engine_);
+    cs.limits = c.limits;
+    cs.capabilities = c.capabilities;
+    cs.config.assign(c.config.begin(), c.config.end());
+    cs.restart = c.restart;
+    cs.shutdown = c.shutdown;
+    cs.startup_timeout = c.startup_timeout;
+    cs.stash_capacity = c.stash_capacity;
+    cs.backoff = c.backoff;
+    cs.logger = [min = log_level_](const std::string& component, int level, std::string_view text) {
+      if (level < min) return;
+      static const char* const kLevels[] = {"debug", "info", "warn", "error"};
+      std::fprintf(stderr, "[%s] %s: %.*s\n", component.c_str(), kLevels[std::clamp(level, 0, 3)],
+                   static_cast<int>(text.size()), text.data());
+    };
+    auto spec_child = spawner_->child_spec(cs);
+    if (!spec_child) return spec_child.error();
+    spec.children.push_back(std::move(*spec_child));
+  }
+  return spec;
+}
+
+Result<rt::Address> SystemRunner::start() {
+  auto spec = build(config_.root());
+  if (!spec) return spec.error();
+  spec->events = events_;
+  spec->tree = tree_;
+  auto root = supervisor::start_supervisor(*system_, std::move(*spec));
+  if (!root) return root.error();
+  root_ = *root;
+  return root_;
+}
+
+Result<rt::ExitReason> SystemRunner::stop() {
+  if (root_.is_none() || !system_->is_alive(root_)) return rt::ExitReason::noproc();
+  supervisor::SupervisorRef ref(*system_, root_, config_.system.shutdown_timeout * 4);
+  return ref.stop();
+}
+
+std::string SystemRunner::parent_of(const std::string& name) const {
+  for (const auto& c : config_.components) {
+    if (c.name == name) return c.supervisor.empty() ? config_.root().name : c.supervisor;
+  }
+  for (const auto& s : config_.supervisors) {
+    if (s.name == name) return s.parent;
+  }
+  return {};
+}
+
+std::optional<rt::Address> SystemRunner::supervisor_address(const std::string& name) const {
+  return system_->whereis(name);
+}
+
+std::vector<std::string> SystemRunner::component_names() const {
+  std::vector<std::string> out;
+  for (const auto& c : config_.components) out.push_back(c.name);
+  return out;
+}
+
+bool SystemRunner::is_permanent(const std::string& component) const {
+  for (const auto& c : config_.components) {
+    if (c.name == component) return c.restart == supervisor::RestartPolicy::permanent;
+  }
+  return false;
+}
+
+}  // namespace airssys::app

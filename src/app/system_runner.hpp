@@ -1,0 +1,63 @@
+// A running system built from a SystemConfig: the actor system, the
+// component registry, the supervision tree of supervisors and components,
+// and the event log.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "airssys/app/system_config.hpp"
+#include "airssys/rt/actor_system.hpp"
+#include "airssys/supervisor/supervision_tree.hpp"
+#include "airssys/wasm/component_registry.hpp"
+#include "airssys/wasm/component_spawner.hpp"
+#include "event_log.hpp"
+
+namespace airssys::app {
+
+class SystemRunner {
+ public:
+  SystemRunner(const SystemConfig& config, std::shared_ptr<EventLog> events,
+               std::optional<wasm::EngineKind> engine_override);
+  ~SystemRunner();
+
+  // Guest log lines below `level` (0 debug .. 3 error) are dropped; the
+  // rest go to stderr as "[component] text".
+  void set_guest_log_level(int level) { log_level_ = level; }
+
+  // Starts the root supervisor and waits until every component is Ready.
+  Result<rt::Address> start();
+  // Stops the tree (reverse order, each within its shutdown timeout).
+  Result<rt::ExitReason> stop();
+
+  rt::ActorSystem& system() { return *system_; }
+  wasm::ComponentRegistry& registry() { return registry_; }
+  const std::shared_ptr<supervisor::SupervisionTree>& tree() const { return tree_; }
+  const SystemConfig& config() const { return config_; }
+  EventLog& events() { return *events_; }
+  rt::Address root() const { return root_; }
+
+  // The supervisor a component (or supervisor) is a child of, and its address.
+  std::string parent_of(const std::string& name) const;
+  std::optional<rt::Address> supervisor_address(const std::string& name) const;
+  // Components in config order.
+  std::vector<std::string> component_names() const;
+  bool is_permanent(const std::string& component) const;
+
+ private:
+  Result<supervisor::SupervisorSpec> build(const SupervisorDecl& decl);
+
+  const SystemConfig& config_;
+  std::shared_ptr<EventLog> events_;
+  wasm::EngineKind engine_;
+  std::unique_ptr<rt::ActorSystem> system_;
+  wasm::ComponentRegistry registry_;
+  std::unique_ptr<wasm::ComponentSpawner> spawner_;
+  std::shared_ptr<supervisor::SupervisionTree> tree_;
+  rt::Address root_;
+  int log_level_ = 1;
+};
+
+}  // namespace airssys::app
