@@ -53,7 +53,9 @@ std::string escape_label(const std::string& v) {
 AdminServer::AdminServer(SystemRunner& runner)
     : runner_(runner), server_(std::make_unique<httplib::Server>()) {}
 
-AdminServer::~AdminServer() { stop(); }
+AdminServer::~AdminServer() {
+  stop();
+}
 
 void AdminServer::stop() {
   if (server_) server_->stop();
@@ -87,17 +89,16 @@ std::string AdminServer::metrics_text(SystemRunner& runner) {
       }
     }
   };
-  per_component("airssys_component_restarts_total", "counter",
-                "fresh instances started after the first",
-                [](const wasm::ComponentStatus& s) { return s.instances() > 0 ? s.instances() - 1 : 0; });
+  per_component(
+      "airssys_component_restarts_total", "counter", "fresh instances started after the first",
+      [](const wasm::ComponentStatus& s) { return s.instances() > 0 ? s.instances() - 1 : 0; });
   per_component("airssys_component_messages_handled_total", "counter",
                 "messages handled, over all instances",
                 [](const wasm::ComponentStatus& s) { return s.messages_handled(); });
   per_component("airssys_component_fuel_used_total", "counter",
                 "fuel used handling messages, over all instances",
                 [](const wasm::ComponentStatus& s) { return s.fuel_used(); });
-  per_component("airssys_component_memory_bytes", "gauge",
-                "linear memory of the current instance",
+  per_component("airssys_component_memory_bytes", "gauge", "linear memory of the current instance",
                 [](const wasm::ComponentStatus& s) { return s.memory_bytes(); });
 
   family("airssys_restart_latency_seconds", "histogram",
@@ -152,7 +153,8 @@ void AdminServer::routes() {
   srv.Get("/components", [=, this](const httplib::Request&, httplib::Response& res) {
     json list = json::array();
     for (const auto& n : runner_.component_names()) {
-      if (auto s = runner_.registry().status(n)) list.push_back(component_json(*s, runner_.parent_of(n)));
+      if (auto s = runner_.registry().status(n))
+        list.push_back(component_json(*s, runner_.parent_of(n)));
     }
     send_json(res, 200, list);
   });
@@ -166,48 +168,49 @@ void AdminServer::routes() {
     res.set_content(metrics_text(runner_), "text/plain; version=0.0.4");
   });
 
-  srv.Post(R"(/components/([^/]+)/(restart|stop|start|send))", [=, this](const httplib::Request& req,
-                                                                    httplib::Response& res) {
-    if (!token_.empty() && req.get_header_value("Authorization") != "Bearer " + token_) {
-      return send_json(res, 401, {{"error", "missing or wrong bearer token"}});
-    }
-    const std::string name = req.matches[1];
-    const std::string action = req.matches[2];
-    auto status = runner_.registry().status(name);
-    if (!status) return send_json(res, 404, {{"error", "no component named '" + name + "'"}});
-    auto& system = runner_.system();
-    if (action == "send") {
-      const rt::Bytes payload(req.body.begin(), req.body.end());
-      if (req.has_param("reply") && req.get_param_value("reply") != "false") {
-        rt::ScopedActor me(system);
-        auto reply = me.request<rt::Bytes>(status->address(), payload, std::chrono::seconds(5));
-        if (!reply) return send_json(res, 502, {{"error", reply.error().describe()}});
-        res.set_content(std::string(reply->begin(), reply->end()), "application/octet-stream");
-        return;
-      }
-      auto sent = system.send(status->address(), payload);
-      if (!sent) return send_json(res, 502, {{"error", sent.error().describe()}});
-      return send_json(res, 202, {{"sent", payload.size()}});
-    }
-    auto parent = runner_.supervisor_address(runner_.parent_of(name));
-    if (!parent) return send_json(res, 503, {{"error", "its supervisor is not running"}});
-    supervisor::SupervisorRef ref(system, *parent, std::chrono::seconds(30));
-    Result<void> done;
-    if (action == "stop") {
-      done = ref.terminate_child(name);
-    } else if (action == "start") {
-      auto r = ref.restart_child(name);
-      if (!r) done = r.error();
-    } else {  // restart: stop, then start a fresh instance
-      done = ref.terminate_child(name);
-      if (done) {
-        auto r = ref.restart_child(name);
-        if (!r) done = r.error();
-      }
-    }
-    if (!done) return send_json(res, 409, {{"error", done.error().describe()}});
-    send_json(res, 200, component_json(*status, runner_.parent_of(name)));
-  });
+  srv.Post(
+      R"(/components/([^/]+)/(restart|stop|start|send))",
+      [=, this](const httplib::Request& req, httplib::Response& res) {
+        if (!token_.empty() && req.get_header_value("Authorization") != "Bearer " + token_) {
+          return send_json(res, 401, {{"error", "missing or wrong bearer token"}});
+        }
+        const std::string name = req.matches[1];
+        const std::string action = req.matches[2];
+        auto status = runner_.registry().status(name);
+        if (!status) return send_json(res, 404, {{"error", "no component named '" + name + "'"}});
+        auto& system = runner_.system();
+        if (action == "send") {
+          const rt::Bytes payload(req.body.begin(), req.body.end());
+          if (req.has_param("reply") && req.get_param_value("reply") != "false") {
+            rt::ScopedActor me(system);
+            auto reply = me.request<rt::Bytes>(status->address(), payload, std::chrono::seconds(5));
+            if (!reply) return send_json(res, 502, {{"error", reply.error().describe()}});
+            res.set_content(std::string(reply->begin(), reply->end()), "application/octet-stream");
+            return;
+          }
+          auto sent = system.send(status->address(), payload);
+          if (!sent) return send_json(res, 502, {{"error", sent.error().describe()}});
+          return send_json(res, 202, {{"sent", payload.size()}});
+        }
+        auto parent = runner_.supervisor_address(runner_.parent_of(name));
+        if (!parent) return send_json(res, 503, {{"error", "its supervisor is not running"}});
+        supervisor::SupervisorRef ref(system, *parent, std::chrono::seconds(30));
+        Result<void> done;
+        if (action == "stop") {
+          done = ref.terminate_child(name);
+        } else if (action == "start") {
+          auto r = ref.restart_child(name);
+          if (!r) done = r.error();
+        } else {  // restart: stop, then start a fresh instance
+          done = ref.terminate_child(name);
+          if (done) {
+            auto r = ref.restart_child(name);
+            if (!r) done = r.error();
+          }
+        }
+        if (!done) return send_json(res, 409, {{"error", done.error().describe()}});
+        send_json(res, 200, component_json(*status, runner_.parent_of(name)));
+      });
 }
 
 Result<void> AdminServer::start(const std::string& address, const std::string& token) {

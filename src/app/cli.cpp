@@ -54,8 +54,8 @@ void print_config_tree(const SystemConfig& c, const std::string& sup, const std:
     if (s.parent == sup || (root && s.parent.empty())) {
       rows.push_back({s.at,
                       s.name + " [supervisor]  " + supervisor::to_string(s.config.strategy) +
-                          "  max_restarts=" + std::to_string(s.config.max_restarts) +
-                          " within " + duration_text(s.config.time_window),
+                          "  max_restarts=" + std::to_string(s.config.max_restarts) + " within " +
+                          duration_text(s.config.time_window),
                       s.name});
     }
   }
@@ -104,8 +104,8 @@ int cmd_check(const std::string& file) {
   const LoadResult loaded = load_system_config(file);
   if (report(loaded) != 0) return 1;
   const auto& c = *loaded.config;
-  std::cout << file << ": ok (" << c.components.size() << " components, "
-            << c.supervisors.size() << " supervisors)\n";
+  std::cout << file << ": ok (" << c.components.size() << " components, " << c.supervisors.size()
+            << " supervisors)\n";
   return 0;
 }
 
@@ -113,7 +113,8 @@ int cmd_tree(const std::string& file, const std::string& http) {
   if (!http.empty()) {
     auto res = client_for(http)->Get("/tree");
     if (!res) {
-      std::cerr << "error: cannot reach " << http << ": " << httplib::to_string(res.error()) << '\n';
+      std::cerr << "error: cannot reach " << http << ": " << httplib::to_string(res.error())
+                << '\n';
       return 1;
     }
     if (res->status != 200) {
@@ -219,7 +220,7 @@ int cmd_run(const RunOptions& o) {
   }
   std::optional<wasm::EngineKind> engine;
   if (!o.engine.empty()) engine = wasm::parse_engine_kind(o.engine);
-  const int log_level = o.log_level == "debug" ? 0
+  const int log_level = o.log_level == "debug"  ? 0
                         : o.log_level == "info" ? 1
                         : o.log_level == "warn" ? 2
                                                 : 3;
@@ -247,89 +248,95 @@ int cmd_run(const RunOptions& o) {
   int code = 0;
   {
     auto events = std::make_shared<EventLog>(events_out);
-    SystemRunner runner(config, events, engine);
+    auto runner_holder = std::make_unique<SystemRunner>(config, events, engine);
+    SystemRunner& runner = *runner_holder;
     runner.set_guest_log_level(log_level);
     events->note("system_starting", config.system.name);
     auto root = runner.start();
     if (!root) {
-      std::cerr << "error: " << config.file.string() << ": the system did not start: "
-                << root.error().message << '\n';
+      std::cerr << "error: " << config.file.string()
+                << ": the system did not start: " << root.error().message << '\n';
       events->note("system_stopped", "start failed");
       if (events_out != stdout) std::fclose(events_out);
       return 1;
     }
     events->note("system_started", config.system.name);
-    std::cout << "system '" << config.system.name << "' running ("
-              << config.components.size() << " components)\n";
+    std::cout << "system '" << config.system.name << "' running (" << config.components.size()
+              << " components)\n";
     runner.tree()->print(std::cout);
     std::cout.flush();
 
-    AdminServer admin(runner);
-    const std::string http = !o.http.empty() ? o.http : config.system.http;
-    if (!http.empty()) {
-      std::string token = config.system.http_token;
-      if (const char* env = std::getenv("AIRSSYS_HTTP_TOKEN"); env != nullptr && *env != 0) {
-        token = env;
-      }
-      if (auto started = admin.start(http, token); !started) {
-        std::cerr << "error: " << started.error().message << '\n';
-        (void)runner.stop();
-        if (events_out != stdout) std::fclose(events_out);
-        return 1;
-      }
-      std::cout << "admin endpoint: http://" << http.substr(0, http.rfind(':')) << ':'
-                << admin.port() << '\n';
-      std::cout.flush();
-    }
-
-    rt::ScopedActor watcher(runner.system());
-    const auto root_watch = watcher.monitor(*root);
-    const auto deadline = run_for ? std::chrono::steady_clock::now() + *run_for
-                                  : std::chrono::steady_clock::time_point::max();
     std::string stop_cause;
-    for (;;) {
-      const timespec tick{0, 50'000'000};
-      siginfo_t info;
-      const int sig = sigtimedwait(&signals, &info, &tick);
-      if (sig == SIGINT || sig == SIGTERM) {
-        stop_cause = sig == SIGINT ? "SIGINT" : "SIGTERM";
-        break;
+    {  // the endpoint and the watcher go before the runner does
+      AdminServer admin(runner);
+      const std::string http = !o.http.empty() ? o.http : config.system.http;
+      if (!http.empty()) {
+        std::string token = config.system.http_token;
+        if (const char* env = std::getenv("AIRSSYS_HTTP_TOKEN"); env != nullptr && *env != 0) {
+          token = env;
+        }
+        if (auto started = admin.start(http, token); !started) {
+          std::cerr << "error: " << started.error().message << '\n';
+          (void)runner.stop();
+          if (events_out != stdout) std::fclose(events_out);
+          return 1;
+        }
+        std::cout << "admin endpoint: http://" << http.substr(0, http.rfind(':')) << ':'
+                  << admin.port() << '\n';
+        std::cout.flush();
       }
-      if (std::chrono::steady_clock::now() >= deadline) {
-        stop_cause = "--for " + o.for_duration + " elapsed";
-        break;
+
+      rt::ScopedActor watcher(runner.system());
+      const auto root_watch = watcher.monitor(*root);
+      const auto deadline = run_for ? std::chrono::steady_clock::now() + *run_for
+                                    : std::chrono::steady_clock::time_point::max();
+      for (;;) {
+        const timespec tick{0, 50'000'000};
+        siginfo_t info;
+        const int sig = sigtimedwait(&signals, &info, &tick);
+        if (sig == SIGINT || sig == SIGTERM) {
+          stop_cause = sig == SIGINT ? "SIGINT" : "SIGTERM";
+          break;
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+          stop_cause = "--for " + o.for_duration + " elapsed";
+          break;
+        }
+        if (auto down = watcher.receive_if(
+                [&](const rt::Message& m) {
+                  return m.is<rt::DownMessage>() && m.as<rt::DownMessage>().ref == root_watch;
+                },
+                0ms)) {
+          const auto& reason = down->as<rt::DownMessage>().reason;
+          std::cerr << "error: root supervisor '" << config.root().name
+                    << "' gave up: " << reason.to_string() << '\n';
+          events->note("system_stopped", "root supervisor gave up: " + reason.to_string());
+          code = 1;
+          break;
+        }
       }
-      if (auto down = watcher.receive_if(
-              [&](const rt::Message& m) {
-                return m.is<rt::DownMessage>() && m.as<rt::DownMessage>().ref == root_watch;
-              },
-              0ms)) {
-        const auto& reason = down->as<rt::DownMessage>().reason;
-        std::cerr << "error: root supervisor '" << config.root().name
-                  << "' gave up: " << reason.to_string() << '\n';
-        events->note("system_stopped", "root supervisor gave up: " + reason.to_string());
-        code = 1;
-        break;
-      }
-    }
-    admin.stop();
-    if (code == 0) {
-      events->note("system_stopping", stop_cause);
-      auto stopped = runner.stop();
-      if (!stopped) {
-        std::cerr << "error: shutdown did not finish: " << stopped.error().message << '\n';
-        code = 1;
-      }
-      events->note("system_stopped", stop_cause);
-      std::cout << "stopped (" << stop_cause << ")\n";
-      for (const auto& n : runner.component_names()) {
-        if (auto s = runner.registry().status(n)) {
-          std::cout << "  " << n << ": " << wasm::to_string(s->state()) << ", "
-                    << (s->instances() > 0 ? s->instances() - 1 : 0) << " restarts, "
-                    << s->messages_handled() << " messages\n";
+      admin.stop();
+      if (code == 0) {
+        events->note("system_stopping", stop_cause);
+        auto stopped = runner.stop();
+        if (!stopped) {
+          std::cerr << "error: shutdown did not finish: " << stopped.error().message << '\n';
+          code = 1;
+        }
+        std::cout << "stopped (" << stop_cause << ")\n";
+        for (const auto& n : runner.component_names()) {
+          if (auto s = runner.registry().status(n)) {
+            std::cout << "  " << n << ": " << wasm::to_string(s->state()) << ", "
+                      << (s->instances() > 0 ? s->instances() - 1 : 0) << " restarts, "
+                      << s->messages_handled() << " messages\n";
+          }
         }
       }
     }
+    // The actor system's own shutdown reports what was still pending (timer
+    // messages become dead letters): the last line comes after it.
+    runner_holder.reset();
+    if (code == 0) events->note("system_stopped", stop_cause);
   }
   if (events_out != stdout) std::fclose(events_out);
   return code;
@@ -344,15 +351,17 @@ int run_cli(int argc, char** argv) {
 
   RunOptions run;
   auto* run_cmd = app.add_subcommand(
-      "run", "Run a system: build the supervision tree, start components in order, log events "
-             "as JSON lines, stop on SIGINT/SIGTERM or after --for");
+      "run",
+      "Run a system: build the supervision tree, start components in order, log events "
+      "as JSON lines, stop on SIGINT/SIGTERM or after --for");
   run_cmd->add_option("config", run.file, "System config (TOML, docs/config.md)")
       ->required()
       ->check(CLI::ExistingFile);
   run_cmd->add_option("--for", run.for_duration, "Stop after this long (e.g. 15s)");
   run_cmd->add_option("--events", run.events, "Where JSON-lines events go: a file or - (stdout)")
       ->capture_default_str();
-  run_cmd->add_option("--http", run.http, "Admin/metrics endpoint host:port (overrides [system] http)");
+  run_cmd->add_option("--http", run.http,
+                      "Admin/metrics endpoint host:port (overrides [system] http)");
   run_cmd->add_option("--engine", run.engine, "Engine for components that do not choose one")
       ->check(CLI::IsMember({"interp", "aot"}));
   run_cmd->add_option("--log-level", run.log_level, "Lowest guest log level shown")

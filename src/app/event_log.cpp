@@ -23,39 +23,27 @@ std::string timestamp() {
 const char* name_of(const supervisor::SupervisionEvent& e) {
   using K = supervisor::SupervisionEventKind;
   switch (e.kind) {
-    case K::supervisor_started:
-      return "supervisor_started";
-    case K::supervisor_stopped:
-      return "supervisor_stopped";
-    case K::child_starting:
-      return "starting";
-    case K::child_started:
-      return "started";
-    case K::child_exited:
-      return e.reason.is_abnormal() ? "failed" : "exited";
-    case K::restart_scheduled:
-      return "restart_scheduled";
-    case K::child_restarted:
-      return "restarted";
-    case K::restart_denied:
-      return "restart_denied";
-    case K::start_failed:
-      return "start_failed";
-    case K::restart_limit_exceeded:
-      return "limit_exceeded";
-    case K::escalated:
-      return "escalated";
-    case K::child_stopping:
-      return "stopping";
-    case K::child_stopped:
-      return "stopped";
-    case K::state_changed:
-      return "state_changed";
+    case K::supervisor_started: return "supervisor_started";
+    case K::supervisor_stopped: return "supervisor_stopped";
+    case K::child_starting: return "starting";
+    case K::child_started: return "started";
+    case K::child_exited: return e.reason.is_abnormal() ? "failed" : "exited";
+    case K::restart_scheduled: return "restart_scheduled";
+    case K::child_restarted: return "restarted";
+    case K::restart_denied: return "restart_denied";
+    case K::start_failed: return "start_failed";
+    case K::restart_limit_exceeded: return "limit_exceeded";
+    case K::escalated: return "escalated";
+    case K::child_stopping: return "stopping";
+    case K::child_stopped: return "stopped";
+    case K::state_changed: return "state_changed";
   }
   return "unknown";
 }
 
-double ms(rt::Duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+double ms(rt::Duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
 
 }  // namespace
 
@@ -82,22 +70,15 @@ void EventLog::on_event(const supervisor::SupervisionEvent& e) {
     case K::escalated:
     case K::supervisor_stopped:
     case K::restart_denied:
-    case K::child_stopped:
-      j["reason"] = e.reason.to_string();
-      break;
+    case K::child_stopped: j["reason"] = e.reason.to_string(); break;
     case K::restart_scheduled:
       j["attempt"] = e.attempt;
       j["delay_ms"] = ms(e.delay);
       j["reason"] = e.reason.to_string();
       break;
-    case K::child_starting:
-      j["startup_timeout_ms"] = ms(e.delay);
-      break;
-    case K::child_stopping:
-      j["shutdown_timeout_ms"] = ms(e.delay);
-      break;
-    default:
-      break;
+    case K::child_starting: j["startup_timeout_ms"] = ms(e.delay); break;
+    case K::child_stopping: j["shutdown_timeout_ms"] = ms(e.delay); break;
+    default: break;
   }
   if (!e.detail.empty()) j["detail"] = e.detail;
 

@@ -1,11 +1,12 @@
 #include "airssys/app/system_config.hpp"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <functional>
 #include <initializer_list>
 #include <map>
 #include <set>
-#include <toml++/toml.h>
 
 #include "airssys/app/units.hpp"
 
@@ -59,8 +60,8 @@ class TableReader {
       return std::nullopt;
     }
     if (!n->is_string()) {
-      error(n->source(), "'" + std::string(key) + "' in " + what_ + " must be a string, not " +
-                             type_name(*n));
+      error(n->source(),
+            "'" + std::string(key) + "' in " + what_ + " must be a string, not " + type_name(*n));
       return std::nullopt;
     }
     return n->value<std::string>();
@@ -70,8 +71,8 @@ class TableReader {
     const toml::node* n = node(key);
     if (n == nullptr) return std::nullopt;
     if (!n->is_integer()) {
-      error(n->source(), "'" + std::string(key) + "' in " + what_ + " must be an integer, not " +
-                             type_name(*n));
+      error(n->source(),
+            "'" + std::string(key) + "' in " + what_ + " must be an integer, not " + type_name(*n));
       return std::nullopt;
     }
     const auto v = *n->value<std::int64_t>();
@@ -91,8 +92,8 @@ class TableReader {
             "'" + std::string(key) + "' in " + what_ + " must be a number, not " + type_name(*n));
       return std::nullopt;
     }
-    const double v = n->is_integer() ? static_cast<double>(*n->value<std::int64_t>())
-                                     : *n->value<double>();
+    const double v =
+        n->is_integer() ? static_cast<double>(*n->value<std::int64_t>()) : *n->value<double>();
     if (v < min || v > max) {
       error(n->source(), "'" + std::string(key) + "' in " + what_ + " must be between " +
                              std::to_string(min) + " and " + std::to_string(max));
@@ -128,7 +129,8 @@ class TableReader {
   }
 
   template <class T>
-  std::optional<T> choice(const char* key, std::initializer_list<std::pair<const char*, T>> options) {
+  std::optional<T> choice(const char* key,
+                          std::initializer_list<std::pair<const char*, T>> options) {
     auto text = string(key);
     if (!text) return std::nullopt;
     std::string list;
@@ -146,20 +148,13 @@ class TableReader {
 
   static std::string type_name(const toml::node& n) {
     switch (n.type()) {
-      case toml::node_type::table:
-        return "a table";
-      case toml::node_type::array:
-        return "an array";
-      case toml::node_type::string:
-        return "a string";
-      case toml::node_type::integer:
-        return "an integer";
-      case toml::node_type::floating_point:
-        return "a float";
-      case toml::node_type::boolean:
-        return "a boolean";
-      default:
-        return "a date or time";
+      case toml::node_type::table: return "a table";
+      case toml::node_type::array: return "an array";
+      case toml::node_type::string: return "a string";
+      case toml::node_type::integer: return "an integer";
+      case toml::node_type::floating_point: return "a float";
+      case toml::node_type::boolean: return "a boolean";
+      default: return "a date or time";
     }
   }
 
@@ -299,14 +294,16 @@ void read_component(const toml::table& t, SystemConfig& config, std::vector<Conf
     d.limits.fuel_per_message = static_cast<std::uint64_t>(*v);
   }
   if (auto v = r.duration("call_deadline")) d.limits.call_deadline = *v;
-  if (auto v = r.integer("stack_limit", 1, 100000)) d.limits.stack_limit = static_cast<std::uint32_t>(*v);
+  if (auto v = r.integer("stack_limit", 1, 100000))
+    d.limits.stack_limit = static_cast<std::uint32_t>(*v);
   if (auto v = r.size("max_message_size")) d.limits.max_message_size = *v;
-  if (auto v = r.integer("stash_capacity", 0, 10'000'000)) d.stash_capacity = static_cast<std::size_t>(*v);
+  if (auto v = r.integer("stash_capacity", 0, 10'000'000))
+    d.stash_capacity = static_cast<std::size_t>(*v);
   d.backoff = backoff(r, errors, file);
   if (auto v = r.string("config")) d.config = *v;
   if (const toml::node* n = r.node("health"); n != nullptr) {
-    r.error(n->source(), "'health' in " + label +
-                             ": health checks are not supported by this version yet");
+    r.error(n->source(),
+            "'health' in " + label + ": health checks are not supported by this version yet");
   }
   if (const toml::node* n = r.node("capabilities"); n != nullptr) {
     if (!n->is_array()) {
@@ -359,8 +356,9 @@ void check_structure(SystemConfig& config, std::vector<ConfigError>& errors,
   auto unique = [&](const std::string& name, SourcePosition at, const char* kind) {
     auto [it, inserted] = names.emplace(name, at);
     if (!inserted) {
-      errors.push_back({file, at, std::string(kind) + " name '" + name + "' is used already (line " +
-                                      std::to_string(it->second.line) + ")"});
+      errors.push_back({file, at,
+                        std::string(kind) + " name '" + name + "' is used already (line " +
+                            std::to_string(it->second.line) + ")"});
     }
   };
   for (const auto& s : config.supervisors) unique(s.name, s.at, "supervisor");
@@ -370,14 +368,15 @@ void check_structure(SystemConfig& config, std::vector<ConfigError>& errors,
   for (const auto& s : config.supervisors) by_name.emplace(s.name, &s);
   for (const auto& s : config.supervisors) {
     if (!s.parent.empty() && by_name.count(s.parent) == 0) {
-      errors.push_back({file, s.at, "supervisor '" + s.name + "': unknown parent supervisor '" +
-                                        s.parent + "'"});
+      errors.push_back(
+          {file, s.at,
+           "supervisor '" + s.name + "': unknown parent supervisor '" + s.parent + "'"});
     }
   }
   for (const auto& c : config.components) {
     if (!c.supervisor.empty() && by_name.count(c.supervisor) == 0) {
-      errors.push_back({file, c.at, "component '" + c.name + "': unknown supervisor '" +
-                                        c.supervisor + "'"});
+      errors.push_back(
+          {file, c.at, "component '" + c.name + "': unknown supervisor '" + c.supervisor + "'"});
     }
   }
   // Cycles: follow parents; a walk longer than the number of supervisors loops.
@@ -414,8 +413,8 @@ void check_structure(SystemConfig& config, std::vector<ConfigError>& errors,
                       "two root supervisors ('" + roots[0]->name + "' and '" + roots[1]->name +
                           "'): give all but one a parent"});
   } else if (roots.empty() && errors.empty()) {
-    errors.push_back({file, config.supervisors.front().at,
-                      "no root supervisor: every supervisor has a parent"});
+    errors.push_back(
+        {file, config.supervisors.front().at, "no root supervisor: every supervisor has a parent"});
   } else if (roots.size() == 1 && roots[0] != &config.supervisors.front()) {
     std::stable_partition(config.supervisors.begin(), config.supervisors.end(),
                           [](const SupervisorDecl& s) { return s.parent.empty(); });
@@ -464,11 +463,10 @@ LoadResult load_system_config(const std::filesystem::path& path, bool load_modul
     result.errors.push_back({file, {}, "no [[component]]: nothing to run"});
   }
   check_structure(config, result.errors, file);
-  std::stable_sort(result.errors.begin(), result.errors.end(),
-                   [](const ConfigError& a, const ConfigError& b) {
-                     return a.at.line < b.at.line ||
-                            (a.at.line == b.at.line && a.at.column < b.at.column);
-                   });
+  std::stable_sort(
+      result.errors.begin(), result.errors.end(), [](const ConfigError& a, const ConfigError& b) {
+        return a.at.line < b.at.line || (a.at.line == b.at.line && a.at.column < b.at.column);
+      });
   if (result.errors.empty()) result.config = std::move(config);
   return result;
 }

@@ -18,8 +18,13 @@ Result<rt::Address> start_supervisor(rt::ActorSystem& system, SupervisorSpec spe
   std::string path = spec.name;
   auto actor = std::make_unique<detail::SupervisorActor>(std::move(spec), path, "",
                                                          waiter.address(), rt::Address{});
-  auto spawned = system.spawn(std::move(actor));
-  if (!spawned) return spawned.error();
+  rt::SpawnOptions options;
+  options.name = path;  // a supervisor is registered under its name
+  auto spawned = system.spawn(std::move(actor), options);
+  if (!spawned) {
+    return Error{spawned.error().code,
+                 "supervisor '" + path + "' cannot start: " + spawned.error().message};
+  }
   rt::MessagePtr answer = waiter.receive_if(
       [](const rt::Message& m) { return m.is<ChildReady>() || m.is<detail::InitFailed>(); },
       timeout);
@@ -46,6 +51,7 @@ ChildSpec supervisor_child(std::string id, SupervisorSpec spec, RestartPolicy re
         std::move(copy), info.path, parent_path, info.supervisor, info.supervisor));
   });
   child.restart = restart;
+  child.name = child.id;  // registered under its name, as the root is
   child.type = ChildType::supervisor;
   child.shutdown = ShutdownPolicy::infinity();
   child.startup_timeout = rt::Duration::max();

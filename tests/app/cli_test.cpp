@@ -1,0 +1,233 @@
+// The airssys program end to end: the real binary, real configs, real
+// guests; its events, exit codes, signals and admin endpoint.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "app_support.hpp"
+
+namespace airssys::app::test {
+namespace {
+
+using nlohmann::json;
+
+// ingest ticks every `period` ms and sends each reading to "audit", a flaky
+// component failing every `every` messages.
+std::string pipeline(const std::string& period, const std::string& every,
+                     const std::string& root_extra = "", const std::string& audit_extra = "") {
+  return "[system]\nname = \"t\"\nworkers = 2\n\n[[supervisor]]\nname = \"root\"\n" + root_extra +
+         "\n[[component]]\nname = \"ingest\"\nmodule = \"" + example_module("ingest") +
+         "\"\nconfig = \"" + period + "\"\ncapabilities = [\"send:audit\", \"send:parse\"]\n" +
+         "\n[[component]]\nname = \"audit\"\nmodule = \"" + example_module("flaky") +
+         "\"\nconfig = \"" + every + "\"\n" + audit_extra;
+}
+
+std::vector<json> events_in(const std::string& path) {
+  std::vector<json> out;
+  std::istringstream in(read_file(path));
+  std::string line;
+  while (std::getline(in, line)) {
+    auto j = json::parse(line, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << "not JSON: " << line;
+    if (!j.is_discarded()) out.push_back(j);
+  }
+  return out;
+}
+
+int admin_port(const std::string& stdout_text) {
+  std::smatch m;
+  static const std::regex re("admin endpoint: http://127\\.0\\.0\\.1:([0-9]+)");
+  return std::regex_search(stdout_text, m, re) ? std::stoi(m[1]) : -1;
+}
+
+TEST(Cli, HelpExplainsEveryCommand) {
+  auto r = run_program({"--help"});
+  EXPECT_EQ(r.code, 0);
+  for (const char* cmd : {"run", "check", "tree", "send", "inspect", "compile"}) {
+    EXPECT_NE(r.out.find(cmd), std::string::npos) << cmd;
+  }
+  auto run_help = run_program({"run", "--help"});
+  EXPECT_NE(run_help.out.find("--for"), std::string::npos);
+  EXPECT_NE(run_help.out.find("--events"), std::string::npos);
+}
+
+TEST(Cli, CheckNamesEachErrorWithItsPositionAndExitsOne) {
+  TempDir dir;
+  const auto file = dir.write("bad.toml", pipeline("100", "3", "colour = \"red\"\n"));
+  auto r = run_program({"check", file});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find(file + ":7:1: unknown key 'colour' in [[supervisor]] 'root'"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST(Cli, CheckAcceptsTheExampleSystem) {
+  auto r = run_program({"check", std::string(AIRSSYS_EXAMPLE_MODULES) + "/system.toml"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("ok (4 components, 2 supervisors)"), std::string::npos) << r.out;
+}
+
+TEST(Cli, TreeOfAConfigShowsItsStructure) {
+  auto r = run_program({"tree", std::string(AIRSSYS_EXAMPLE_MODULES) + "/system.toml"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("pipeline [supervisor]  rest_for_one"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("aggregate  permanent  aggregate.wasm"), std::string::npos) << r.out;
+}
+
+TEST(Cli, InspectShowsAModuleOrWhatIsWrongWithIt) {
+  auto good = run_program({"inspect", guest("ping")});
+  EXPECT_EQ(good.code, 0) << good.err;
+  EXPECT_NE(good.out.find("guest ABI v1"), std::string::npos);
+  EXPECT_NE(good.out.find("airssys.send  (needs capability \"send:*\")"), std::string::npos)
+      << good.out;
+  auto bad = run_program({"inspect", guest("missing_handle")});
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.err.find("missing export airssys_handle"), std::string::npos) << bad.err;
+}
+
+TEST(Cli, RunRestartsWithTheConfiguredDelaysInOrder) {
+  TempDir dir;
+  const auto file = dir.write(
+      "system.toml", pipeline("20", "3", "max_restarts = 50\nwithin = \"60s\"\n",
+                              "backoff = { kind = \"linear\", base = \"100ms\", max = \"1s\" }\n"));
+  const auto events_file = dir.path("events.jsonl");
+  auto r = run_program({"run", file, "--for", "2s", "--events", events_file});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("stopped (--for 2s elapsed)"), std::string::npos) << r.out;
+
+  std::vector<json> audit;
+  for (const auto& e : events_in(events_file)) {
+    if (e.value("child", "") == "audit") audit.push_back(e);
+  }
+  // failed -> restart_scheduled (attempt n, n * 100 ms) -> restarted, repeated.
+  auto next = [&](std::size_t from, const char* event) {
+    while (from < audit.size() && audit[from]["event"] != event) ++from;
+    return from;
+  };
+  int attempt = 0;
+  for (std::size_t i = next(0, "failed"); i < audit.size(); i = next(i + 1, "failed")) {
+    EXPECT_EQ(audit[i]["reason"], "error: trap:unreachable");
+    ++attempt;
+    const std::size_t scheduled = next(i, "restart_scheduled");
+    const std::size_t restarted = next(i, "restarted");
+    ASSERT_LT(restarted, audit.size()) << "failure " << attempt << " was not restarted";
+    ASSERT_LT(scheduled, restarted) << "restarted before it was scheduled";
+    ASSERT_LT(restarted, next(i + 1, "failed")) << "failed again before the restart";
+    EXPECT_EQ(audit[scheduled]["attempt"], attempt);
+    EXPECT_DOUBLE_EQ(audit[scheduled]["delay_ms"].get<double>(), 100.0 * attempt);
+    // A timer never fires early: the fresh instance came after the delay.
+    EXPECT_GE(audit[restarted]["restart_latency_ms"].get<double>(), 100.0 * attempt);
+    if (attempt == 2) break;
+  }
+  EXPECT_EQ(attempt, 2) << "expected at least two restarts of audit in 2s";
+  const auto all = events_in(events_file);
+  ASSERT_FALSE(all.empty());
+  EXPECT_EQ(all.back()["event"], "system_stopped");
+}
+
+TEST(Cli, RootSupervisorGivingUpExitsNonZero) {
+  TempDir dir;
+  const auto file = dir.write(
+      "system.toml",
+      pipeline("5", "1",
+               "max_restarts = 2\nwithin = \"60s\"\nbackoff = { kind = \"immediate\" }\n"));
+  const auto events_file = dir.path("events.jsonl");
+  auto r = run_program({"run", file, "--for", "60s", "--events", events_file});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("root supervisor 'root' gave up"), std::string::npos) << r.err;
+  bool limit = false;
+  for (const auto& e : events_in(events_file)) limit = limit || e["event"] == "limit_exceeded";
+  EXPECT_TRUE(limit);
+}
+
+TEST(Cli, SigtermStopsEverythingInReverseOrder) {
+  TempDir dir;
+  const auto file = dir.write("system.toml", pipeline("50", "1000"));
+  const auto events_file = dir.path("events.jsonl");
+  Program p({"run", file, "--events", events_file});
+  ASSERT_TRUE(p.started());
+  ASSERT_TRUE(p.read_until("running"));
+  ::kill(p.pid(), SIGTERM);
+  EXPECT_EQ(p.wait(), 0) << p.stderr_text();
+  std::vector<std::string> stopped;
+  std::string cause;
+  for (const auto& e : events_in(events_file)) {
+    if (e["event"] == "stopped") stopped.push_back(e.value("child", ""));
+    if (e["event"] == "system_stopping") cause = e.value("detail", "");
+  }
+  EXPECT_EQ(stopped, (std::vector<std::string>{"audit", "ingest"}));
+  EXPECT_EQ(cause, "SIGTERM");
+}
+
+TEST(Cli, AdminEndpointServesMetricsAndTreeAndGuardsMutations) {
+  TempDir dir;
+  const auto file = dir.write("system.toml", "[system]\nhttp_token = \"s3cret\"\n" +
+                                                 pipeline("10", "3", "max_restarts = 100\n",
+                                                          "backoff = { kind = \"immediate\" }\n")
+                                                     .substr(std::string("[system]\n").size()));
+  Program p({"run", file, "--http", "127.0.0.1:0", "--events", "-"});
+  ASSERT_TRUE(p.started());
+  ASSERT_TRUE(p.read_until("admin endpoint"));
+  const int port = admin_port(p.stdout_text());
+  ASSERT_GT(port, 0) << p.stdout_text();
+  ASSERT_TRUE(p.read_until("\"event\":\"restarted\"")) << "audit was never restarted";
+
+  httplib::Client http("127.0.0.1", port);
+  auto metrics = http.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->status, 200);
+  static const std::regex sample(
+      R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="[^"]*"(,[a-zA-Z_][a-zA-Z0-9_]*="[^"]*")*\})? (-?[0-9.eE+-]+|\+Inf|NaN)$)");
+  std::istringstream lines(metrics->body);
+  std::string line;
+  double audit_restarts = -1;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line.rfind("# HELP ", 0) == 0 || line.rfind("# TYPE ", 0) == 0) continue;
+    EXPECT_TRUE(std::regex_match(line, sample)) << "not Prometheus text: " << line;
+    const std::string key = "airssys_component_restarts_total{component=\"audit\"} ";
+    if (line.rfind(key, 0) == 0) audit_restarts = std::stod(line.substr(key.size()));
+  }
+  EXPECT_GE(audit_restarts, 1.0);
+
+  auto tree = http.Get("/tree");
+  ASSERT_TRUE(tree);
+  auto j = json::parse(tree->body, nullptr, false);
+  ASSERT_TRUE(j.is_array());
+  EXPECT_EQ(j[0]["id"], "root");
+
+  auto missing = http.Get("/components/nobody");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+
+  auto refused = http.Post("/components/ingest/restart", "", "text/plain");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 401);
+  httplib::Headers auth{{"Authorization", "Bearer s3cret"}};
+  auto restarted = http.Post("/components/ingest/restart", auth, "", "text/plain");
+  ASSERT_TRUE(restarted);
+  EXPECT_EQ(restarted->status, 200) << restarted->body;
+  EXPECT_EQ(json::parse(restarted->body)["instances"], 2);
+
+  auto reply = run_program(
+      {"send", "--http", "127.0.0.1:" + std::to_string(port), "audit", "hello", "--reply"});
+  // Without the token the program is refused; the error says so.
+  EXPECT_EQ(reply.code, 1);
+  EXPECT_NE(reply.err.find("401"), std::string::npos) << reply.err;
+
+  ::kill(p.pid(), SIGTERM);
+  EXPECT_EQ(p.wait(), 0) << p.stderr_text();
+}
+
+TEST(Cli, CompileBuildsTheAotObject) {
+  auto r = run_program({"compile", guest("echo")});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find(".so"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace airssys::app::test

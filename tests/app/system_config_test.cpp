@@ -1,0 +1,194 @@
+// Every class of bad config gets a precise error naming file, line and
+// column; a good one loads into the tree it describes.
+#include "airssys/app/system_config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "app_support.hpp"
+
+namespace airssys::app {
+namespace {
+
+using test::guest;
+using test::TempDir;
+
+// The single error loading `text` gives, as "line:column: message".
+std::string only_error(const std::string& text) {
+  TempDir dir;
+  const auto file = dir.write("system.toml", text);
+  const LoadResult r = load_system_config(file);
+  EXPECT_FALSE(r.ok());
+  if (r.errors.empty()) return "(no error)";
+  EXPECT_EQ(r.errors.size(), 1u) << r.errors[0].describe() << " / " << r.errors.back().describe();
+  const auto& e = r.errors.front();
+  EXPECT_EQ(e.file, file);
+  return std::to_string(e.at.line) + ":" + std::to_string(e.at.column) + ": " + e.message;
+}
+
+std::string component(const std::string& name, const std::string& module,
+                      const std::string& extra = "") {
+  return "[[component]]\nname = \"" + name + "\"\nmodule = \"" + module + "\"\n" + extra;
+}
+
+TEST(SystemConfig, AGoodConfigLoadsItsTreeInFileOrder) {
+  TempDir dir;
+  const auto file = dir.write(
+      "system.toml",
+      R"(
+[system]
+name = "shop"
+workers = 2
+engine = "aot"
+
+[[supervisor]]
+name = "root"
+strategy = "one_for_all"
+max_restarts = 7
+within = "30s"
+
+[[supervisor]]
+name = "inner"
+parent = "root"
+strategy = "rest_for_one"
+backoff = { kind = "linear", base = "50ms", max = "2s" }
+
+)" +
+          component(
+              "a", guest("echo"),
+              "supervisor = \"inner\"\nmemory_limit = \"2MiB\"\nshutdown = \"brutal_kill\"\n") +
+          component("b", guest("counter"), "restart = \"transient\"\nconfig = \"41\"\n"));
+  const LoadResult r = load_system_config(file);
+  ASSERT_TRUE(r.ok()) << (r.errors.empty() ? "" : r.errors[0].describe());
+  const auto& c = *r.config;
+  EXPECT_EQ(c.system.name, "shop");
+  EXPECT_EQ(c.system.workers, 2u);
+  EXPECT_EQ(c.system.engine, wasm::EngineKind::aot);
+  ASSERT_EQ(c.supervisors.size(), 2u);
+  EXPECT_EQ(c.root().name, "root");
+  EXPECT_EQ(c.root().config.strategy, supervisor::Strategy::one_for_all);
+  EXPECT_EQ(c.root().config.max_restarts, 7u);
+  EXPECT_EQ(c.supervisors[1].config.backoff.kind, supervisor::BackoffStrategy::Kind::linear);
+  ASSERT_EQ(c.components.size(), 2u);
+  EXPECT_EQ(c.components[0].limits.memory_limit, 2u << 20);
+  EXPECT_EQ(c.components[0].shutdown.kind, supervisor::ShutdownPolicy::Kind::brutal_kill);
+  EXPECT_EQ(c.components[1].restart, supervisor::RestartPolicy::transient);
+  EXPECT_EQ(c.components[1].config, "41");
+  ASSERT_TRUE(c.components[1].module);
+}
+
+TEST(SystemConfig, WithoutSupervisorsThereIsAnImplicitRoot) {
+  TempDir dir;
+  const auto file = dir.write("system.toml", component("a", guest("echo")));
+  const LoadResult r = load_system_config(file);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.config->root().name, "root");
+}
+
+TEST(SystemConfig, TomlSyntaxError) {
+  const auto e = only_error("[system]\nname = \"x\n");
+  EXPECT_NE(e.find("TOML syntax error"), std::string::npos) << e;
+  EXPECT_EQ(e.rfind("2:", 0), 0u) << e;
+}
+
+TEST(SystemConfig, UnknownKeyIsAnError) {
+  const auto e = only_error(component("a", guest("echo"), "colour = \"blue\"\n"));
+  EXPECT_EQ(e.rfind("4:1: unknown key 'colour' in [[component]] 'a'", 0), 0u) << e;
+}
+
+TEST(SystemConfig, UnknownTopLevelTableIsAnError) {
+  const auto e = only_error("[sytem]\nname = \"x\"\n" + component("a", guest("echo")));
+  EXPECT_NE(e.find("unknown key 'sytem'"), std::string::npos) << e;
+}
+
+TEST(SystemConfig, WrongTypeIsAnError) {
+  const auto e = only_error(component("a", guest("echo"), "fuel_per_message = \"lots\"\n"));
+  EXPECT_EQ(e, "4:20: 'fuel_per_message' in [[component]] 'a' must be an integer, not a string");
+}
+
+TEST(SystemConfig, InvalidDurationIsAnError) {
+  const auto e = only_error(component("a", guest("echo"), "startup_timeout = \"10 parsecs\"\n"));
+  EXPECT_NE(e.find("'10 parsecs' is not a duration"), std::string::npos) << e;
+  EXPECT_EQ(e.rfind("4:19:", 0), 0u) << e;
+}
+
+TEST(SystemConfig, MissingModuleFileIsAnError) {
+  const auto e = only_error(component("a", "/nonexistent/x.wasm"));
+  EXPECT_EQ(e, "3:10: [[component]] 'a': module file not found: /nonexistent/x.wasm");
+}
+
+TEST(SystemConfig, ModuleThatIsNotWasmIsAnError) {
+  TempDir dir;
+  const auto junk = dir.write("junk.wasm", "this is text, not wasm");
+  const auto e = only_error(component("a", junk));
+  EXPECT_NE(e.find("not a wasm module"), std::string::npos) << e;
+  EXPECT_EQ(e.rfind("3:10:", 0), 0u) << e;
+}
+
+TEST(SystemConfig, ModuleMissingAnExportIsAnError) {
+  const auto e = only_error(component("a", guest("missing_handle")));
+  EXPECT_NE(e.find("missing export airssys_handle"), std::string::npos) << e;
+}
+
+TEST(SystemConfig, UngrantedImportIsAnError) {
+  const auto e = only_error(component("a", guest("ping"), "capabilities = [\"send:pong\"]\n"));
+  EXPECT_NE(e.find("imports airssys.send, which needs capability \"send:*\""), std::string::npos)
+      << e;
+}
+
+TEST(SystemConfig, UnknownCapabilityIsAnError) {
+  const auto e = only_error(component("a", guest("echo"), "capabilities = [\"fly\"]\n"));
+  EXPECT_NE(e.find("unknown capability \"fly\""), std::string::npos) << e;
+}
+
+TEST(SystemConfig, UnknownSupervisorReferenceIsAnError) {
+  const auto e = only_error(component("a", guest("echo"), "supervisor = \"nobody\"\n"));
+  EXPECT_NE(e.find("component 'a': unknown supervisor 'nobody'"), std::string::npos) << e;
+}
+
+TEST(SystemConfig, CycleInSupervisorParentsIsAnError) {
+  TempDir dir;
+  const auto file = dir.write("system.toml", R"([[supervisor]]
+name = "root"
+
+[[supervisor]]
+name = "a"
+parent = "b"
+
+[[supervisor]]
+name = "b"
+parent = "a"
+)" + component("x", guest("echo")));
+  const LoadResult r = load_system_config(file);
+  ASSERT_FALSE(r.ok());
+  bool found = false;
+  for (const auto& e : r.errors) {
+    found =
+        found || e.message.find("cycle in supervisor parents: a -> b -> a") != std::string::npos;
+  }
+  EXPECT_TRUE(found) << r.errors[0].describe();
+}
+
+TEST(SystemConfig, DuplicateNamesAreAnError) {
+  const auto e = only_error(component("a", guest("echo")) + component("a", guest("counter")));
+  EXPECT_EQ(e, "4:1: component name 'a' is used already (line 1)");
+}
+
+TEST(SystemConfig, TwoRootsAreAnError) {
+  const auto e = only_error("[[supervisor]]\nname = \"r1\"\n[[supervisor]]\nname = \"r2\"\n" +
+                            component("a", guest("echo")));
+  EXPECT_NE(e.find("two root supervisors ('r1' and 'r2')"), std::string::npos) << e;
+}
+
+TEST(SystemConfig, EveryErrorIsReportedNotJustTheFirst) {
+  TempDir dir;
+  const auto file = dir.write(
+      "system.toml", component("a", guest("echo"), "colour = 1\n") + component("b", "/nope.wasm"));
+  const LoadResult r = load_system_config(file);
+  ASSERT_EQ(r.errors.size(), 2u);
+  EXPECT_LT(r.errors[0].at.line, r.errors[1].at.line);
+}
+
+}  // namespace
+}  // namespace airssys::app
