@@ -6,7 +6,9 @@
 static uint32_t period_ms = 100;
 static uint64_t n;
 
-static void schedule(void) { (void)airssys_send_after(airssys_self(), period_ms, "tick", 4); }
+static void schedule(void) {
+  (void)airssys_send_after(airssys_self(), period_ms, "tick", 4);
+}
 
 int32_t airssys_init(const uint8_t* config, uint32_t len) {
   uint32_t p = 0;
@@ -32,7 +34,7 @@ int32_t airssys_handle(airssys_address sender, const uint8_t* data, uint32_t len
     record[k++] = '?';
     record[k++] = '?';
   } else {
-    k += airssys_format_u64((n * 7919u) % 100u, record + k);  /* a reading, 0..99 */
+    k += airssys_format_u64((n * 7919u) % 100u, record + k); /* a reading, 0..99 */
   }
   (void)airssys_send_name("parse", 5, record, k);
   (void)airssys_send_name("audit", 5, record, k);

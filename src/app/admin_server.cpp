@@ -26,6 +26,8 @@ json component_json(const wasm::ComponentStatus& s, const std::string& superviso
   j["messages_handled"] = s.messages_handled();
   j["fuel_used"] = s.fuel_used();
   j["memory_bytes"] = s.memory_bytes();
+  j["health"] = wasm::to_string(s.health());
+  j["health_failures"] = s.health_failures();
   const std::string failure = s.last_failure();
   if (!failure.empty()) j["last_failure"] = failure;
   return j;
@@ -100,6 +102,19 @@ std::string AdminServer::metrics_text(SystemRunner& runner) {
                 [](const wasm::ComponentStatus& s) { return s.fuel_used(); });
   per_component("airssys_component_memory_bytes", "gauge", "linear memory of the current instance",
                 [](const wasm::ComponentStatus& s) { return s.memory_bytes(); });
+
+  family("airssys_component_health", "gauge", "1 for the result of the last health check");
+  for (const auto& n : names) {
+    auto s = runner.registry().status(n);
+    if (!s) continue;
+    for (auto h : {wasm::ComponentHealth::unknown, wasm::ComponentHealth::healthy,
+                   wasm::ComponentHealth::degraded, wasm::ComponentHealth::unhealthy}) {
+      out << "airssys_component_health{component=\"" << escape_label(n) << "\",health=\""
+          << wasm::to_string(h) << "\"} " << (s->health() == h ? 1 : 0) << '\n';
+    }
+  }
+  per_component("airssys_component_health_checks_total", "counter", "health checks run",
+                [](const wasm::ComponentStatus& s) { return s.health_checks(); });
 
   family("airssys_restart_latency_seconds", "histogram",
          "time from a child's exit to its fresh instance being ready");

@@ -122,6 +122,19 @@ void EventLog::on_event(const rt::SystemEvent& e) {
   write(j.dump());
 }
 
+void EventLog::health_changed(const std::string& component, const std::string& before,
+                              const std::string& now, const std::string& detail) {
+  nlohmann::json j;
+  j["ts"] = timestamp();
+  j["event"] = "health_changed";
+  j["child"] = component;
+  j["from"] = before;
+  j["health"] = now;
+  if (!detail.empty()) j["detail"] = detail;
+  std::lock_guard lock(mutex_);
+  write(j.dump());
+}
+
 void EventLog::note(const std::string& event, const std::string& detail) {
   nlohmann::json j;
   j["ts"] = timestamp();

@@ -302,8 +302,27 @@ void read_component(const toml::table& t, SystemConfig& config, std::vector<Conf
   d.backoff = backoff(r, errors, file);
   if (auto v = r.string("config")) d.config = *v;
   if (const toml::node* n = r.node("health"); n != nullptr) {
-    r.error(n->source(),
-            "'health' in " + label + ": health checks are not supported by this version yet");
+    if (!n->is_table()) {
+      r.error(n->source(), "'health' in " + label +
+                               " must be a table, e.g. { interval = \"5s\", timeout = \"1s\", "
+                               "failures = 3 }");
+    } else {
+      TableReader h(*n->as_table(), "health of " + label, errors, file);
+      h.allow({"enabled", "interval", "timeout", "failures", "initial_delay"});
+      if (const toml::node* e = h.node("enabled"); e != nullptr) {
+        if (e->is_boolean()) {
+          d.health.enabled = *e->value<bool>();
+        } else {
+          h.error(e->source(), "'enabled' in health of " + label + " must be true or false");
+        }
+      }
+      if (auto v = h.duration("interval")) d.health.interval = *v;
+      if (auto v = h.duration("timeout")) d.health.timeout = *v;
+      if (auto v = h.integer("failures", 1, 1000))
+        d.health.failures = static_cast<std::uint32_t>(*v);
+      if (auto v = h.duration("initial_delay")) d.health.initial_delay = *v;
+      if (auto ok = d.health.validate(); !ok) h.error_here(h.what() + ": " + ok.error().message);
+    }
   }
   if (const toml::node* n = r.node("capabilities"); n != nullptr) {
     if (!n->is_array()) {

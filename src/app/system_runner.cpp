@@ -70,6 +70,12 @@ Result<supervisor::SupervisorSpec> SystemRunner::build(const SupervisorDecl& dec
     cs.startup_timeout = c.startup_timeout;
     cs.stash_capacity = c.stash_capacity;
     cs.backoff = c.backoff;
+    cs.health = c.health;
+    cs.on_health_change = [events = events_](const std::string& component,
+                                             wasm::ComponentHealth before,
+                                             wasm::ComponentHealth now, const std::string& detail) {
+      events->health_changed(component, wasm::to_string(before), wasm::to_string(now), detail);
+    };
     cs.logger = [min = log_level_](const std::string& component, int level, std::string_view text) {
       if (level < min) return;
       static const char* const kLevels[] = {"debug", "info", "warn", "error"};

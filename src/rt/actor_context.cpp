@@ -36,6 +36,14 @@ Result<void> ActorContext::send_message(Address to, MessagePtr msg) {
   return core_->deliver(to, std::move(msg));
 }
 
+Result<void> ActorContext::forward_message(Address to, MessagePtr msg) {
+  return core_->deliver(to, std::move(msg));
+}
+
+void ActorContext::dead_letter(MessagePtr msg, DeadLetterReason reason) {
+  if (msg) core_->give_up_message(cell_->address, std::move(msg), reason);
+}
+
 Result<void> ActorContext::send_message(std::string_view name, MessagePtr msg) {
   msg->sender = cell_->address;
   return core_->deliver_by_name(name, std::move(msg));

@@ -41,6 +41,11 @@ Result<void> ActorSystem::exit(Address target, ExitReason reason) {
   return core_->exit(Address::none(), target, std::move(reason));
 }
 
+void ActorSystem::dead_letter(Address receiver, MessagePtr msg, DeadLetterReason reason) {
+  if (!msg) return;
+  core_->give_up_message(receiver, std::move(msg), reason);
+}
+
 bool ActorSystem::is_alive(Address address) const {
   return core_->table().is_alive(address);
 }

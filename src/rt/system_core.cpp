@@ -386,6 +386,13 @@ void SystemCore::fail_request(Address self, const Message& msg, ErrorCode code,
                                     Error{code, "actor " + self.to_string() + " " + why}));
 }
 
+void SystemCore::give_up_message(Address holder, MessagePtr msg, DeadLetterReason reason) {
+  const bool refused = reason == DeadLetterReason::rejected;
+  fail_request(holder, *msg, refused ? ErrorCode::resource_exhausted : ErrorCode::actor_exited,
+               refused ? "refused by the receiver" : "the receiver gave it up");
+  if (carries_content(msg->kind)) dead_letter(holder, *msg, reason);
+}
+
 void SystemCore::send_release(Address parked, ExitReason reason) {
   // The names go at once, not when the parked cell gets to the release: the
   // owner may start a successor under the same name right away (as OTP's

@@ -47,6 +47,9 @@ class SystemCore {
 
   Result<void> register_name(std::string name, Address a);
   void dead_letter(Address to, const Message& msg, DeadLetterReason reason);
+  // A message an actor held and gives up: its request is failed, then it is
+  // a dead letter.
+  void give_up_message(Address holder, MessagePtr msg, DeadLetterReason reason);
   MonitorRef next_monitor_ref() { return monitor_refs_.fetch_add(1, std::memory_order_relaxed); }
 
   ShutdownReport shutdown();

@@ -3,6 +3,7 @@
 #include "airssys/wasm/component_limits.hpp"
 #include "airssys/wasm/engine_kind.hpp"
 #include "airssys/wasm/guest_fault.hpp"
+#include "airssys/wasm/health_settings.hpp"
 
 namespace airssys::wasm {
 
@@ -56,6 +57,22 @@ Result<void> ComponentLimits::validate() const {
   }
   if (max_message_size == 0 || max_message_size > (std::size_t{1} << 30)) {
     return Error{ErrorCode::invalid_argument, "max_message_size must be between 1 byte and 1GiB"};
+  }
+  return {};
+}
+
+Result<void> HealthSettings::validate() const {
+  if (interval <= rt::Duration::zero()) {
+    return Error{ErrorCode::invalid_argument, "health interval must be positive"};
+  }
+  if (timeout <= rt::Duration::zero()) {
+    return Error{ErrorCode::invalid_argument, "health timeout must be positive"};
+  }
+  if (failures == 0) {
+    return Error{ErrorCode::invalid_argument, "health failures must be at least 1"};
+  }
+  if (initial_delay < rt::Duration::zero()) {
+    return Error{ErrorCode::invalid_argument, "health initial_delay must not be negative"};
   }
   return {};
 }

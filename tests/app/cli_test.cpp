@@ -69,7 +69,7 @@ TEST(Cli, CheckNamesEachErrorWithItsPositionAndExitsOne) {
 TEST(Cli, CheckAcceptsTheExampleSystem) {
   auto r = run_program({"check", std::string(AIRSSYS_EXAMPLE_MODULES) + "/system.toml"});
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("ok (4 components, 2 supervisors)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("ok (5 components, 2 supervisors)"), std::string::npos) << r.out;
 }
 
 TEST(Cli, TreeOfAConfigShowsItsStructure) {

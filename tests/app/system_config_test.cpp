@@ -181,6 +181,30 @@ TEST(SystemConfig, TwoRootsAreAnError) {
   EXPECT_NE(e.find("two root supervisors ('r1' and 'r2')"), std::string::npos) << e;
 }
 
+TEST(SystemConfig, HealthSettingsAreReadAndChecked) {
+  TempDir dir;
+  const auto good = dir.write(
+      "good.toml", component("a", guest("crasher"),
+                             "health = { interval = \"2s\", timeout = \"300ms\", failures = 5, "
+                             "initial_delay = \"1s\" }\n"));
+  const LoadResult r = load_system_config(good);
+  ASSERT_TRUE(r.ok()) << r.errors[0].describe();
+  const auto& h = r.config->components[0].health;
+  EXPECT_EQ(h.interval, rt::Duration(std::chrono::seconds(2)));
+  EXPECT_EQ(h.timeout, rt::Duration(std::chrono::milliseconds(300)));
+  EXPECT_EQ(h.failures, 5u);
+  EXPECT_EQ(h.initial_delay, rt::Duration(std::chrono::seconds(1)));
+
+  const auto e = only_error(component("a", guest("crasher"), "health = { interval = \"often\" }\n"));
+  EXPECT_NE(e.find("'interval' in health of [[component]] 'a': 'often' is not a duration"),
+            std::string::npos)
+      << e;
+  const auto zero = only_error(component("a", guest("crasher"), "health = { failures = 0 }\n"));
+  EXPECT_NE(zero.find("'failures' in health of [[component]] 'a' must be between 1 and 1000"),
+            std::string::npos)
+      << zero;
+}
+
 TEST(SystemConfig, EveryErrorIsReportedNotJustTheFirst) {
   TempDir dir;
   const auto file = dir.write(

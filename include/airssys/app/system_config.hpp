@@ -19,6 +19,7 @@
 #include "airssys/wasm/capabilities.hpp"
 #include "airssys/wasm/component_limits.hpp"
 #include "airssys/wasm/engine_kind.hpp"
+#include "airssys/wasm/health_settings.hpp"
 #include "airssys/wasm/wasm_module.hpp"
 
 namespace airssys::app {
@@ -68,6 +69,7 @@ struct ComponentDecl {
   wasm::Capabilities capabilities;
   std::vector<std::string> capability_names;
   std::string config;  // bytes for airssys_init
+  wasm::HealthSettings health;
   SourcePosition at;
 };
 

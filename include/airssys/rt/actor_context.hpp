@@ -14,6 +14,7 @@
 #include "airssys/rt/address.hpp"
 #include "airssys/rt/behavior.hpp"
 #include "airssys/rt/clock.hpp"
+#include "airssys/rt/events.hpp"
 #include "airssys/rt/exit_reason.hpp"
 #include "airssys/rt/message.hpp"
 #include "airssys/rt/result.hpp"
@@ -60,6 +61,14 @@ class ActorContext {
   }
   Result<void> send_message(Address to, MessagePtr msg);
   Result<void> send_message(std::string_view name, MessagePtr msg);
+  // Akka's forward: passes on a message (e.g. one taken with take_current)
+  // keeping its sender, kind and correlation, so a reply still reaches the
+  // original requester.
+  Result<void> forward_message(Address to, MessagePtr msg);
+  // Gives up a message this actor holds (taken with take_current): it
+  // becomes a dead letter with an event, and a request gets an error reply
+  // (actor_exited for crashed_in_handler, resource_exhausted for rejected).
+  void dead_letter(MessagePtr msg, DeadLetterReason reason);
 
   // Answers the message being handled: to a request with a reply carrying
   // its correlation, to any other message with a plain message to its sender.

@@ -5,9 +5,11 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 
 #include "airssys/rt/actor.hpp"
+#include "airssys/rt/actor_system.hpp"
 #include "airssys/rt/address.hpp"
 #include "airssys/supervisor/supervised.hpp"
 #include "airssys/wasm/component_spec.hpp"
@@ -19,10 +21,9 @@ namespace detail {
 class ComponentHost;
 }
 
-// Ask a component for its health (request; reply: ComponentHealth).
+// Ask a component for its health (request; reply: ComponentHealth). The
+// periodic checks of HealthSettings run on their own.
 struct CheckHealth {};
-enum class ComponentHealth : std::uint8_t { healthy, degraded, unhealthy };
-const char* to_string(ComponentHealth h) noexcept;
 
 class ComponentActor final : public rt::Actor, public supervisor::Supervised {
  public:
@@ -37,8 +38,28 @@ class ComponentActor final : public rt::Actor, public supervisor::Supervised {
   bool reports_readiness() const override { return !supervisor_.is_none(); }
 
  private:
+  void become_ready(rt::ActorContext& ctx);
+  void check_health(rt::ActorContext& ctx);
+  void schedule_check(rt::ActorContext& ctx, rt::Duration after);
+  // Handles one message's bytes now; false when the component failed on it.
+  bool deliver(rt::ActorContext& ctx, rt::Message& msg, const std::uint8_t* data, std::size_t len,
+               const rt::ActorContext::ReplyToken* token);
+
   std::unique_ptr<detail::ComponentHost> host_;
   rt::Address supervisor_;
+  rt::ActorSystem* system_ = nullptr;
+  rt::Address self_;
+  bool ready_ = false;
+  bool checks_ = false;            // periodic health checks run
+  std::uint64_t incarnation_ = 0;  // tells this instance's check timers from older ones
+  std::uint32_t failures_ = 0;     // failed checks in a row
+  // Messages that arrived before the first health check passed, with how
+  // to answer them; handled in order once Ready.
+  struct Waiting {
+    rt::MessagePtr msg;
+    rt::ActorContext::ReplyToken token;
+  };
+  std::deque<Waiting> waiting_;
 };
 
 }  // namespace airssys::wasm

@@ -17,7 +17,9 @@
 #include "airssys/supervisor/shutdown_policy.hpp"
 #include "airssys/wasm/capabilities.hpp"
 #include "airssys/wasm/component_limits.hpp"
+#include "airssys/wasm/component_state.hpp"
 #include "airssys/wasm/engine_kind.hpp"
+#include "airssys/wasm/health_settings.hpp"
 #include "airssys/wasm/wasm_module.hpp"
 
 namespace airssys::wasm {
@@ -25,6 +27,9 @@ namespace airssys::wasm {
 // Receives the guest's airssys.log lines (level 0 debug .. 3 error).
 using ComponentLogger =
     std::function<void(const std::string& component, int level, std::string_view text)>;
+// Told of every change of a component's health (from its worker thread).
+using HealthObserver = std::function<void(const std::string& component, ComponentHealth before,
+                                          ComponentHealth now, const std::string& detail)>;
 
 struct ComponentSpec {
   std::string name;  // registered name and child id; stays across restarts
@@ -40,6 +45,8 @@ struct ComponentSpec {
   std::size_t stash_capacity = 1024;
   std::optional<supervisor::BackoffStrategy> backoff;  // overrides the supervisor's
   ComponentLogger logger;                              // stderr when empty
+  HealthSettings health;
+  HealthObserver on_health_change;
 
   static ComponentSpec of(std::string name, WasmModulePtr module) {
     ComponentSpec s;

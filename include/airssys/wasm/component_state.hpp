@@ -26,6 +26,9 @@ enum class ComponentState : std::uint8_t {
 
 const char* to_string(ComponentState state) noexcept;
 
+enum class ComponentHealth : std::uint8_t { unknown, healthy, degraded, unhealthy };
+const char* to_string(ComponentHealth h) noexcept;
+
 class ComponentStatus {
  public:
   explicit ComponentStatus(std::string name) : name_(std::move(name)) {}
@@ -39,13 +42,18 @@ class ComponentStatus {
   std::uint64_t instances() const { return instances_.load(std::memory_order_relaxed); }
   std::uint64_t messages_handled() const { return handled_.load(std::memory_order_relaxed); }
   std::uint64_t fuel_used() const { return fuel_.load(std::memory_order_relaxed); }
+  // The last health check's result, and failed checks in a row.
+  ComponentHealth health() const { return health_.load(std::memory_order_relaxed); }
+  std::uint32_t health_failures() const { return health_failures_.load(std::memory_order_relaxed); }
+  // Health checks run so far, over all instances.
+  std::uint64_t health_checks() const { return health_checks_.load(std::memory_order_relaxed); }
   // Linear memory of the current instance, in bytes.
   std::uint64_t memory_bytes() const { return memory_.load(std::memory_order_relaxed); }
   // Why the last instance failed ("" when none did).
   std::string last_failure() const;
 
   // Waits until `predicate(state, instances)` holds (true) or `timeout`
-  // passes (false). Woken by every state change.
+  // passes (false). Woken by every state change and health check.
   bool wait_until(const std::function<bool(ComponentState, std::uint64_t)>& predicate,
                   rt::Duration timeout) const;
   // Waits for `state` reached by instance number `instance` or a later one.
@@ -57,6 +65,8 @@ class ComponentStatus {
   void set_address(rt::Address a) { address_.store(a.value(), std::memory_order_release); }
   void count_instance();
   void set_memory_bytes(std::uint64_t bytes) { memory_.store(bytes, std::memory_order_relaxed); }
+  // Records one check's result; returns the previous health.
+  ComponentHealth set_health(ComponentHealth h, std::uint32_t failures);
   void count_message(std::uint64_t fuel) {
     handled_.fetch_add(1, std::memory_order_relaxed);
     fuel_.fetch_add(fuel, std::memory_order_relaxed);
@@ -70,6 +80,9 @@ class ComponentStatus {
   std::atomic<std::uint64_t> handled_{0};
   std::atomic<std::uint64_t> fuel_{0};
   std::atomic<std::uint64_t> memory_{0};
+  std::atomic<ComponentHealth> health_{ComponentHealth::unknown};
+  std::atomic<std::uint32_t> health_failures_{0};
+  std::atomic<std::uint64_t> health_checks_{0};
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
   std::string last_failure_;

@@ -5,44 +5,142 @@
 #include "component/component_host.hpp"
 
 namespace airssys::wasm {
+namespace {
 
-const char* to_string(ComponentHealth h) noexcept {
-  switch (h) {
-    case ComponentHealth::healthy: return "healthy";
-    case ComponentHealth::degraded: return "degraded";
-    case ComponentHealth::unhealthy: return "unhealthy";
+// A periodic health check of one incarnation (timers of a crashed one may
+// still arrive at the kept address).
+struct HealthTick {
+  std::uint64_t incarnation;
+};
+
+// The bytes of a component message, or false for other payloads.
+bool payload_of(const rt::Message& msg, const std::uint8_t*& data, std::size_t& len) {
+  if (msg.is<rt::Bytes>()) {
+    data = msg.as<rt::Bytes>().data();
+    len = msg.as<rt::Bytes>().size();
+    return true;
   }
-  return "unknown";
+  if (msg.is<std::string>()) {
+    data = reinterpret_cast<const std::uint8_t*>(msg.as<std::string>().data());
+    len = msg.as<std::string>().size();
+    return true;
+  }
+  return false;
 }
+
+}  // namespace
 
 ComponentActor::ComponentActor(std::shared_ptr<const ComponentSpec> spec,
                                std::shared_ptr<ComponentStatus> status, rt::Address supervisor)
     : host_(std::make_unique<detail::ComponentHost>(std::move(spec), std::move(status))),
       supervisor_(supervisor) {}
 
-ComponentActor::~ComponentActor() = default;
+ComponentActor::~ComponentActor() {
+  // Killed while messages waited for readiness (a kill runs no stop hook):
+  // they become dead letters, with events, rather than vanish.
+  for (auto& w : waiting_) {
+    if (system_ != nullptr && w.msg) {
+      system_->dead_letter(self_, std::move(w.msg), rt::DeadLetterReason::queued_at_exit);
+    }
+  }
+}
 
 void ComponentActor::on_start(rt::ActorContext& ctx) {
+  system_ = &ctx.system();
+  self_ = ctx.self();
   if (auto failed = host_->start(ctx)) {
     ctx.stop(std::move(*failed));
     return;
   }
+  incarnation_ = host_->status().instances();
+  const HealthSettings& health = host_->spec().health;
+  checks_ = health.enabled && host_->has_health_export();
+  if (!checks_) {
+    become_ready(ctx);
+    return;
+  }
+  // Not Ready until the first check passes; messages wait in order.
+  schedule_check(ctx, health.initial_delay);
+}
+
+void ComponentActor::schedule_check(rt::ActorContext& ctx, rt::Duration after) {
+  (void)ctx.send_after(after, ctx.self(), HealthTick{incarnation_});
+}
+
+void ComponentActor::become_ready(rt::ActorContext& ctx) {
+  ready_ = true;
+  host_->status().set_state(ComponentState::ready);
   if (!supervisor_.is_none()) (void)supervisor::report_ready(ctx, supervisor_);
+  while (!waiting_.empty() && !host_->crashed()) {
+    Waiting w = std::move(waiting_.front());
+    waiting_.pop_front();
+    const std::uint8_t* data = nullptr;
+    std::size_t len = 0;
+    (void)payload_of(*w.msg, data, len);
+    if (!deliver(ctx, *w.msg, data, len, &w.token)) {
+      ctx.dead_letter(std::move(w.msg), rt::DeadLetterReason::crashed_in_handler);
+    }
+  }
+}
+
+void ComponentActor::check_health(rt::ActorContext& ctx) {
+  const HealthSettings& settings = host_->spec().health;
+  const auto probe = host_->probe_health(ctx);
+  const bool failed = probe.health == ComponentHealth::unhealthy;
+  failures_ = failed ? failures_ + 1 : 0;
+  // Before it is Ready only a passing check counts: a component that never
+  // passes fails by its startup timeout, with its messages kept.
+  const bool give_up = ready_ && failed && failures_ >= settings.failures;
+  // The next check is armed before the result is published, so whoever
+  // waits for this check can move time on at once.
+  if (!give_up) schedule_check(ctx, settings.interval);
+  auto& status = host_->status();
+  const ComponentHealth before = status.set_health(probe.health, failures_);
+  if (before != probe.health && host_->spec().on_health_change) {
+    host_->spec().on_health_change(host_->spec().name, before, probe.health, probe.failure);
+  }
+  if (give_up) {
+    const std::string why = "health_failed: " + std::to_string(failures_) +
+                            " failed checks in a row, the last: " + probe.failure;
+    status.set_failed(why);
+    ctx.stop(rt::ExitReason::error(why));
+  } else if (!ready_ && !failed) {
+    become_ready(ctx);
+  }
+}
+
+bool ComponentActor::deliver(rt::ActorContext& ctx, rt::Message& msg, const std::uint8_t* data,
+                             std::size_t len, const rt::ActorContext::ReplyToken* token) {
+  const std::size_t limit = host_->spec().limits.max_message_size;
+  if (len > limit) {
+    const Error too_large{ErrorCode::resource_exhausted,
+                          "message of " + std::to_string(len) + " bytes exceeds max_message_size " +
+                              std::to_string(limit) + " of component " + host_->spec().name};
+    if (token != nullptr) {
+      (void)ctx.reply_error_to(*token, too_large);
+    } else if (msg.kind == rt::MessageKind::request) {
+      (void)ctx.reply_error(too_large);
+    }
+    return true;  // refused, answered when it was a request
+  }
+  if (auto failed = host_->handle(ctx, msg.sender, data, len, token)) {
+    ctx.stop(std::move(*failed));
+    return false;
+  }
+  return true;
 }
 
 bool ComponentActor::on_message(rt::ActorContext& ctx, rt::Message& msg) {
+  if (msg.is<HealthTick>()) {
+    if (msg.as<HealthTick>().incarnation == incarnation_ && checks_ && !host_->crashed()) {
+      check_health(ctx);
+    }
+    return true;
+  }
   if (host_->crashed()) return false;
   if (msg.kind != rt::MessageKind::user && msg.kind != rt::MessageKind::request) return false;
 
-  const std::uint8_t* data = nullptr;
-  std::size_t len = 0;
-  if (msg.is<rt::Bytes>()) {
-    data = msg.as<rt::Bytes>().data();
-    len = msg.as<rt::Bytes>().size();
-  } else if (msg.is<std::string>()) {
-    data = reinterpret_cast<const std::uint8_t*>(msg.as<std::string>().data());
-    len = msg.as<std::string>().size();
-  } else if (msg.is<CheckHealth>()) {
+  if (msg.is<CheckHealth>()) {
     ComponentHealth health = ComponentHealth::healthy;
     if (auto failed = host_->health(ctx, health)) {
       ctx.stop(std::move(*failed));
@@ -50,26 +148,31 @@ bool ComponentActor::on_message(rt::ActorContext& ctx, rt::Message& msg) {
     }
     (void)ctx.reply(health);
     return true;
-  } else {
-    return false;  // not for a component: a dead letter (unhandled)
   }
+  const std::uint8_t* data = nullptr;
+  std::size_t len = 0;
+  if (!payload_of(msg, data, len)) return false;  // not for a component: a dead letter
 
-  const std::size_t limit = host_->spec().limits.max_message_size;
-  if (len > limit) {
-    if (msg.kind == rt::MessageKind::request) {
-      (void)ctx.reply_error(Error{ErrorCode::resource_exhausted,
-                                  "message of " + std::to_string(len) +
-                                      " bytes exceeds max_message_size " + std::to_string(limit) +
-                                      " of component " + host_->spec().name});
-      return true;
+  if (!ready_) {
+    const rt::ActorContext::ReplyToken token = ctx.reply_token();
+    rt::MessagePtr taken = ctx.take_current();
+    if (waiting_.size() >= host_->spec().stash_capacity) {
+      ctx.dead_letter(std::move(taken), rt::DeadLetterReason::rejected);
+    } else {
+      waiting_.push_back({std::move(taken), token});
     }
-    return false;  // refused: a dead letter with an event
+    return true;
   }
-  if (auto failed = host_->handle(ctx, data, len)) ctx.stop(std::move(*failed));
+  (void)deliver(ctx, msg, data, len, nullptr);
   return true;
 }
 
 void ComponentActor::on_stop(rt::ActorContext& ctx, const rt::ExitReason& reason) {
+  // Messages still waiting for readiness go back to the address, keeping
+  // their senders: a restart's stash delivers them, or they become dead
+  // letters if the address is given up.
+  for (auto& w : waiting_) (void)ctx.forward_message(ctx.self(), std::move(w.msg));
+  waiting_.clear();
   if (!reason.is_abnormal()) {
     host_->shutdown(ctx);
   } else if (!host_->crashed()) {

@@ -137,17 +137,19 @@ std::optional<rt::ExitReason> ComponentHost::start(rt::ActorContext& ctx) {
     if (auto failed = outcome(out, GuestExport::init, "init_failed")) return failed;
   }
   status_->set_memory_bytes(instance_->memory().size);
-  status_->set_state(ComponentState::ready);
-  return std::nullopt;
+  return std::nullopt;  // Ready is the actor's call (after the first health check)
 }
 
-std::optional<rt::ExitReason> ComponentHost::handle(rt::ActorContext& ctx, const std::uint8_t* data,
-                                                    std::size_t len) {
+std::optional<rt::ExitReason> ComponentHost::handle(rt::ActorContext& ctx, rt::Address sender,
+                                                    const std::uint8_t* data, std::size_t len,
+                                                    const rt::ActorContext::ReplyToken* token) {
   const CallLimits l = limits(spec_->limits.call_deadline, GuestFault::deadline);
   CallOutcome out = copy_in(ctx, data, len, l);
   std::uint64_t fuel = instance_->fuel_used();
   if (out.ok()) {
-    out = call(ctx, GuestExport::handle, {ctx.sender().value(), out.value, len}, l);
+    reply_token_ = token;
+    out = call(ctx, GuestExport::handle, {sender.value(), out.value, len}, l);
+    reply_token_ = nullptr;
     fuel += instance_->fuel_used();
   }
   status_->count_message(fuel);
@@ -181,6 +183,30 @@ std::optional<rt::ExitReason> ComponentHost::health(rt::ActorContext& ctx, Compo
         : code == kDegraded ? ComponentHealth::degraded
                             : ComponentHealth::unhealthy;
   return std::nullopt;
+}
+
+bool ComponentHost::has_health_export() const {
+  return instance_ && instance_->has_export(GuestExport::health);
+}
+
+ComponentHost::Probe ComponentHost::probe_health(rt::ActorContext& ctx) {
+  Probe p;
+  if (!has_health_export()) return p;
+  CallOutcome r =
+      call(ctx, GuestExport::health, {}, limits(spec_->health.timeout, GuestFault::deadline));
+  if (!r.ok()) {
+    p.health = ComponentHealth::unhealthy;
+    p.failure = r.failure.fault == GuestFault::deadline
+                    ? "health check timed out"
+                    : "health check failed: " + r.failure.describe();
+    return p;
+  }
+  const auto code = static_cast<std::int32_t>(r.value);
+  p.health = code == kHealthy    ? ComponentHealth::healthy
+             : code == kDegraded ? ComponentHealth::degraded
+                                 : ComponentHealth::unhealthy;
+  if (p.health == ComponentHealth::unhealthy) p.failure = "airssys_health said unhealthy";
+  return p;
 }
 
 void ComponentHost::shutdown(rt::ActorContext& ctx) {
@@ -275,10 +301,12 @@ std::int32_t ComponentHost::reply(GuestMemory mem, std::uint32_t ptr, std::uint3
     fault = GuestFault::abi_violation;
     return 0;
   }
-  if (ctx_->current() == nullptr) return kNoRequest;
+  if (reply_token_ == nullptr && ctx_->current() == nullptr) return kNoRequest;
   if (len > spec_->limits.max_message_size) return kTooLarge;
   rt::Bytes payload(mem.data + ptr, mem.data + ptr + len);
-  auto r = ctx_->reply_message(rt::make_message(std::move(payload)));
+  auto r = reply_token_ != nullptr
+               ? ctx_->reply_message_to(*reply_token_, rt::make_message(std::move(payload)))
+               : ctx_->reply_message(rt::make_message(std::move(payload)));
   return r ? kOk : status_of(r.error());
 }
 

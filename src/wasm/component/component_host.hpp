@@ -24,11 +24,22 @@ class ComponentHost final : public HostInterface {
 
   // Each returns the reason the component must exit, or nothing.
   std::optional<rt::ExitReason> start(rt::ActorContext& ctx);
-  std::optional<rt::ExitReason> handle(rt::ActorContext& ctx, const std::uint8_t* data,
-                                       std::size_t len);
+  // `token` answers a message handled later than it arrived (taken while
+  // the component was not yet Ready); null for the message being handled.
+  std::optional<rt::ExitReason> handle(rt::ActorContext& ctx, rt::Address sender,
+                                       const std::uint8_t* data, std::size_t len,
+                                       const rt::ActorContext::ReplyToken* token = nullptr);
   std::optional<rt::ExitReason> handle_reply(rt::ActorContext& ctx, std::uint64_t request_id,
                                              std::int32_t status, const rt::Bytes* payload);
   std::optional<rt::ExitReason> health(rt::ActorContext& ctx, ComponentHealth& out);
+  // A periodic check: like health() but a trap or a timeout is a failed
+  // check (`failure` says which), not a crash of the component.
+  struct Probe {
+    ComponentHealth health = ComponentHealth::healthy;
+    std::string failure;
+  };
+  Probe probe_health(rt::ActorContext& ctx);
+  bool has_health_export() const;
   void shutdown(rt::ActorContext& ctx);
 
   bool crashed() const { return crashed_; }
@@ -61,7 +72,8 @@ class ComponentHost final : public HostInterface {
   std::shared_ptr<const ComponentSpec> spec_;
   std::shared_ptr<ComponentStatus> status_;
   std::unique_ptr<WasmInstance> instance_;
-  rt::ActorContext* ctx_ = nullptr;  // during a guest call
+  rt::ActorContext* ctx_ = nullptr;                            // during a guest call
+  const rt::ActorContext::ReplyToken* reply_token_ = nullptr;  // during a deferred handle
   bool crashed_ = false;
   std::int32_t exit_code_ = 0;
   std::string exit_text_;

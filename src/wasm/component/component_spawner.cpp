@@ -14,6 +14,7 @@ Result<void> ComponentSpec::validate() const {
   if (name.empty()) return fail("needs a name");
   if (!module) return fail("needs a module");
   if (auto r = limits.validate(); !r) return fail(r.error().message);
+  if (auto r = health.validate(); !r) return fail(r.error().message);
   if (auto r = module->check_capabilities(capabilities); !r) return fail(r.error().message);
   if (module->initial_pages() > limits.memory_limit / 65536) {
     return fail("module " + module->name() + " starts with " +

@@ -16,6 +16,16 @@ const char* to_string(ComponentState state) noexcept {
   return "unknown";
 }
 
+const char* to_string(ComponentHealth h) noexcept {
+  switch (h) {
+    case ComponentHealth::unknown: return "unknown";
+    case ComponentHealth::healthy: return "healthy";
+    case ComponentHealth::degraded: return "degraded";
+    case ComponentHealth::unhealthy: return "unhealthy";
+  }
+  return "unknown";
+}
+
 std::string ComponentStatus::last_failure() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return last_failure_;
@@ -36,6 +46,18 @@ void ComponentStatus::set_failed(std::string why) {
     state_.store(ComponentState::failed, std::memory_order_release);
   }
   changed_.notify_all();
+}
+
+ComponentHealth ComponentStatus::set_health(ComponentHealth h, std::uint32_t failures) {
+  ComponentHealth before;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    health_failures_.store(failures, std::memory_order_relaxed);
+    health_checks_.fetch_add(1, std::memory_order_relaxed);
+    before = health_.exchange(h, std::memory_order_relaxed);
+  }
+  changed_.notify_all();
+  return before;
 }
 
 void ComponentStatus::count_instance() {
