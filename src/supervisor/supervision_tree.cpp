@@ -143,6 +143,7 @@ void append_node(std::string& out, const Nodes& nodes, const Node& node,
   out += ',';
   append_field(out, "last_exit",
                h.stats.last_exit_reason ? h.stats.last_exit_reason->to_string() : "");
+  if (!h.health.empty()) append_field(out, "health", h.health);
   const long long uptime_ms =
       h.stats.started_at && h.state == SupervisionState::running
           ? std::chrono::duration_cast<std::chrono::milliseconds>(now - *h.stats.started_at).count()
@@ -196,6 +197,7 @@ void SupervisionTree::print(std::ostream& out) const {
             << (h.type == ChildType::supervisor ? " [supervisor]" : "") << "  "
             << to_string(h.state) << "  " << h.address.to_string()
             << "  restarts=" << h.stats.restarts;
+        if (!h.health.empty()) out << "  health=" << h.health;
         if (h.stats.last_exit_reason)
           out << "  last_exit=" << h.stats.last_exit_reason->to_string();
         out << '\n';

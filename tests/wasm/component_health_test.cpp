@@ -75,11 +75,14 @@ TEST_P(ComponentHealthChecks, DegradedIsReportedNotActedOn) {
     std::lock_guard lock(mutex);
     changes.push_back(to_string(now));
   };
-  supervise("root", immediate(SupervisorConfig::one_for_one()), {s});
+  const auto root = supervise("root", immediate(SupervisorConfig::one_for_one()), {s});
   const auto first = status("m")->health_checks();
   EXPECT_EQ(ask("m", "mode:1"), "ok");
   for (std::uint64_t k = 1; k <= 4; ++k) ASSERT_TRUE(next_check("m", first + k));
   EXPECT_EQ(status("m")->health(), ComponentHealth::degraded);
+  auto handle = supervisor::SupervisorRef(system_, root).handle("m");
+  ASSERT_TRUE(handle.ok());
+  EXPECT_EQ(handle->health, "degraded");  // the supervision tree shows it too
   EXPECT_EQ(status("m")->state(), ComponentState::ready);
   EXPECT_EQ(status("m")->instances(), 1u);
   std::lock_guard lock(mutex);

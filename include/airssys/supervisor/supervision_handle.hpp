@@ -32,6 +32,9 @@ struct SupervisionHandle {
   bool significant = false;
   SupervisionState state = SupervisionState::initializing;
   SupervisionStatistics stats;
+  // What the child last said of its health ("healthy", "degraded",
+  // "unhealthy"); empty for children that run no health checks.
+  std::string health;
 };
 
 }  // namespace airssys::supervisor

@@ -12,6 +12,7 @@
 #include "airssys/rt/actor_system.hpp"
 #include "airssys/rt/address.hpp"
 #include "airssys/supervisor/supervised.hpp"
+#include "airssys/supervisor/supervision_tree.hpp"
 #include "airssys/wasm/component_spec.hpp"
 #include "airssys/wasm/component_state.hpp"
 
@@ -27,9 +28,12 @@ struct CheckHealth {};
 
 class ComponentActor final : public rt::Actor, public supervisor::Supervised {
  public:
-  // `supervisor` is the supervising actor to report readiness to, or none.
+  // `supervisor` is the supervising actor to report readiness to, or none;
+  // `tree` and `path`, when given, are where its health is shown.
   ComponentActor(std::shared_ptr<const ComponentSpec> spec, std::shared_ptr<ComponentStatus> status,
-                 rt::Address supervisor);
+                 rt::Address supervisor,
+                 std::shared_ptr<supervisor::SupervisionTree> tree = nullptr,
+                 std::string path = {});
   ~ComponentActor() override;
 
   void on_start(rt::ActorContext& ctx) override;
@@ -47,6 +51,8 @@ class ComponentActor final : public rt::Actor, public supervisor::Supervised {
 
   std::unique_ptr<detail::ComponentHost> host_;
   rt::Address supervisor_;
+  std::shared_ptr<supervisor::SupervisionTree> tree_;
+  std::string path_;
   rt::ActorSystem* system_ = nullptr;
   rt::Address self_;
   bool ready_ = false;

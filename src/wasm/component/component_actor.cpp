@@ -31,9 +31,12 @@ bool payload_of(const rt::Message& msg, const std::uint8_t*& data, std::size_t& 
 }  // namespace
 
 ComponentActor::ComponentActor(std::shared_ptr<const ComponentSpec> spec,
-                               std::shared_ptr<ComponentStatus> status, rt::Address supervisor)
+                               std::shared_ptr<ComponentStatus> status, rt::Address supervisor,
+                               std::shared_ptr<supervisor::SupervisionTree> tree, std::string path)
     : host_(std::make_unique<detail::ComponentHost>(std::move(spec), std::move(status))),
-      supervisor_(supervisor) {}
+      supervisor_(supervisor),
+      tree_(std::move(tree)),
+      path_(std::move(path)) {}
 
 ComponentActor::~ComponentActor() {
   // Killed while messages waited for readiness (a kill runs no stop hook):
@@ -96,8 +99,14 @@ void ComponentActor::check_health(rt::ActorContext& ctx) {
   if (!give_up) schedule_check(ctx, settings.interval);
   auto& status = host_->status();
   const ComponentHealth before = status.set_health(probe.health, failures_);
-  if (before != probe.health && host_->spec().on_health_change) {
-    host_->spec().on_health_change(host_->spec().name, before, probe.health, probe.failure);
+  if (before != probe.health) {
+    if (tree_) {
+      tree_->update(path_,
+                    [&](supervisor::SupervisionHandle& h) { h.health = to_string(probe.health); });
+    }
+    if (host_->spec().on_health_change) {
+      host_->spec().on_health_change(host_->spec().name, before, probe.health, probe.failure);
+    }
   }
   if (give_up) {
     const std::string why = "health_failed: " + std::to_string(failures_) +

@@ -59,8 +59,8 @@ Result<supervisor::ChildSpec> ComponentSpawner::child_spec(const ComponentSpec& 
       spec.name, [shared, status](const supervisor::ChildStartInfo& info) {
         // A new actor and so a new instance on every start: nothing of a
         // crashed instance is reused.
-        return supervisor::StartResult::start(
-            std::make_unique<ComponentActor>(shared, status, info.supervisor));
+        return supervisor::StartResult::start(std::make_unique<ComponentActor>(
+            shared, status, info.supervisor, info.tree, info.path));
       });
   child.with_restart_policy(spec.restart)
       .with_shutdown(spec.shutdown)

@@ -42,7 +42,8 @@ class InterpInstance final : public WasmInstance {
       : WasmInstance(host), module_(module) {}
 
   ~InterpInstance() override {
-    // Roots first, then the store that owns the objects.
+    // The thread and the roots first, then the store that owns the objects.
+    thread_.reset();
     for (auto& f : exports_) f.reset();
     initialize_.reset();
     fuel_.reset();
@@ -88,6 +89,7 @@ class InterpInstance final : public WasmInstance {
   wi::Global::Ptr depth_;
   std::array<wi::Func::Ptr, kGuestExportCount> exports_;
   wi::Func::Ptr initialize_;
+  std::unique_ptr<wi::Thread> thread_;
 };
 
 struct InterpModule final : CompiledModule {
@@ -199,9 +201,12 @@ CallOutcome InterpInstance::invoke(int slot, const std::uint64_t* args, std::siz
                                              : wi::Value::Make(static_cast<wi::u32>(args[i])));
   }
   wi::Values results((*func)->type().results.size());
-  wi::Thread thread(*store_);
+  // One interpreter thread per instance, reused by its calls (creating one
+  // costs more than a short call); a trap discards it with its stacks.
+  if (!thread_) thread_ = std::make_unique<wi::Thread>(*store_);
   wi::Trap::Ptr trap;
-  if (wabt::Failed((*func)->Call(thread, params, results, &trap))) {
+  if (wabt::Failed((*func)->Call(*thread_, params, results, &trap))) {
+    thread_.reset();
     const std::string msg = trap ? trap->message() : std::string("trap");
     out.failure = classify(fault_from_trap_message(msg), msg);
     return out;
