@@ -152,12 +152,12 @@ void AdminServer::routes() {
     return down;
   };
 
-  srv.Get("/healthz", [=, this](const httplib::Request&, httplib::Response& res) {
+  srv.Get("/healthz", [down_components, send_json](const httplib::Request&, httplib::Response& res) {
     json down = down_components(true);
     send_json(res, down.empty() ? 200 : 503,
               {{"status", down.empty() ? "ok" : "degraded"}, {"down", down}});
   });
-  srv.Get("/readyz", [=, this](const httplib::Request&, httplib::Response& res) {
+  srv.Get("/readyz", [down_components, send_json](const httplib::Request&, httplib::Response& res) {
     json down = down_components(false);
     send_json(res, down.empty() ? 200 : 503,
               {{"status", down.empty() ? "ready" : "not_ready"}, {"not_ready", down}});
