@@ -15,8 +15,10 @@ namespace {
 using nlohmann::json;
 constexpr std::size_t kMaxBody = std::size_t{1} << 20;
 
-json component_json(const wasm::ComponentStatus& s, const std::string& supervisor) {
+json component_json(const wasm::ComponentStatus& s, const std::string& supervisor,
+                    rt::ActorSystem& system) {
   json j;
+  j["mailbox_depth"] = system.mailbox_depth(s.address()).value_or(0);
   j["name"] = s.name();
   j["supervisor"] = supervisor;
   j["state"] = wasm::to_string(s.state());
@@ -100,6 +102,11 @@ std::string AdminServer::metrics_text(SystemRunner& runner) {
   per_component("airssys_component_fuel_used_total", "counter",
                 "fuel used handling messages, over all instances",
                 [](const wasm::ComponentStatus& s) { return s.fuel_used(); });
+  per_component(
+      "airssys_component_mailbox_depth", "gauge", "messages waiting in its mailbox",
+      [&runner](const wasm::ComponentStatus& s) {
+        return static_cast<std::uint64_t>(runner.system().mailbox_depth(s.address()).value_or(0));
+      });
   per_component("airssys_component_memory_bytes", "gauge", "linear memory of the current instance",
                 [](const wasm::ComponentStatus& s) { return s.memory_bytes(); });
 
@@ -152,11 +159,12 @@ void AdminServer::routes() {
     return down;
   };
 
-  srv.Get("/healthz", [down_components, send_json](const httplib::Request&, httplib::Response& res) {
-    json down = down_components(true);
-    send_json(res, down.empty() ? 200 : 503,
-              {{"status", down.empty() ? "ok" : "degraded"}, {"down", down}});
-  });
+  srv.Get("/healthz",
+          [down_components, send_json](const httplib::Request&, httplib::Response& res) {
+            json down = down_components(true);
+            send_json(res, down.empty() ? 200 : 503,
+                      {{"status", down.empty() ? "ok" : "degraded"}, {"down", down}});
+          });
   srv.Get("/readyz", [down_components, send_json](const httplib::Request&, httplib::Response& res) {
     json down = down_components(false);
     send_json(res, down.empty() ? 200 : 503,
@@ -169,7 +177,7 @@ void AdminServer::routes() {
     json list = json::array();
     for (const auto& n : runner_.component_names()) {
       if (auto s = runner_.registry().status(n))
-        list.push_back(component_json(*s, runner_.parent_of(n)));
+        list.push_back(component_json(*s, runner_.parent_of(n), runner_.system()));
     }
     send_json(res, 200, list);
   });
@@ -177,7 +185,7 @@ void AdminServer::routes() {
     const std::string name = req.matches[1];
     auto s = runner_.registry().status(name);
     if (!s) return send_json(res, 404, {{"error", "no component named '" + name + "'"}});
-    send_json(res, 200, component_json(*s, runner_.parent_of(name)));
+    send_json(res, 200, component_json(*s, runner_.parent_of(name), runner_.system()));
   });
   srv.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics_text(runner_), "text/plain; version=0.0.4");
@@ -224,7 +232,7 @@ void AdminServer::routes() {
           }
         }
         if (!done) return send_json(res, 409, {{"error", done.error().describe()}});
-        send_json(res, 200, component_json(*status, runner_.parent_of(name)));
+        send_json(res, 200, component_json(*status, runner_.parent_of(name), runner_.system()));
       });
 }
 

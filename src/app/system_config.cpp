@@ -34,7 +34,8 @@ class TableReader {
       : table_(table), what_(std::move(what)), errors_(errors), file_(file) {}
 
   void allow(std::initializer_list<const char*> keys) {
-    for (const auto& [key, node] : table_) {
+    for (const auto& entry : table_) {
+      const toml::key& key = entry.first;
       const bool known =
           std::any_of(keys.begin(), keys.end(), [&](const char* k) { return key.str() == k; });
       if (!known) {

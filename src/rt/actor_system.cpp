@@ -46,6 +46,14 @@ void ActorSystem::dead_letter(Address receiver, MessagePtr msg, DeadLetterReason
   core_->give_up_message(receiver, std::move(msg), reason);
 }
 
+std::optional<std::size_t> ActorSystem::mailbox_depth(Address address) const {
+  detail::ActorCell* cell = core_->table().pin(address);
+  if (cell == nullptr) return std::nullopt;
+  const auto depth = static_cast<std::size_t>(cell->mailbox.depth());
+  core_->table().unpin(address);
+  return depth;
+}
+
 bool ActorSystem::is_alive(Address address) const {
   return core_->table().is_alive(address);
 }

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 
 #include "airssys/rt/message.hpp"
 
@@ -32,6 +33,7 @@ class Mailbox {
   // acq_rel: a producer that unblocks the actor goes on to schedule it, so
   // it must see everything the last worker wrote before blocking.
   PushResult push(Message* m) {
+    pushed_.fetch_add(1, std::memory_order_relaxed);
     Message* head = head_.load(std::memory_order_relaxed);
     do {
       m->next = head == blocked() ? nullptr : head;
@@ -47,8 +49,17 @@ class Mailbox {
     if (m != nullptr) {
       cache_ = m->next;
       m->next = nullptr;
+      popped_.store(popped_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     }
     return m;
+  }
+
+  // Messages queued and not yet taken by the consumer (any thread; a
+  // snapshot that may be off by the pushes and pops under way).
+  std::uint64_t depth() const {
+    const std::uint64_t popped = popped_.load(std::memory_order_relaxed);
+    const std::uint64_t pushed = pushed_.load(std::memory_order_relaxed);
+    return pushed > popped ? pushed - popped : 0;
   }
 
   // Consumer only, with the cache empty: marks the mailbox blocked if no
@@ -100,6 +111,10 @@ class Mailbox {
   // Starts as nullptr ("scheduled"): spawning schedules the actor once.
   std::atomic<Message*> head_{nullptr};
   Message* cache_ = nullptr;
+  // For depth(): producers count on the line they already write (head_);
+  // the consumer publishes its count without a read-modify-write.
+  std::atomic<std::uint64_t> pushed_{0};
+  std::atomic<std::uint64_t> popped_{0};
 };
 
 }  // namespace airssys::rt::detail

@@ -193,6 +193,8 @@ TEST(Cli, AdminEndpointServesMetricsAndTreeAndGuardsMutations) {
     if (line.rfind(key, 0) == 0) audit_restarts = std::stod(line.substr(key.size()));
   }
   EXPECT_GE(audit_restarts, 1.0);
+  EXPECT_NE(metrics->body.find("airssys_component_mailbox_depth{component=\"ingest\"} "),
+            std::string::npos);
 
   auto tree = http.Get("/tree");
   ASSERT_TRUE(tree);

@@ -94,6 +94,29 @@ struct Hold {
   std::shared_ptr<std::latch> release;
 };
 
+TEST(Messaging, MailboxDepthCountsWhatWaits) {
+  ActorSystem system({.workers = 1});
+  ScopedActor me(system);
+  auto gate = *system.spawn(Behavior{[](ActorContext&, const Hold& h) {
+    h.entered->count_down();
+    h.release->wait();
+  }});
+  auto entered = std::make_shared<std::latch>(1);
+  auto release = std::make_shared<std::latch>(1);
+  ASSERT_TRUE(system.send(gate, Hold{entered, release}).ok());
+  entered->wait();  // the gate is busy: what comes next waits
+  EXPECT_EQ(system.mailbox_depth(gate), 0u);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(system.send(gate, Tick{}).ok());
+  EXPECT_EQ(system.mailbox_depth(gate), 5u);
+  release->count_down();
+  // A request queued behind the ticks is answered (unhandled) after them.
+  auto answered = me.request<bool>(gate, Poke{}, 10s);
+  ASSERT_FALSE(answered.ok());
+  EXPECT_EQ(answered.error().code, ErrorCode::unhandled);
+  EXPECT_EQ(system.mailbox_depth(gate), 0u);
+  EXPECT_FALSE(system.mailbox_depth(Address(999999, 7)).has_value());
+}
+
 TEST(Messaging, AFloodedActorDoesNotStarveOthers) {
   // One worker: fairness must come from the per-turn budget alone.
   constexpr std::size_t kBudget = 16;

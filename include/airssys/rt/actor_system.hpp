@@ -121,6 +121,9 @@ class ActorSystem {
   // by actors that do not trap exits.
   Result<void> exit(Address target, ExitReason reason);
   bool is_alive(Address address) const;
+  // Messages waiting in the actor's mailbox (a snapshot, for metrics);
+  // nothing for an address that is not alive.
+  std::optional<std::size_t> mailbox_depth(Address address) const;
 
   // --- names ----------------------------------------------------------------
   // Names are unique; a name is released when its actor exits.
