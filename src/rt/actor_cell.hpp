@@ -62,6 +62,8 @@ struct ActorCell {
   bool parked = false;
   bool initial_trap_exit = false;
   bool has_stash = false;
+  // The request being handled has been answered (reply or reply_error).
+  bool current_answered = false;
   std::uint32_t stash_capacity = 0;
   Address owner;
   MessageKind current_kind = MessageKind::user;

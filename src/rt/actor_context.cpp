@@ -67,6 +67,9 @@ Result<void> ActorContext::reply_message_to(const ReplyToken& token, MessagePtr 
   if (token.is_request) {
     msg->kind = MessageKind::reply;
     msg->correlation = token.correlation;
+    if (token.correlation == cell_->current_correlation && token.to == cell_->current_sender) {
+      cell_->current_answered = true;
+    }
   }
   msg->sender = cell_->address;
   return core_->deliver(token.to, std::move(msg));
@@ -79,6 +82,9 @@ Result<void> ActorContext::reply_error_to(const ReplyToken& token, Error error) 
   MessagePtr msg = make_message(std::move(error), MessageKind::reply_error);
   msg->correlation = token.correlation;
   msg->sender = cell_->address;
+  if (token.correlation == cell_->current_correlation && token.to == cell_->current_sender) {
+    cell_->current_answered = true;
+  }
   return core_->deliver(token.to, std::move(msg));
 }
 

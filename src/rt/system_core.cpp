@@ -407,6 +407,7 @@ std::optional<ExitReason> SystemCore::invoke(ActorContext& ctx, ActorCell* cell,
   cell->current_kind = msg->kind;
   cell->current_sender = msg->sender;
   cell->current_correlation = msg->correlation;
+  cell->current_answered = false;
   bool handled;
   try {
     handled = cell->actor->on_message(ctx, *msg);
@@ -424,6 +425,14 @@ std::optional<ExitReason> SystemCore::invoke(ActorContext& ctx, ActorCell* cell,
   // caller passes it on to end_incarnation (crashed_in_handler).
   if (handled && cell->stop_requested && cell->extras->stop_reason->is_abnormal()) {
     return std::nullopt;
+  }
+  // A request left unanswered by a handler that ends its actor cannot be
+  // answered any more: the requester learns it now (as gen_server:call does)
+  // instead of waiting for its timeout.
+  if (handled && cell->stop_requested && msg->kind == MessageKind::request &&
+      !cell->current_answered) {
+    fail_request(cell->address, *msg, ErrorCode::actor_exited,
+                 "exited without answering: " + cell->extras->stop_reason->to_string());
   }
   msg.reset();
   return std::nullopt;
