@@ -88,6 +88,12 @@ class RtEvents final : public rt::EventSink {
   std::vector<rt::SystemEvent> events_;
 };
 
+// Restarts without backoff.
+inline supervisor::SupervisorConfig immediate(supervisor::SupervisorConfig c) {
+  c.backoff = supervisor::BackoffStrategy::immediate();
+  return c;
+}
+
 class ComponentTest : public ::testing::TestWithParam<EngineKind> {
  protected:
   ComponentTest()
@@ -147,6 +153,22 @@ class ComponentTest : public ::testing::TestWithParam<EngineKind> {
     return a.ok() ? *a : rt::Address::none();
   }
 
+  // root (one_for_one, immediate) over one supervisor "inner" of
+  // `components` with at most one restart: for escalation.
+  bool supervise_nested(const std::vector<ComponentSpec>& components) {
+    auto inner = supervisors_.spec(
+        "inner", immediate(supervisor::SupervisorConfig::one_for_one().with_max_restarts(1)),
+        components);
+    EXPECT_TRUE(inner.ok());
+    if (!inner.ok()) return false;
+    supervisor::SupervisorSpec root;
+    root.name = "root";
+    root.config = immediate(supervisor::SupervisorConfig::one_for_one());
+    root.children.push_back(supervisor::supervisor_child("inner", std::move(*inner)));
+    root.events = events_;
+    return supervisor::start_supervisor(system_, std::move(root)).ok();
+  }
+
   std::shared_ptr<ComponentStatus> status(const std::string& name) {
     return registry_.status(name);
   }
@@ -161,9 +183,5 @@ class ComponentTest : public ::testing::TestWithParam<EngineKind> {
   rt::ScopedActor me_;
 };
 
-inline supervisor::SupervisorConfig immediate(supervisor::SupervisorConfig c) {
-  c.backoff = supervisor::BackoffStrategy::immediate();
-  return c;
-}
 
 }  // namespace airssys::wasm::test

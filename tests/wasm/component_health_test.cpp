@@ -136,15 +136,7 @@ TEST_P(ComponentHealthChecks, NeverReadyFailsByTheStartupTimeout) {
 TEST_P(ComponentHealthChecks, HealthFailuresBeyondTheIntensityEscalate) {
   auto s = moody("m", "healthy-checks:1");
   s.health.failures = 1;
-  auto inner = supervisors_.spec(
-      "inner", immediate(SupervisorConfig::one_for_one().with_max_restarts(1)), {s});
-  ASSERT_TRUE(inner.ok());
-  supervisor::SupervisorSpec root;
-  root.name = "root";
-  root.config = immediate(SupervisorConfig::one_for_one());
-  root.children.push_back(supervisor::supervisor_child("inner", std::move(*inner)));
-  root.events = events_;
-  ASSERT_TRUE(supervisor::start_supervisor(system_, std::move(root)).ok());
+  ASSERT_TRUE(supervise_nested({s}));
 
   auto st = status("m");
   // Each instance passes its first check and fails its second.

@@ -91,17 +91,7 @@ TEST_P(ComponentSupervision, RestForOneRestartsTheCrashedChildAndThoseAfterIt) {
 }
 
 TEST_P(ComponentSupervision, RestartLimitEscalatesToTheParent) {
-  auto inner = supervisors_.spec(
-      "inner",
-      immediate(SupervisorConfig::one_for_one().with_max_restarts(1).with_time_window(60s)),
-      {spec("crasher", "crasher")});
-  ASSERT_TRUE(inner.ok());
-  supervisor::SupervisorSpec root;
-  root.name = "root";
-  root.config = immediate(SupervisorConfig::one_for_one());
-  root.children.push_back(supervisor::supervisor_child("inner", std::move(*inner)));
-  root.events = events_;
-  ASSERT_TRUE(supervisor::start_supervisor(system_, std::move(root)).ok());
+  ASSERT_TRUE(supervise_nested({spec("crasher", "crasher")}));
 
   const auto a = *registry_.lookup("crasher");
   ASSERT_TRUE(me_.send(a, bytes("trap")).ok());

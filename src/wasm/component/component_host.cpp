@@ -229,15 +229,23 @@ void ComponentHost::shutdown(rt::ActorContext& ctx) {
 
 // --- host calls --------------------------------------------------------------
 
+// A pointer and length a host call got that are not inside the guest's
+// memory: the guest is stopped (abi_violation), naming the call.
+GuestFault ComponentHost::outside(const char* call) {
+  abi_error_ = std::string(call) + ": buffer outside memory";
+  return GuestFault::abi_violation;
+}
+
+std::int32_t ComponentHost::outside(GuestFault& fault, const char* call) {
+  fault = outside(call);
+  return 0;
+}
+
 std::int32_t ComponentHost::send(GuestMemory mem, std::uint64_t to, std::uint32_t ptr,
                                  std::uint32_t len, GuestFault& fault) {
   if (!spec_->capabilities.may_send_to_any()) return kNotGranted;
   if (len > spec_->limits.max_message_size) return kTooLarge;
-  if (!mem.contains(ptr, len)) {
-    abi_error_ = "send: buffer outside memory";
-    fault = GuestFault::abi_violation;
-    return 0;
-  }
+  if (!mem.contains(ptr, len)) return outside(fault, "send");
   rt::Bytes payload(mem.data + ptr, mem.data + ptr + len);
   auto r = ctx_->send_message(rt::Address::from_value(to), rt::make_message(std::move(payload)));
   return r ? kOk : status_of(r.error());
@@ -249,11 +257,8 @@ std::int32_t ComponentHost::send_name(GuestMemory mem, const std::uint64_t* args
   const auto name_len = static_cast<std::uint32_t>(args[1]);
   const auto ptr = static_cast<std::uint32_t>(args[2]);
   const auto len = static_cast<std::uint32_t>(args[3]);
-  if (!mem.contains(name_ptr, name_len) || !mem.contains(ptr, len)) {
-    abi_error_ = "send_name: buffer outside memory";
-    fault = GuestFault::abi_violation;
-    return 0;
-  }
+  if (!mem.contains(name_ptr, name_len) || !mem.contains(ptr, len))
+    return outside(fault, "send_name");
   if (name_len > kMaxNameLength) return kInvalidArgument;
   const std::string_view name(reinterpret_cast<const char*>(mem.data + name_ptr), name_len);
   if (!spec_->capabilities.may_send_to(name)) return kNotGranted;
@@ -268,11 +273,7 @@ std::int64_t ComponentHost::request(GuestMemory mem, const std::uint64_t* args, 
   const auto len = static_cast<std::uint32_t>(args[2]);
   const auto timeout_ms = static_cast<std::uint32_t>(args[3]);
   if (!spec_->capabilities.may_request()) return kNotGranted;
-  if (!mem.contains(ptr, len)) {
-    abi_error_ = "request: buffer outside memory";
-    fault = GuestFault::abi_violation;
-    return 0;
-  }
+  if (!mem.contains(ptr, len)) return outside(fault, "request");
   if (len > spec_->limits.max_message_size) return kTooLarge;
   const std::uint64_t id = next_request_id_++;
   rt::Bytes payload(mem.data + ptr, mem.data + ptr + len);
@@ -296,11 +297,7 @@ std::int64_t ComponentHost::request(GuestMemory mem, const std::uint64_t* args, 
 
 std::int32_t ComponentHost::reply(GuestMemory mem, std::uint32_t ptr, std::uint32_t len,
                                   GuestFault& fault) {
-  if (!mem.contains(ptr, len)) {
-    abi_error_ = "reply: buffer outside memory";
-    fault = GuestFault::abi_violation;
-    return 0;
-  }
+  if (!mem.contains(ptr, len)) return outside(fault, "reply");
   if (reply_token_ == nullptr && ctx_->current() == nullptr) return kNoRequest;
   if (len > spec_->limits.max_message_size) return kTooLarge;
   rt::Bytes payload(mem.data + ptr, mem.data + ptr + len);
@@ -329,10 +326,7 @@ GuestFault ComponentHost::call_host(HostImport which, const std::uint64_t* args,
     case HostImport::lookup: {
       const auto ptr = static_cast<std::uint32_t>(args[0]);
       const auto len = static_cast<std::uint32_t>(args[1]);
-      if (!mem.contains(ptr, len)) {
-        abi_error_ = "lookup: buffer outside memory";
-        return GuestFault::abi_violation;
-      }
+      if (!mem.contains(ptr, len)) return outside("lookup");
       if (!spec_->capabilities.may_lookup() || len > kMaxNameLength) {
         as_result(0);
         break;
@@ -345,10 +339,7 @@ GuestFault ComponentHost::call_host(HostImport which, const std::uint64_t* args,
     case HostImport::log: {
       const auto ptr = static_cast<std::uint32_t>(args[1]);
       const auto len = static_cast<std::uint32_t>(args[2]);
-      if (!mem.contains(ptr, len)) {
-        abi_error_ = "log: buffer outside memory";
-        return GuestFault::abi_violation;
-      }
+      if (!mem.contains(ptr, len)) return outside("log");
       const std::string_view text(reinterpret_cast<const char*>(mem.data + ptr),
                                   std::min<std::uint32_t>(len, 4096));
       const int level = static_cast<int>(static_cast<std::int32_t>(args[0]));
@@ -380,10 +371,7 @@ GuestFault ComponentHost::call_host(HostImport which, const std::uint64_t* args,
       const auto delay_ms = static_cast<std::uint32_t>(args[1]);
       const auto ptr = static_cast<std::uint32_t>(args[2]);
       const auto len = static_cast<std::uint32_t>(args[3]);
-      if (!mem.contains(ptr, len)) {
-        abi_error_ = "send_after: buffer outside memory";
-        return GuestFault::abi_violation;
-      }
+      if (!mem.contains(ptr, len)) return outside("send_after");
       // To itself a component may always send (its own timers); elsewhere
       // it needs "send:*".
       if (to != ctx_->self() && !spec_->capabilities.may_send_to_any()) {

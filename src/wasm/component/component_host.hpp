@@ -63,6 +63,8 @@ class ComponentHost final : public HostInterface {
   // result "<during or handler_failed>: <export> returned <n>".
   std::optional<rt::ExitReason> outcome(const CallOutcome& out, GuestExport e, const char* during);
 
+  GuestFault outside(const char* call);
+  std::int32_t outside(GuestFault& fault, const char* call);
   std::int32_t send(GuestMemory mem, std::uint64_t to, std::uint32_t ptr, std::uint32_t len,
                     GuestFault& fault);
   std::int32_t send_name(GuestMemory mem, const std::uint64_t* args, GuestFault& fault);
