@@ -166,10 +166,12 @@ TEST(Cli, SigtermStopsEverythingInReverseOrder) {
 
 TEST(Cli, AdminEndpointServesMetricsAndTreeAndGuardsMutations) {
   TempDir dir;
-  const auto file = dir.write("system.toml", "[system]\nhttp_token = \"s3cret\"\n" +
-                                                 pipeline("10", "3", "max_restarts = 100\n",
-                                                          "backoff = { kind = \"immediate\" }\n")
-                                                     .substr(std::string("[system]\n").size()));
+  const auto file = dir.write(
+      "system.toml",
+      "[system]\nhttp_token = \"s3cret\"\n" +
+          pipeline("10", "3", "max_restarts = 100\n", "backoff = { kind = \"immediate\" }\n")
+              .substr(std::string("[system]\n").size()) +
+          "\n[[component]]\nname = \"echo\"\nmodule = \"" + guest("echo") + "\"\n");
   Program p({"run", file, "--http", "127.0.0.1:0", "--events", "-"});
   ASSERT_TRUE(p.started());
   ASSERT_TRUE(p.read_until("admin endpoint"));
@@ -215,11 +217,21 @@ TEST(Cli, AdminEndpointServesMetricsAndTreeAndGuardsMutations) {
   EXPECT_EQ(restarted->status, 200) << restarted->body;
   EXPECT_EQ(json::parse(restarted->body)["instances"], 2);
 
-  auto reply = run_program(
-      {"send", "--http", "127.0.0.1:" + std::to_string(port), "audit", "hello", "--reply"});
+  const std::string address = "127.0.0.1:" + std::to_string(port);
+  auto refused_send = run_program({"send", "--http", address, "audit", "hello", "--reply"});
   // Without the token the program is refused; the error says so.
-  EXPECT_EQ(reply.code, 1);
-  EXPECT_NE(reply.err.find("401"), std::string::npos) << reply.err;
+  EXPECT_EQ(refused_send.code, 1);
+  EXPECT_NE(refused_send.err.find("401"), std::string::npos) << refused_send.err;
+  ::setenv("AIRSSYS_HTTP_TOKEN", "s3cret", 1);
+  auto sent = run_program({"send", "--http", address, "echo", "hello", "--reply"});
+  ::unsetenv("AIRSSYS_HTTP_TOKEN");
+  EXPECT_EQ(sent.code, 0) << sent.err;
+  EXPECT_EQ(sent.out, "hello\n");
+
+  auto live_tree = run_program({"tree", "--http", address});
+  EXPECT_EQ(live_tree.code, 0) << live_tree.err;
+  EXPECT_NE(live_tree.out.find("root [supervisor]  running"), std::string::npos) << live_tree.out;
+  EXPECT_NE(live_tree.out.find("audit  running"), std::string::npos) << live_tree.out;
 
   ::kill(p.pid(), SIGTERM);
   EXPECT_EQ(p.wait(), 0) << p.stderr_text();
