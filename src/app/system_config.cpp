@@ -309,7 +309,7 @@ void read_component(const toml::table& t, SystemConfig& config, std::vector<Conf
                                "failures = 3 }");
     } else {
       TableReader h(*n->as_table(), "health of " + label, errors, file);
-      h.allow({"enabled", "interval", "timeout", "failures", "initial_delay"});
+      h.allow({"enabled", "interval", "timeout", "failures", "initial_delay", "stuck_after"});
       if (const toml::node* e = h.node("enabled"); e != nullptr) {
         if (e->is_boolean()) {
           d.health.enabled = *e->value<bool>();
@@ -322,6 +322,7 @@ void read_component(const toml::table& t, SystemConfig& config, std::vector<Conf
       if (auto v = h.integer("failures", 1, 1000))
         d.health.failures = static_cast<std::uint32_t>(*v);
       if (auto v = h.duration("initial_delay")) d.health.initial_delay = *v;
+      if (auto v = h.duration("stuck_after")) d.health.stuck_after = *v;
       if (auto ok = d.health.validate(); !ok) h.error_here(h.what() + ": " + ok.error().message);
     }
   }

@@ -15,7 +15,7 @@ thread_local WorkerIdentity tl_identity;
 constexpr unsigned kNextStreakLimit = 16;
 // Polls of the shared queue before a worker parks; keeps cross-thread
 // hand-offs from paying for a futex wake.
-constexpr int kSpinsBeforePark = 2000;
+constexpr int kSpinsBeforePark = 100;
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)

@@ -74,6 +74,9 @@ Result<void> HealthSettings::validate() const {
   if (initial_delay < rt::Duration::zero()) {
     return Error{ErrorCode::invalid_argument, "health initial_delay must not be negative"};
   }
+  if (stuck_after < rt::Duration::zero()) {
+    return Error{ErrorCode::invalid_argument, "health stuck_after must not be negative"};
+  }
   return {};
 }
 

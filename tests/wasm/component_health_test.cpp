@@ -3,6 +3,7 @@
 // run on the system's (manual) clock, so each one happens when the test
 // moves time and the test waits for it to be recorded.
 #include <future>
+#include <latch>
 
 #include "component_fixture.hpp"
 
@@ -147,6 +148,61 @@ TEST_P(ComponentHealthChecks, HealthFailuresBeyondTheIntensityEscalate) {
   ASSERT_TRUE(events_->await(Kind::escalated, ""));
   ASSERT_TRUE(events_->await(Kind::child_restarted, "inner"));
   ASSERT_TRUE(st->wait_for(ComponentState::ready, 3, kWait));
+}
+
+struct Hold {
+  std::shared_ptr<std::latch> entered;
+  std::shared_ptr<std::latch> release;
+};
+
+// Stuck detection: with one worker held busy, each check is queued ahead of
+// fresh messages, so it finds a backlog; backlogs at every check for
+// stuck_after fail the component.
+TEST_P(ComponentHealthChecks, AMailboxThatDoesNotDrainIsUnhealthy) {
+  auto clock = std::make_shared<rt::ManualClock>();
+  rt::ActorSystemConfig config;
+  config.workers = 1;
+  config.clock = clock;
+  rt::ActorSystem system(config);
+  ComponentRegistry registry;
+  ComponentSpawner spawner(system, registry);
+  rt::ScopedActor me(system);
+
+  auto s = spec("slow", "echo");  // no health export: stuck detection alone
+  s.health.interval = 1s;
+  s.health.stuck_after = 2s;
+  s.health.failures = 1;
+  auto a = spawner.spawn_component(s);
+  ASSERT_TRUE(a.ok());
+  auto st = registry.status("slow");
+  ASSERT_TRUE(me.request<rt::Bytes>(*a, bytes("up"), kWait).ok());
+  ASSERT_TRUE(st->wait_until(
+      [&](ComponentState, std::uint64_t) { return st->health_checks() >= 1; }, kWait));
+  auto gate = *system.spawn(rt::Behavior{[](rt::ActorContext&, const Hold& h) {
+    h.entered->count_down();
+    h.release->wait();
+  }});
+  const auto ref = me.monitor(*a);
+  for (std::uint64_t check = 2; check <= 4; ++check) {
+    auto entered = std::make_shared<std::latch>(1);
+    auto release = std::make_shared<std::latch>(1);
+    ASSERT_TRUE(system.send(gate, Hold{entered, release}).ok());
+    entered->wait();     // the only worker is busy
+    clock->advance(1s);  // the check is queued first ...
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(me.send(*a, bytes("x")).ok());  // ... then a backlog
+    release->count_down();
+    ASSERT_TRUE(st->wait_until(
+        [&](ComponentState, std::uint64_t) { return st->health_checks() >= check; }, kWait))
+        << check;
+    if (check < 4) {
+      EXPECT_EQ(st->health(), ComponentHealth::healthy) << check;
+    }
+  }
+  auto down = me.await_down(ref, kWait);
+  ASSERT_TRUE(down.ok());
+  EXPECT_NE(down->reason.detail().find("mailbox has not drained for 2000 ms (3 waiting)"),
+            std::string::npos)
+      << down->reason.detail();
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, ComponentHealthChecks, ::testing::ValuesIn(engines()),

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 
 #include "airssys/rt/actor.hpp"
 #include "airssys/rt/actor_system.hpp"
@@ -56,7 +57,9 @@ class ComponentActor final : public rt::Actor, public supervisor::Supervised {
   rt::ActorSystem* system_ = nullptr;
   rt::Address self_;
   bool ready_ = false;
-  bool checks_ = false;            // periodic health checks run
+  bool checks_ = false;                                 // periodic health checks run
+  bool gated_ = false;                                  // Ready waits for the first passing check
+  std::optional<rt::Clock::time_point> backlog_since_;  // stuck detection
   std::uint64_t incarnation_ = 0;  // tells this instance's check timers from older ones
   std::uint32_t failures_ = 0;     // failed checks in a row
   // Messages that arrived before the first health check passed, with how

@@ -1,6 +1,6 @@
-// When and how a component's health is checked (through its
-// airssys_health export; a component without one is healthy while it
-// handles messages).
+// When and how a component's health is checked: through its airssys_health
+// export (a component without one is healthy while it handles messages) and,
+// if asked, by whether its mailbox drains.
 #pragma once
 
 #include <chrono>
@@ -21,6 +21,10 @@ struct HealthSettings {
   std::uint32_t failures = 3;
   // Before the first check; until it passes the component is not Ready.
   rt::Duration initial_delay = rt::Duration::zero();
+  // Stuck detection: a check that finds messages waiting, when every check
+  // for this long has found some, fails ("mailbox has not drained"). Works
+  // without a health export too. Zero turns it off.
+  rt::Duration stuck_after = rt::Duration::zero();
 
   Result<void> validate() const;
 };
