@@ -100,6 +100,7 @@ BENCHMARK(BM_WasmIdleComponentMemory)
     ->ArgNames({"aot", "components"})
     ->Args({0, 10000})
     ->Args({1, 10000})
+    ->Args({0, 100000})
     ->Args({1, 100000})
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
