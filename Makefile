@@ -20,7 +20,7 @@ DEB_PACKAGES := cmake ninja-build g++ clang lld clang-format clang-tidy \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps build run test bench asan tsan format format-check tidy clean
+.PHONY: help deps build run test bench bench-peers asan tsan format format-check tidy clean
 
 help:
 	@echo "make run          install what is missing, build, run the example system (RUN_FOR=15s)"
@@ -28,6 +28,7 @@ help:
 	@echo "make deps         install missing Debian packages (apt-get)"
 	@echo "make build        configure and build into $(BUILD_DIR)/"
 	@echo "make bench        run the Google Benchmark suite (BENCH_ARGS=--benchmark_filter=...)"
+	@echo "make bench-peers  the same wasm workloads on node (V8), on the same guests"
 	@echo "make asan         build and run the tests with ASan+UBSan (clang)"
 	@echo "make tsan         build and run the tests with TSan (clang)"
 	@echo "make format       clang-format every source file in place"
@@ -90,6 +91,9 @@ bench: build
 	else \
 	  echo "no $(BUILD_DIR)/airssys_bench: no bench/*.cpp, or Google Benchmark not found"; \
 	fi
+
+bench-peers: build
+	node bench/peers/node_wasm.mjs $(BUILD_DIR)/guests
 
 asan: deps
 	$(call configure,build-asan,clang++,-DAIRSSYS_SANITIZE=address -DAIRSSYS_BUILD_BENCH=OFF)
