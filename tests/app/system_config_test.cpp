@@ -195,7 +195,8 @@ TEST(SystemConfig, HealthSettingsAreReadAndChecked) {
   EXPECT_EQ(h.failures, 5u);
   EXPECT_EQ(h.initial_delay, rt::Duration(std::chrono::seconds(1)));
 
-  const auto e = only_error(component("a", guest("crasher"), "health = { interval = \"often\" }\n"));
+  const auto e =
+      only_error(component("a", guest("crasher"), "health = { interval = \"often\" }\n"));
   EXPECT_NE(e.find("'interval' in health of [[component]] 'a': 'often' is not a duration"),
             std::string::npos)
       << e;

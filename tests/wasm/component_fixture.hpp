@@ -183,5 +183,4 @@ class ComponentTest : public ::testing::TestWithParam<EngineKind> {
   rt::ScopedActor me_;
 };
 
-
 }  // namespace airssys::wasm::test
