@@ -103,11 +103,11 @@ class ActorSystem {
     return send_message(name, make_message(std::forward<T>(value)));
   }
   Result<void> send_message(Address to, MessagePtr msg);
+  Result<void> send_message(std::string_view name, MessagePtr msg);
   // For an actor giving up a message it held (e.g. from its destructor,
   // where it has no context): a dead letter addressed to `receiver`, with an
   // event; a request gets an actor_exited error reply.
   void dead_letter(Address receiver, MessagePtr msg, DeadLetterReason reason);
-  Result<void> send_message(std::string_view name, MessagePtr msg);
 
   // Blocking request from a thread that is not an actor, e.g. main() or a
   // test. Never call it from inside a handler: use ActorContext::request.
