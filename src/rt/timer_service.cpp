@@ -31,50 +31,93 @@ std::vector<TimerService::Pending> TimerService::stop() {
   if (thread_.joinable()) thread_.join();
   std::vector<Pending> left;
   std::lock_guard lock(state_->mutex);
-  left.reserve(state_->entries.size());
-  for (auto& [id, entry] : state_->entries) left.push_back({entry.to, std::move(entry.msg)});
-  state_->entries.clear();
+  left.reserve(state_->armed);
+  for (std::uint32_t i = 0; i < state_->slots.size(); ++i) {
+    Slot& slot = state_->slots[i];
+    if (!slot.armed) continue;
+    left.push_back({slot.to, std::move(slot.msg)});
+    state_->release(slot, i);
+  }
   state_->due = {};
   return left;
+}
+
+TimerService::Slot* TimerService::State::find(TimerId id) {
+  const auto index = static_cast<std::uint32_t>(id & 0xffff'ffffU);
+  const auto generation = static_cast<std::uint32_t>(id >> 32);
+  if (index >= slots.size()) return nullptr;
+  Slot& slot = slots[index];
+  return slot.armed && slot.generation == generation ? &slot : nullptr;
+}
+
+void TimerService::State::release(Slot& slot, std::uint32_t index) {
+  slot.armed = false;
+  slot.msg.reset();
+  ++slot.generation;
+  free_slots.push_back(index);
+  --armed;
 }
 
 TimerId TimerService::schedule(Duration delay, Address to, MessagePtr msg) {
   const auto at = clock_.now() + delay;
   TimerId id;
+  bool earliest = false;
   {
     std::lock_guard lock(state_->mutex);
-    id = state_->next_id++;
-    state_->entries.emplace(id, Entry{to, std::move(msg)});
-    state_->due.push({at, id});
+    State& st = *state_;
+    std::uint32_t index;
+    if (st.free_slots.empty()) {
+      index = static_cast<std::uint32_t>(st.slots.size());
+      st.slots.emplace_back();
+    } else {
+      index = st.free_slots.back();
+      st.free_slots.pop_back();
+    }
+    Slot& slot = st.slots[index];
+    slot.to = to;
+    slot.msg = std::move(msg);
+    slot.armed = true;
+    ++st.armed;
+    // Generation 0 is never handed out, so no id is 0 (0 means "no timer").
+    if (slot.generation == 0) slot.generation = 1;
+    id = (static_cast<TimerId>(slot.generation) << 32) | index;
+    earliest = st.due.empty() || at < st.due.top().at;
+    st.due.push({at, st.next_seq++, id});
   }
-  state_->changed.notify_one();
+  // The timer thread sleeps until the earliest deadline; only a new earliest
+  // one needs to wake it (periodic timers re-armed by thousands of actors
+  // would otherwise wake it once each).
+  if (earliest) state_->changed.notify_one();
   if (clock_.is_manual() && delay <= Duration::zero()) fire_due(*state_, clock_.now(), fire_);
   return id;
 }
 
 bool TimerService::cancel(TimerId id) {
   std::lock_guard lock(state_->mutex);
+  Slot* slot = state_->find(id);
+  if (slot == nullptr) return false;
   // The heap entry stays and is skipped when it comes due.
-  return state_->entries.erase(id) > 0;
+  state_->release(*slot, static_cast<std::uint32_t>(id & 0xffff'ffffU));
+  return true;
 }
 
 std::size_t TimerService::pending() const {
   std::lock_guard lock(state_->mutex);
-  return state_->entries.size();
+  return state_->armed;
 }
 
 void TimerService::fire_due(State& state, Clock::time_point now, const Fire& fire) {
-  std::vector<Entry> ready;
+  std::vector<Pending> ready;
   {
     std::lock_guard lock(state.mutex);
     if (state.stopping) return;
     while (!state.due.empty() && state.due.top().at <= now) {
       const TimerId id = state.due.top().id;
       state.due.pop();
-      auto it = state.entries.find(id);
-      if (it == state.entries.end()) continue;  // cancelled
-      ready.push_back(std::move(it->second));
-      state.entries.erase(it);
+      Slot* slot = state.find(id);
+      if (slot == nullptr) continue;  // cancelled
+      ready.push_back({slot->to, std::move(slot->msg)});
+      state.release(*slot, static_cast<std::uint32_t>(id & 0xffff'ffffU));
     }
   }
   for (auto& e : ready) fire(e.to, std::move(e.msg));
@@ -85,7 +128,7 @@ void TimerService::run() {
   std::unique_lock lock(state.mutex);
   while (!state.stopping) {
     // Drop cancelled timers from the top so they do not cause early wakeups.
-    while (!state.due.empty() && state.entries.count(state.due.top().id) == 0) state.due.pop();
+    while (!state.due.empty() && state.find(state.due.top().id) == nullptr) state.due.pop();
     if (state.due.empty()) {
       state.changed.wait(lock);
       continue;

@@ -13,7 +13,6 @@
 #include <mutex>
 #include <queue>
 #include <thread>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -46,23 +45,37 @@ class TimerService {
   std::size_t pending() const;
 
  private:
-  struct Entry {
+  // Timers live in a slab of slots reused through a free list, so arming
+  // one allocates nothing and thousands of periodic timers stay in one
+  // contiguous array. A TimerId is the slot's generation and index: a
+  // cancelled or fired timer's id no longer matches its (reused) slot.
+  struct Slot {
     Address to;
     MessagePtr msg;
+    std::uint32_t generation = 0;
+    bool armed = false;
   };
   struct Due {
     Clock::time_point at;
+    std::uint64_t seq;  // equal deadlines fire in the order they were armed
     TimerId id;
-    bool operator>(const Due& o) const { return at != o.at ? at > o.at : id > o.id; }
+    bool operator>(const Due& o) const { return at != o.at ? at > o.at : seq > o.seq; }
   };
   // Shared with the clock's advance callback, which may outlive the service.
   struct State {
     std::mutex mutex;
     std::condition_variable changed;
     std::priority_queue<Due, std::vector<Due>, std::greater<>> due;
-    std::unordered_map<TimerId, Entry> entries;
-    TimerId next_id = 1;
+    std::vector<Slot> slots;
+    std::vector<std::uint32_t> free_slots;
+    std::size_t armed = 0;
+    std::uint64_t next_seq = 0;
     bool stopping = false;
+
+    // The armed slot `id` names, or nullptr.
+    Slot* find(TimerId id);
+    // Disarms a slot and returns it to the free list.
+    void release(Slot& slot, std::uint32_t index);
   };
 
   void run();

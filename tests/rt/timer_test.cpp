@@ -87,6 +87,27 @@ TEST_F(Timer, CancellingAnUnknownTimerReturnsFalse) {
   EXPECT_FALSE(system.cancel_timer(TimerId{987'654'321}));
 }
 
+TEST_F(Timer, TheIdOfACancelledTimerDoesNotCancelTheTimerArmedAfterIt) {
+  const TimerId old_id = system.send_after(5s, me.address(), Mark{1});
+  ASSERT_TRUE(system.cancel_timer(old_id));
+  // The next timer may reuse the cancelled one's storage; the old id must
+  // not name it.
+  const TimerId new_id = system.send_after(5s, me.address(), Mark{2});
+  EXPECT_NE(new_id, old_id);
+  EXPECT_FALSE(system.cancel_timer(old_id));
+  clock->advance(5s);
+  EXPECT_EQ(NextMark(), 2) << "the stale id cancelled its successor";
+  EXPECT_FALSE(system.cancel_timer(new_id)) << "a timer that fired was still cancellable";
+}
+
+TEST_F(Timer, TimersWithTheSameDeadlineFireInTheOrderTheyWereSet) {
+  const TimerId first = system.send_after(2s, me.address(), Mark{0});
+  ASSERT_TRUE(system.cancel_timer(first));  // frees storage for a later one
+  for (int i = 1; i <= 50; ++i) system.send_after(2s, me.address(), Mark{i});
+  clock->advance(2s);
+  for (int i = 1; i <= 50; ++i) EXPECT_EQ(NextMark(), i);
+}
+
 struct Arm {
   Duration delay;
   int n = 0;

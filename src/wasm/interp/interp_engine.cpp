@@ -90,6 +90,8 @@ class InterpInstance final : public WasmInstance {
   std::array<wi::Func::Ptr, kGuestExportCount> exports_;
   wi::Func::Ptr initialize_;
   std::unique_ptr<wi::Thread> thread_;
+  wi::Values params_;
+  wi::Values results_;
 };
 
 struct InterpModule final : CompiledModule {
@@ -194,13 +196,16 @@ CallOutcome InterpInstance::invoke(int slot, const std::uint64_t* args, std::siz
   static constexpr FunctionShape kNoValues{"_initialize", "", ""};
   const FunctionShape* shape =
       slot == kInitializeSlot ? &kNoValues : &kGuestExports[static_cast<std::size_t>(slot)];
-  wi::Values params;
-  params.reserve(nargs);
+  // Calls into one instance never nest, so the argument and result vectors
+  // are the instance's, kept between calls (no allocation per call).
+  wi::Values& params = params_;
+  params.clear();
   for (std::size_t i = 0; i < nargs; ++i) {
     params.push_back(shape->params[i] == 'I' ? wi::Value::Make(static_cast<wi::u64>(args[i]))
                                              : wi::Value::Make(static_cast<wi::u32>(args[i])));
   }
-  wi::Values results((*func)->type().results.size());
+  wi::Values& results = results_;
+  results.resize((*func)->type().results.size());
   // One interpreter thread per instance, reused by its calls (creating one
   // costs more than a short call); a trap discards it with its stacks.
   if (!thread_) thread_ = std::make_unique<wi::Thread>(*store_);
