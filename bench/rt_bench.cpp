@@ -12,9 +12,12 @@
 
 #include "airssys/rt/actor_system.hpp"
 #include "airssys/rt/scoped_actor.hpp"
+#include "bench_support.hpp"
 
 using namespace airssys::rt;
 using namespace std::chrono_literals;
+using airssys::bench::resident_bytes;
+using airssys::bench::sized;
 
 namespace {
 
@@ -31,18 +34,11 @@ struct Start {
 };
 struct Done {};
 
-long resident_bytes() {
-  std::ifstream statm("/proc/self/statm");
-  long pages = 0, resident = 0;
-  statm >> pages >> resident;
-  return resident * 4096;
-}
-
 // Registered first: memory freed by other benchmarks stays resident and
 // would hide what the actors cost.
 // Resident memory per idle actor with one typed handler.
 void BM_IdleActorMemory(benchmark::State& state) {
-  const auto count = static_cast<std::size_t>(state.range(0));
+  const auto count = sized(static_cast<std::size_t>(state.range(0)));
   double per_actor = 0;
   for (auto _ : state) {
     ActorSystem system({.workers = 2});
@@ -66,7 +62,7 @@ BENCHMARK(BM_IdleActorMemory)->Arg(100'000)->Iterations(1)->Unit(benchmark::kMil
 
 // One iteration = `rounds` round trips between two actors.
 void BM_PingPong(benchmark::State& state) {
-  const int rounds = 10'000;
+  const int rounds = sized(10'000);
   ActorSystem system({.workers = static_cast<std::size_t>(state.range(0))});
   auto pong = system.spawn(
       Behavior{[](ActorContext& ctx, const Ping& p) { (void)ctx.send(ctx.sender(), Pong{p.n}); }});
@@ -115,7 +111,7 @@ BENCHMARK(BM_Spawn)->UseRealTime();
 // N sender threads to one actor; one iteration = every sender sends `per_sender`.
 void BM_ManyToOne(benchmark::State& state) {
   const int senders = static_cast<int>(state.range(0));
-  const int per_sender = 100'000;
+  const int per_sender = sized(100'000);
   ActorSystem system({.workers = 2});
   auto counted = std::make_shared<std::atomic<long>>(0);
   auto sink = system.spawn(Behavior{[counted](ActorContext& ctx, const Ping& p) {

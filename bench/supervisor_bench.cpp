@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "airssys/rt/actor_system.hpp"
 #include "airssys/rt/scoped_actor.hpp"
@@ -12,6 +13,7 @@
 #include "airssys/supervisor/restart_intensity.hpp"
 #include "airssys/supervisor/supervision_tree.hpp"
 #include "airssys/supervisor/supervisor.hpp"
+#include "bench_support.hpp"
 
 using namespace airssys;
 using namespace std::chrono_literals;
@@ -92,6 +94,81 @@ void BM_Ancestors20(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(tree.ancestors(parent));
 }
 BENCHMARK(BM_Ancestors20);
+
+// The seed's "add component to supervision": one handle into a tree that
+// already holds a supervisor and its children (a fresh tree every 10,000).
+void BM_AddToSupervision(benchmark::State& state) {
+  constexpr int kPerTree = 10'000;
+  std::vector<supervisor::SupervisionHandle> handles(kPerTree);
+  for (int i = 0; i < kPerTree; ++i) {
+    handles[i].id = "component-" + std::to_string(i);
+    handles[i].path = "root/" + handles[i].id;
+    handles[i].parent_path = "root";
+  }
+  supervisor::SupervisionHandle root;
+  root.id = root.path = "root";
+  root.type = supervisor::ChildType::supervisor;
+  auto tree = std::make_unique<supervisor::SupervisionTree>();
+  tree->add(root);
+  int next = 0;
+  for (auto _ : state) {
+    if (next == kPerTree) {
+      state.PauseTiming();
+      tree = std::make_unique<supervisor::SupervisionTree>();
+      tree->add(root);
+      next = 0;
+      state.ResumeTiming();
+    }
+    tree->add(handles[next++]);
+  }
+}
+BENCHMARK(BM_AddToSupervision);
+
+// The seed's "get supervision handle": a copy of one child's handle out of
+// a tree of 100 children (a shared lock and one hash probe).
+void BM_GetSupervisionHandle(benchmark::State& state) {
+  supervisor::SupervisionTree tree;
+  supervisor::SupervisionHandle root;
+  root.id = root.path = "root";
+  root.type = supervisor::ChildType::supervisor;
+  tree.add(root);
+  for (int i = 0; i < 100; ++i) {
+    supervisor::SupervisionHandle h;
+    h.id = "c" + std::to_string(i);
+    h.path = "root/" + h.id;
+    h.parent_path = "root";
+    tree.add(h);
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(tree.handle("root/c42"));
+}
+BENCHMARK(BM_GetSupervisionHandle);
+
+// Bytes per supervision handle as kept in the tree (the node, its strings,
+// the index entry): resident memory over 100,000 handles.
+void BM_SupervisionHandleBytes(benchmark::State& state) {
+  const int count = bench::sized(100'000);
+  double per_handle = 0;
+  for (auto _ : state) {
+    supervisor::SupervisionTree tree;
+    supervisor::SupervisionHandle root;
+    root.id = root.path = "root";
+    root.type = supervisor::ChildType::supervisor;
+    tree.add(root);
+    const long before = bench::resident_bytes();
+    for (int i = 0; i < count; ++i) {
+      supervisor::SupervisionHandle h;
+      h.id = "component-" + std::to_string(i);
+      h.path = "root/" + h.id;
+      h.parent_path = "root";
+      tree.add(std::move(h));
+    }
+    per_handle = static_cast<double>(bench::resident_bytes() - before) / count;
+    benchmark::DoNotOptimize(tree.size());
+  }
+  state.counters["bytes_per_handle"] = per_handle;
+  state.counters["sizeof_handle"] = sizeof(supervisor::SupervisionHandle);
+}
+BENCHMARK(BM_SupervisionHandleBytes)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 struct Crash {};
 struct Started {};
@@ -187,7 +264,7 @@ void BM_CrashToReadyNativeInSystem(benchmark::State& state) {
     return;
   }
   const rt::Address child = (*supervisor::SupervisorRef(system, *root).which_children())[0].address;
-  constexpr int kRounds = 1000;
+  const int kRounds = bench::sized(1000);
   const auto began = std::chrono::steady_clock::now();
   for (auto _ : state) {
     (void)me.send(driver, Drive{child, kRounds, me.address()});

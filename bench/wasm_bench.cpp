@@ -18,6 +18,7 @@
 #include "airssys/wasm/component_registry.hpp"
 #include "airssys/wasm/component_spawner.hpp"
 #include "airssys/wasm/component_supervisor.hpp"
+#include "bench_support.hpp"
 #include "module_code.hpp"
 #include "vm/wasm_vm.hpp"
 
@@ -27,6 +28,10 @@ using namespace std::chrono_literals;
 namespace rt = airssys::rt;
 namespace wasm = airssys::wasm;
 namespace sv = airssys::supervisor;
+using airssys::bench::percentiles;
+using airssys::bench::resident_bytes;
+using airssys::bench::sized;
+using airssys::bench::timed;
 
 wasm::WasmModulePtr guest(const std::string& name) {
   auto m = wasm::WasmModule::load_file(std::string(AIRSSYS_GUEST_DIR) + "/" + name + ".wasm");
@@ -35,21 +40,6 @@ wasm::WasmModulePtr guest(const std::string& name) {
 
 wasm::EngineKind engine_of(const benchmark::State& state) {
   return state.range(0) == 0 ? wasm::EngineKind::interp : wasm::EngineKind::aot;
-}
-
-long resident_bytes() {
-  std::ifstream statm("/proc/self/statm");
-  long pages = 0;
-  long resident = 0;
-  statm >> pages >> resident;
-  return resident * 4096;
-}
-
-void percentiles(benchmark::State& state, std::vector<double>& us) {
-  if (us.empty()) return;
-  std::sort(us.begin(), us.end());
-  state.counters["p50_us"] = us[us.size() / 2];
-  state.counters["p99_us"] = us[std::min(us.size() - 1, us.size() * 99 / 100)];
 }
 
 class NoHost final : public wasm::detail::HostInterface {
@@ -65,7 +55,7 @@ class NoHost final : public wasm::detail::HostInterface {
 // does not hide this one's growth.
 void BM_WasmIdleComponentMemory(benchmark::State& state) {
   auto module = guest("echo");
-  const auto count = static_cast<std::size_t>(state.range(1));
+  const auto count = sized(static_cast<std::size_t>(state.range(1)));
   double per_component = 0;
   for (auto _ : state) {
     rt::ActorSystem system({.workers = 2});
@@ -175,7 +165,7 @@ void BM_WasmMessageAndReply(benchmark::State& state) {
                                                (void)ctx.send(d->to, rt::Bytes(b));
                                              }
                                            }});
-  constexpr int kRounds = 10000;
+  const int kRounds = sized(10000);
   const auto began = std::chrono::steady_clock::now();
   for (auto _ : state) {
     (void)me.send(driver, Go{*echo, kRounds, me.address()});
@@ -216,9 +206,12 @@ void BM_WasmCrashToReady(benchmark::State& state) {
   struct Driver {
     rt::Address report_to;
     int left = 0;
+    std::chrono::steady_clock::time_point sent;
+    std::vector<double> us;  // one per restart; read after Done
   };
   auto d = std::make_shared<Driver>();
-  auto crash_and_ask = [counter](rt::ActorContext& ctx) {
+  auto crash_and_ask = [counter, d](rt::ActorContext& ctx) {
+    d->sent = std::chrono::steady_clock::now();
     (void)ctx.send(counter, rt::Bytes{'c', 'r', 'a', 's', 'h'});
     (void)ctx.send(counter, rt::Bytes{'i', 'n', 'c'});
   };
@@ -229,13 +222,16 @@ void BM_WasmCrashToReady(benchmark::State& state) {
                                    crash_and_ask(ctx);
                                  },
                                  [d, crash_and_ask](rt::ActorContext& ctx, const rt::Bytes&) {
+                                   d->us.push_back(std::chrono::duration<double, std::micro>(
+                                                       std::chrono::steady_clock::now() - d->sent)
+                                                       .count());
                                    if (--d->left == 0) {
                                      (void)ctx.send(d->report_to, Done{});
                                    } else {
                                      crash_and_ask(ctx);
                                    }
                                  }});
-  constexpr int kRounds = 1000;
+  const int kRounds = sized(1000);
   const auto began = std::chrono::steady_clock::now();
   for (auto _ : state) {
     (void)me.send(driver, Go{counter, kRounds, me.address()});
@@ -244,6 +240,9 @@ void BM_WasmCrashToReady(benchmark::State& state) {
   const std::chrono::duration<double, std::micro> spent = std::chrono::steady_clock::now() - began;
   state.counters["restart_us"] =
       spent.count() / (static_cast<double>(state.iterations()) * kRounds);
+  state.counters["restarts_per_s"] =
+      static_cast<double>(state.iterations()) * kRounds / (spent.count() / 1e6);
+  percentiles(state, d->us);
 }
 BENCHMARK(BM_WasmCrashToReady)
     ->ArgName("aot")
@@ -252,11 +251,157 @@ BENCHMARK(BM_WasmCrashToReady)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
+// Fuel metering: one call of a loop-heavy guest (the compute guest, 2,000
+// rounds of a 64-step mixing loop) with the metered code every component
+// runs and with the same module instrumented without fuel charges.
+void BM_WasmFuelOverhead(benchmark::State& state) {
+  const bool metered = state.range(1) != 0;
+  const std::string path = std::string(AIRSSYS_GUEST_DIR) + "/compute.wasm";
+  std::ifstream in(path, std::ios::binary);
+  const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                        std::istreambuf_iterator<char>());
+  auto module = metered ? wasm::WasmModule::load(bytes, path)
+                        : wasm::detail::ModuleCode::load_without_fuel_metering(bytes, path);
+  if (!module) {
+    state.SkipWithError(module.error().message.c_str());
+    return;
+  }
+  auto compiled = wasm::detail::compiled_for(**module, engine_of(state));
+  if (!compiled) {
+    state.SkipWithError(compiled.error().message.c_str());
+    return;
+  }
+  NoHost host;
+  wasm::detail::CallLimits limits;  // unlimited fuel: the charges still run
+  auto inst = (*compiled)->instantiate(host, limits);
+  if (!inst) {
+    state.SkipWithError(inst.error().message.c_str());
+    return;
+  }
+  (void)(*inst)->call_initialize(limits);
+  (void)(*inst)->call(wasm::detail::GuestExport::init, {0, 0}, limits);
+  const std::string rounds = std::to_string(sized(2000, 20));
+  const auto buf = (*inst)->call(wasm::detail::GuestExport::alloc, {rounds.size()}, limits);
+  auto mem = (*inst)->memory();
+  std::copy(rounds.begin(), rounds.end(), mem.data + buf.value);
+  for (auto _ : state) {
+    auto r = (*inst)->call(wasm::detail::GuestExport::handle, {1, buf.value, rounds.size()}, limits);
+    if (!r.ok()) state.SkipWithError(r.failure.describe().c_str());
+  }
+  state.counters["fuel_per_call"] = static_cast<double>((*inst)->fuel_used());
+}
+BENCHMARK(BM_WasmFuelOverhead)
+    ->ArgNames({"aot", "metered"})
+    ->Args({0, 0})
+    ->Args({0, 1})
+    ->Args({1, 0})
+    ->Args({1, 1})
+    ->Unit(benchmark::kMicrosecond);
+
+// A runaway guest (the spinner's endless loop) from the message that starts
+// it to the component's failure, under the default limits (stopped by fuel:
+// 10 M units) and under a 10 ms call deadline with fuel unmetered.
+void BM_WasmRunawayStop(benchmark::State& state) {
+  const bool by_deadline = state.range(1) != 0;
+  rt::ActorSystem system({.workers = 2});
+  wasm::ComponentRegistry registry;
+  wasm::ComponentSpawner spawner(system, registry);
+  rt::ScopedActor me(system);
+  std::vector<double> us;
+  int n = 0;
+  for (auto _ : state) {
+    auto spec = wasm::ComponentSpec::of("spin" + std::to_string(n++), guest("spinner"))
+                    .with_engine(engine_of(state));
+    if (by_deadline) {
+      spec.limits.fuel_per_message = 0;
+      spec.limits.call_deadline = 10ms;
+    } else if (airssys::bench::smoke()) {
+      spec.limits.fuel_per_message = 100'000;
+    }
+    auto a = spawner.spawn_component(spec);
+    if (!a) {
+      state.SkipWithError(a.error().message.c_str());
+      return;
+    }
+    auto status = registry.status(spec.name);
+    (void)status->wait_for(wasm::ComponentState::ready, 1, 10s);
+    const auto t0 = std::chrono::steady_clock::now();
+    (void)me.send(*a, rt::Bytes{'s', 'p', 'i', 'n'});
+    if (!status->wait_for(wasm::ComponentState::failed, 1, 30s)) {
+      state.SkipWithError("the runaway was not stopped");
+      return;
+    }
+    us.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+  }
+  percentiles(state, us);
+}
+BENCHMARK(BM_WasmRunawayStop)
+    ->ArgNames({"aot", "deadline"})
+    ->Args({0, 0})
+    ->Args({1, 0})
+    ->Args({0, 1})
+    ->Args({1, 1})
+    ->Iterations(airssys::bench::smoke() ? 2 : 20)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+// Scale: one one_for_one supervisor starting N echo components (each
+// Ready before the next starts), then which_children over all of them.
+void BM_WasmSupervisedStart(benchmark::State& state) {
+  const auto count = sized(static_cast<std::size_t>(state.range(1)));
+  auto module = guest("echo");
+  for (auto _ : state) {
+    rt::ActorSystem system({.workers = 2});
+    wasm::ComponentRegistry registry;
+    wasm::ComponentSpawner spawner(system, registry);
+    wasm::ComponentSupervisor supervisors(spawner);
+    {  // compile (aot: load the cached object) outside the measurement
+      auto warm = spawner.spawn_component(
+          wasm::ComponentSpec::of("warm", module).with_engine(engine_of(state)));
+      (void)registry.status("warm")->wait_for(wasm::ComponentState::ready, 1, 60s);
+    }
+    std::vector<wasm::ComponentSpec> specs;
+    specs.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      specs.push_back(
+          wasm::ComponentSpec::of("c" + std::to_string(i), module).with_engine(engine_of(state)));
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    auto root = supervisors.start("scale", sv::SupervisorConfig::one_for_one(), specs);
+    const auto t1 = std::chrono::steady_clock::now();
+    if (!root) {
+      state.SkipWithError(root.error().message.c_str());
+      return;
+    }
+    sv::SupervisorRef ref(system, *root, 120s);
+    auto children = ref.which_children();
+    const auto t2 = std::chrono::steady_clock::now();
+    if (!children || children->size() != count) {
+      state.SkipWithError("which_children did not list every child");
+      return;
+    }
+    state.counters["start_us_per_child"] =
+        std::chrono::duration<double, std::micro>(t1 - t0).count() / static_cast<double>(count);
+    state.counters["which_children_ms"] = std::chrono::duration<double, std::milli>(t2 - t1).count();
+    (void)ref.stop();
+  }
+}
+BENCHMARK(BM_WasmSupervisedStart)
+    ->ArgNames({"aot", "components"})
+    ->Args({0, 1000})
+    ->Args({1, 1000})
+    ->Args({0, 100000})
+    ->Args({1, 100000})
+    ->Iterations(1)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
 // Name to address through the component registry (a shared lock and one
 // hash probe), with 10,000 components registered.
 void BM_ComponentRegistryLookup(benchmark::State& state) {
   wasm::ComponentRegistry registry;
-  for (int i = 0; i < 10000; ++i) {
+  for (int i = 0; i < sized(10000); ++i) {
     auto status = std::make_shared<wasm::ComponentStatus>("component-" + std::to_string(i));
     status->set_address(rt::Address(static_cast<std::uint32_t>(i + 1), 1));
     (void)registry.add(status);
@@ -279,7 +424,7 @@ double process_cpu_seconds() {
 // guest calls) as a share of one core.
 void BM_HealthCheckCost(benchmark::State& state) {
   auto module = guest("crasher");  // exports airssys_health
-  constexpr int kComponents = 10000;
+  const int kComponents = sized(10000);
   for (auto _ : state) {
     rt::ActorSystem system({.workers = 2});
     wasm::ComponentRegistry registry;
@@ -300,11 +445,11 @@ void BM_HealthCheckCost(benchmark::State& state) {
       for (const auto& s : statuses) n += s->health_checks();
       return n;
     };
-    std::this_thread::sleep_for(6s);  // every component started and checked once
+    std::this_thread::sleep_for(timed(6s));  // every component started and checked once
     const std::uint64_t before = checks();
     const double cpu0 = process_cpu_seconds();
     const auto wall0 = std::chrono::steady_clock::now();
-    std::this_thread::sleep_for(10s);
+    std::this_thread::sleep_for(timed(10s));
     const double cpu = process_cpu_seconds() - cpu0;
     const double wall =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();

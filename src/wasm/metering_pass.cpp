@@ -97,6 +97,7 @@ struct Instrumenter {
   Index depth_global;
   Index out_of_fuel_func;
   Index memory_grow_func;
+  bool fuel;
 
   template <class T, class... Args>
   static std::unique_ptr<Expr> make(Args&&... args) {
@@ -106,6 +107,7 @@ struct Instrumenter {
   // fuel -= cost; if (fuel < 0) airssys_meter.out_of_fuel();
   ExprList charge(std::uint64_t cost) const {
     ExprList out;
+    if (!fuel) return out;
     out.push_back(make<wabt::GlobalGetExpr>(Var(fuel_global, {})));
     out.push_back(make<wabt::ConstExpr>(wabt::Const::I64(cost)));
     out.push_back(make<wabt::BinaryExpr>(Opcode::I64Sub));
@@ -255,7 +257,7 @@ Index add_global(wabt::Module& m, Type type, std::string_view export_name) {
 
 }  // namespace
 
-Result<void> instrument_module(wabt::Module& m) {
+Result<void> instrument_module(wabt::Module& m, MeteringOptions options) {
   const Index first_defined = m.num_func_imports;
   constexpr Index kAdded = 2;
 
@@ -300,6 +302,7 @@ Result<void> instrument_module(wabt::Module& m) {
   Instrumenter inst{};
   inst.out_of_fuel_func = first_defined;
   inst.memory_grow_func = first_defined + 1;
+  inst.fuel = options.fuel;
   inst.fuel_global = add_global(m, Type::I64, kFuelGlobalExport);
   inst.depth_global = add_global(m, Type::I32, kDepthGlobalExport);
 

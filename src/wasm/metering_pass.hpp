@@ -18,6 +18,12 @@ struct Module;
 
 namespace airssys::wasm::detail {
 
-Result<void> instrument_module(wabt::Module& module);
+struct MeteringOptions {
+  // false leaves out the fuel charges (the fuel global and import stay, so
+  // the engines bind the same way): only for measuring what metering costs.
+  bool fuel = true;
+};
+
+Result<void> instrument_module(wabt::Module& module, MeteringOptions options = {});
 
 }  // namespace airssys::wasm::detail

@@ -26,7 +26,13 @@ struct ModuleCode {
   mutable std::mutex compile_mutex;
   mutable std::array<std::shared_ptr<CompiledModule>, 2> compiled;
 
-  static Result<void> prepare(WasmModule& module, const std::vector<std::uint8_t>& bytes);
+  static Result<void> prepare(WasmModule& module, const std::vector<std::uint8_t>& bytes,
+                              bool meter_fuel = true);
+  // A module whose code charges no fuel (fuel limits and call deadlines do
+  // not apply to it): the benchmarks' baseline for the cost of metering.
+  // Never used to run components.
+  static Result<std::shared_ptr<const WasmModule>> load_without_fuel_metering(
+      const std::vector<std::uint8_t>& bytes, std::string name);
 };
 
 // The module compiled for `kind`, compiling it on first use.

@@ -186,7 +186,8 @@ struct ModuleAccess {
   }
 };
 
-Result<void> ModuleCode::prepare(WasmModule& out, const std::vector<std::uint8_t>& bytes) {
+Result<void> ModuleCode::prepare(WasmModule& out, const std::vector<std::uint8_t>& bytes,
+                                bool meter_fuel) {
   const std::string& name = out.name();
   static constexpr std::uint8_t kMagic[4] = {0x00, 0x61, 0x73, 0x6d};
   if (bytes.size() < 8 || !std::equal(std::begin(kMagic), std::end(kMagic), bytes.begin())) {
@@ -208,7 +209,7 @@ Result<void> ModuleCode::prepare(WasmModule& out, const std::vector<std::uint8_t
   auto& code = *out.code_;
   if (auto r = ModuleAccess::check_abi(out, code, m); !r) return r;
 
-  if (auto r = instrument_module(m); !r) {
+  if (auto r = instrument_module(m, {.fuel = meter_fuel}); !r) {
     return load_error(name, "cannot instrument: " + r.error().message);
   }
   code.func_imports.push_back(HostImport::meter_out_of_fuel);
@@ -225,6 +226,16 @@ Result<void> ModuleCode::prepare(WasmModule& out, const std::vector<std::uint8_t
   }
   code.binary = std::move(stream.output_buffer().data);
   return {};
+}
+
+Result<std::shared_ptr<const WasmModule>> ModuleCode::load_without_fuel_metering(
+    const std::vector<std::uint8_t>& bytes, std::string name) {
+  std::shared_ptr<WasmModule> module(new WasmModule());
+  module->name_ = std::move(name);
+  // Its own AOT cache key: the code differs from the metered module's.
+  module->hash_ = fnv1a_hex(bytes) + "-nofuel";
+  if (auto r = prepare(*module, bytes, /*meter_fuel=*/false); !r) return r.error();
+  return std::shared_ptr<const WasmModule>(std::move(module));
 }
 
 }  // namespace detail
