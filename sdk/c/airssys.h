@@ -37,6 +37,7 @@ enum {
   AIRSSYS_NO_REQUEST = -5,
   AIRSSYS_STOPPING = -6,
   AIRSSYS_INVALID_ARGUMENT = -7,
+  AIRSSYS_MAILBOX_FULL = -8, /* the receiver's bounded mailbox is full */
 };
 
 /* Reply status passed to airssys_handle_reply. */

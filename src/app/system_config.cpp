@@ -264,7 +264,7 @@ void read_component(const toml::table& t, SystemConfig& config, std::vector<Conf
   TableReader r(t, label, errors, file);
   r.allow({"name", "module", "supervisor", "engine", "restart", "shutdown", "startup_timeout",
            "memory_limit", "fuel_per_message", "call_deadline", "stack_limit", "max_message_size",
-           "stash_capacity", "backoff", "capabilities", "config", "health"});
+           "stash_capacity", "mailbox_capacity", "backoff", "capabilities", "config", "health"});
   ComponentDecl d;
   d.at = position_of(t.source());
   if (auto v = r.string("name", true)) d.name = *v;
@@ -300,6 +300,8 @@ void read_component(const toml::table& t, SystemConfig& config, std::vector<Conf
   if (auto v = r.size("max_message_size")) d.limits.max_message_size = *v;
   if (auto v = r.integer("stash_capacity", 0, 10'000'000))
     d.stash_capacity = static_cast<std::size_t>(*v);
+  if (auto v = r.integer("mailbox_capacity", 0, 100'000'000))
+    d.limits.mailbox_capacity = static_cast<std::size_t>(*v);
   d.backoff = backoff(r, errors, file);
   if (auto v = r.string("config")) d.config = *v;
   if (const toml::node* n = r.node("health"); n != nullptr) {

@@ -65,6 +65,7 @@ struct ActorCell {
   // The request being handled has been answered (reply or reply_error).
   bool current_answered = false;
   std::uint32_t stash_capacity = 0;
+  std::uint32_t mailbox_capacity = 0;  // 0 = unbounded
   Address owner;
   MessageKind current_kind = MessageKind::user;
   Address address;

@@ -87,6 +87,7 @@ const char* to_string(DeadLetterReason reason) noexcept {
     case DeadLetterReason::late_reply: return "late_reply";
     case DeadLetterReason::pending_at_shutdown: return "pending_at_shutdown";
     case DeadLetterReason::rejected: return "rejected";
+    case DeadLetterReason::mailbox_full: return "mailbox_full";
   }
   return "unknown";
 }

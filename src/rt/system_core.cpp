@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <limits>
 #include <thread>
 
 namespace airssys::rt::detail {
@@ -104,6 +105,8 @@ Result<Address> SystemCore::spawn(std::unique_ptr<Actor> actor, const SpawnOptio
   cell->trap_exit = options.trap_exit;
   cell->initial_trap_exit = options.trap_exit;
   cell->forward_all = forward_all;
+  cell->mailbox_capacity = static_cast<std::uint32_t>(
+      std::min<std::size_t>(options.mailbox_capacity, std::numeric_limits<std::uint32_t>::max()));
   if (options.keep_address) {
     cell->keep_address = true;
     cell->owner = links.parent->address;
@@ -176,6 +179,18 @@ Result<void> SystemCore::deliver(Address to, MessagePtr msg) {
   if (cell == nullptr) {
     bounce(to, std::move(msg));
     return Error{ErrorCode::no_such_actor, "actor " + to.to_string() + " is not alive"};
+  }
+  if (cell->mailbox_capacity != 0 &&
+      (msg->kind == MessageKind::user || msg->kind == MessageKind::request) &&
+      cell->mailbox.depth() >= cell->mailbox_capacity) {
+    const std::uint32_t capacity = cell->mailbox_capacity;
+    table_.unpin(to);
+    // The sender learns it from the result (a requester fails its request
+    // with it); the message itself is recorded as a dead letter.
+    dead_letter(to, *msg, DeadLetterReason::mailbox_full);
+    return Error{ErrorCode::resource_exhausted, "the mailbox of actor " + to.to_string() +
+                                                    " is full (" + std::to_string(capacity) +
+                                                    " messages)"};
   }
   if (cell->mailbox.push(msg.release()) == Mailbox::PushResult::queued_and_unblocked) {
     scheduler_.schedule(cell);

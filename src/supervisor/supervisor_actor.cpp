@@ -508,6 +508,7 @@ void SupervisorActor::start_child(ActorContext& ctx, Child& child) {
     options.link = true;
     options.keep_address = true;
     options.stash_capacity = child.spec->stash_capacity;
+    options.mailbox_capacity = child.spec->mailbox_capacity;
     options.name = child.spec->name;
     auto spawned = ctx.spawn(std::move(actor), options);
     if (!spawned) {

@@ -90,6 +90,7 @@ enum HostStatus : std::int32_t {
   kNoRequest = -5,
   kStopping = -6,
   kInvalidArgument = -7,
+  kMailboxFull = -8,
 };
 
 // Reply status passed to airssys_handle_reply.

@@ -69,6 +69,14 @@ class RtEvents final : public rt::EventSink {
     }
     changed_.notify_all();
   }
+  std::size_t count_dead_letters(rt::Address to, rt::DeadLetterReason reason) {
+    std::lock_guard lock(mutex_);
+    std::size_t n = 0;
+    for (const auto& e : events_) {
+      n += e.kind == rt::EventKind::dead_letter && e.actor == to && e.dead_letter.reason == reason;
+    }
+    return n;
+  }
   bool await_dead_letter(rt::Address to, rt::DeadLetterReason reason) {
     std::unique_lock lock(mutex_);
     return changed_.wait_for(lock, kWait, [&] {
@@ -96,12 +104,12 @@ inline supervisor::SupervisorConfig immediate(supervisor::SupervisorConfig c) {
 
 class ComponentTest : public ::testing::TestWithParam<EngineKind> {
  protected:
-  ComponentTest()
-      : system_(config()), spawner_(system_, registry_), supervisors_(spawner_), me_(system_) {}
+  explicit ComponentTest(std::size_t workers = 2)
+      : system_(config(workers)), spawner_(system_, registry_), supervisors_(spawner_), me_(system_) {}
 
-  rt::ActorSystemConfig config() {
+  rt::ActorSystemConfig config(std::size_t workers) {
     rt::ActorSystemConfig c;
-    c.workers = 2;
+    c.workers = workers;
     c.clock = clock_;
     c.events = rt_events_;
     return c;

@@ -21,6 +21,7 @@ enum class DeadLetterReason : std::uint8_t {
   late_reply,           // a reply that arrived after its request timed out
   pending_at_shutdown,  // a timer message that had not fired when the system stopped
   rejected,             // refused by the receiver: the stash of a parked address was full
+  mailbox_full,         // refused by the receiver: its bounded mailbox was full
 };
 
 const char* to_string(DeadLetterReason reason) noexcept;

@@ -22,6 +22,13 @@ struct SpawnOptions {
   // when the address is released.
   bool keep_address = false;
   std::size_t stash_capacity = 1024;
+  // Ordinary messages and requests queued beyond this many are refused: the
+  // send fails with resource_exhausted (a request at once, not by its
+  // timeout) and the message is a dead letter (`mailbox_full`) with an
+  // event. System messages (exit signals, downs, replies) are never refused.
+  // Senders racing each other may overshoot the bound by one message each.
+  // 0 = unbounded.
+  std::size_t mailbox_capacity = 0;
 };
 
 }  // namespace airssys::rt

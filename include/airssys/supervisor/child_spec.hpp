@@ -81,6 +81,9 @@ struct ChildSpec {
   rt::Duration startup_timeout = std::chrono::seconds(10);
   // Messages kept for the child while it restarts; more become dead letters.
   std::size_t stash_capacity = 1024;
+  // Bound of the child's mailbox (rt::SpawnOptions::mailbox_capacity);
+  // 0 = unbounded.
+  std::size_t mailbox_capacity = 0;
   // Registered name; stays with the child's address across restarts.
   std::string name;
   // Overrides the supervisor's backoff for this child.
@@ -124,6 +127,10 @@ struct ChildSpec {
   }
   ChildSpec& with_stash_capacity(std::size_t n) {
     stash_capacity = n;
+    return *this;
+  }
+  ChildSpec& with_mailbox_capacity(std::size_t n) {
+    mailbox_capacity = n;
     return *this;
   }
   ChildSpec& as_significant(bool s = true) {

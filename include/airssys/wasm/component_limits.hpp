@@ -25,6 +25,10 @@ struct ComponentLimits {
   std::uint32_t stack_limit = 1000;
   // Largest payload a component accepts or sends.
   std::size_t max_message_size = std::size_t{1} << 20;
+  // Messages waiting in the component's mailbox; a send beyond it fails
+  // (the guest's send returns AIRSSYS_MAILBOX_FULL) and the message is a
+  // dead letter (`mailbox_full`) with an event. 0 = unbounded.
+  std::size_t mailbox_capacity = 10'000;
 
   Result<void> validate() const;
 };

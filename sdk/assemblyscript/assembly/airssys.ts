@@ -34,6 +34,10 @@ export const NO_SUCH_ACTOR: i32 = -1;
 export const NOT_GRANTED: i32 = -2;
 export const TOO_LARGE: i32 = -3;
 export const NAME_NOT_FOUND: i32 = -4;
+export const NO_REQUEST: i32 = -5;
+export const STOPPING: i32 = -6;
+export const INVALID_ARGUMENT: i32 = -7;
+export const MAILBOX_FULL: i32 = -8;
 
 export const HEALTHY: i32 = 0;
 export const DEGRADED: i32 = 1;

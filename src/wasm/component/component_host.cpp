@@ -16,7 +16,7 @@ std::int32_t status_of(const Error& e) {
     case ErrorCode::no_such_actor: return kNoSuchActor;
     case ErrorCode::name_not_found: return kNameNotFound;
     case ErrorCode::system_stopping: return kStopping;
-    case ErrorCode::resource_exhausted: return kTooLarge;
+    case ErrorCode::resource_exhausted: return kMailboxFull;
     default: return kInvalidArgument;
   }
 }
@@ -359,11 +359,12 @@ GuestFault ComponentHost::call_host(HostImport which, const std::uint64_t* args,
     case HostImport::exit: {
       const auto ptr = static_cast<std::uint32_t>(args[1]);
       const auto len = static_cast<std::uint32_t>(args[2]);
+      // Like every other import: a text outside memory is a violation, not
+      // an exit with the text left out.
+      if (!mem.contains(ptr, len)) return outside("exit");
       exit_code_ = static_cast<std::int32_t>(args[0]);
-      if (mem.contains(ptr, len)) {
-        exit_text_.assign(reinterpret_cast<const char*>(mem.data + ptr),
-                          std::min<std::uint32_t>(len, 1024));
-      }
+      exit_text_.assign(reinterpret_cast<const char*>(mem.data + ptr),
+                        std::min<std::uint32_t>(len, 1024));
       return GuestFault::exited;
     }
     case HostImport::send_after: {

@@ -40,6 +40,7 @@ Result<rt::Address> ComponentSpawner::spawn_component(const ComponentSpec& spec)
   auto shared = std::make_shared<const ComponentSpec>(spec);
   rt::SpawnOptions options;
   options.name = spec.name;
+  options.mailbox_capacity = spec.limits.mailbox_capacity;
   auto address =
       system_.spawn(std::make_unique<ComponentActor>(shared, status, rt::Address::none()), options);
   if (!address) {
@@ -66,6 +67,7 @@ Result<supervisor::ChildSpec> ComponentSpawner::child_spec(const ComponentSpec& 
       .with_shutdown(spec.shutdown)
       .with_startup_timeout(spec.startup_timeout)
       .with_stash_capacity(spec.stash_capacity)
+      .with_mailbox_capacity(spec.limits.mailbox_capacity)
       .with_name(spec.name);
   if (spec.backoff) child.with_backoff(*spec.backoff);
   return child;
