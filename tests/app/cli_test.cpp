@@ -217,6 +217,29 @@ TEST(Cli, AdminEndpointServesMetricsAndTreeAndGuardsMutations) {
   EXPECT_EQ(restarted->status, 200) << restarted->body;
   EXPECT_EQ(json::parse(restarted->body)["instances"], 2);
 
+  // Bad requests get a 4xx and change nothing.
+  auto instances = [&] {
+    auto r = http.Get("/components/ingest");
+    return r ? json::parse(r->body)["instances"].get<int>() : -1;
+  };
+  const int before = instances();
+  auto unknown = http.Post("/components/nobody/restart", auth, "", "text/plain");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+  auto no_action = http.Post("/components/ingest/explode", auth, "", "text/plain");
+  ASSERT_TRUE(no_action);
+  EXPECT_EQ(no_action->status, 404);
+  auto wrong_method = http.Get("/components/ingest/restart");
+  ASSERT_TRUE(wrong_method);
+  EXPECT_GE(wrong_method->status, 400);
+  EXPECT_LT(wrong_method->status, 500);
+  auto oversized = http.Post("/components/echo/send", auth, std::string(2 << 20, 'x'),
+                             "application/octet-stream");
+  ASSERT_TRUE(oversized);
+  EXPECT_EQ(oversized->status, 413);
+  EXPECT_EQ(instances(), before);
+  EXPECT_EQ(json::parse(http.Get("/components/echo")->body)["state"], "ready");
+
   const std::string address = "127.0.0.1:" + std::to_string(port);
   auto refused_send = run_program({"send", "--http", address, "audit", "hello", "--reply"});
   // Without the token the program is refused; the error says so.
@@ -235,6 +258,16 @@ TEST(Cli, AdminEndpointServesMetricsAndTreeAndGuardsMutations) {
 
   ::kill(p.pid(), SIGTERM);
   EXPECT_EQ(p.wait(), 0) << p.stderr_text();
+}
+
+TEST(Cli, AdminEndpointBeyondLoopbackNeedsAToken) {
+  TempDir dir;
+  const auto file = dir.write("system.toml", "[[component]]\nname = \"echo\"\nmodule = \"" +
+                                                 guest("echo") + "\"\n");
+  auto r = run_program({"run", file, "--http", "0.0.0.0:0", "--for", "1s"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("is not loopback"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("http_token"), std::string::npos) << r.err;
 }
 
 TEST(Cli, CompileBuildsTheAotObject) {
