@@ -16,19 +16,21 @@ BENCH_ARGS ?=
 DEB_PACKAGES := cmake ninja-build g++ clang lld clang-format clang-tidy \
   libgtest-dev googletest libgmock-dev libbenchmark-dev pkg-config \
   nlohmann-json3-dev libclang-rt-14-dev wabt libtomlplusplus-dev libcli11-dev \
-  libcpp-httplib-dev
+  libcpp-httplib-dev libcaf-dev erlang-nox
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps build run test bench bench-peers asan tsan format format-check tidy clean
+.PHONY: help deps build run test soak bench bench-peers bench-report asan tsan format format-check tidy clean
 
 help:
 	@echo "make run          install what is missing, build, run the example system (RUN_FOR=15s)"
 	@echo "make test         install what is missing, build, run every test (ctest)"
 	@echo "make deps         install missing Debian packages (apt-get)"
 	@echo "make build        configure and build into $(BUILD_DIR)/"
+	@echo "make soak         chaos soak: 1,000 components, random crashes (SOAK_SECONDS=60 SOAK_ARGS=...)"
 	@echo "make bench        run the Google Benchmark suite (BENCH_ARGS=--benchmark_filter=...)"
-	@echo "make bench-peers  the same wasm workloads on node (V8), on the same guests"
+	@echo "make bench-peers  the peer workloads: CAF, Erlang/OTP, node (V8) on the same guests"
+	@echo "make bench-report run the suite and the peers, write BENCHMARKING.md"
 	@echo "make asan         build and run the tests with ASan+UBSan (clang)"
 	@echo "make tsan         build and run the tests with TSan (clang)"
 	@echo "make format       clang-format every source file in place"
@@ -85,6 +87,12 @@ run: build
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j 2
 
+SOAK_SECONDS ?= 60
+SOAK_ARGS ?=
+
+soak: build
+	AIRSSYS_AOT_CACHE=$(BUILD_DIR)/aot-cache $(BUILD_DIR)/airssys_soak --seconds $(SOAK_SECONDS) $(SOAK_ARGS)
+
 bench: build
 	@if [ -x $(BUILD_DIR)/airssys_bench ]; then \
 	  $(BUILD_DIR)/airssys_bench $(BENCH_ARGS); \
@@ -92,8 +100,33 @@ bench: build
 	  echo "no $(BUILD_DIR)/airssys_bench: no bench/*.cpp, or Google Benchmark not found"; \
 	fi
 
+BENCH_OUT := $(BUILD_DIR)/bench
+
 bench-peers: build
-	node bench/peers/node_wasm.mjs $(BUILD_DIR)/guests
+	@mkdir -p $(BENCH_OUT)
+	$(BUILD_DIR)/caf_peer | tee $(BENCH_OUT)/caf.jsonl
+	escript bench/peers/erlang_peer.erl | tee $(BENCH_OUT)/erlang.jsonl
+	node --expose-gc bench/peers/node_wasm.mjs $(BUILD_DIR)/guests | tee $(BENCH_OUT)/node.jsonl
+
+# One run of everything, one after the other, then BENCHMARKING.md.
+bench-report: build
+	@mkdir -p $(BENCH_OUT)
+	@{ echo "date: $$(date -u '+%Y-%m-%d %H:%M UTC')"; \
+	  echo "cpu: $$(nproc) x $$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"; \
+	  echo "memory: $$(free -g | awk '/^Mem:/ {print $$2}') GiB"; \
+	  echo "os: $$(. /etc/os-release && echo $$PRETTY_NAME), $$(uname -r)"; \
+	  echo "compiler: $$($(CXX) --version | head -1), $(BUILD_TYPE)"; \
+	  echo "peers: CAF $$(dpkg-query -W -f='$${Version}' libcaf-dev), Erlang/OTP $$(erl -noshell -eval 'io:put_chars(erlang:system_info(otp_release)), halt().'), node $$(node --version)"; \
+	  echo "load average before the run: $$(cut -d' ' -f1-3 /proc/loadavg)"; } > $(BENCH_OUT)/machine.txt
+	@{ echo "$(BUILD_DIR)/airssys_bench --benchmark_out=$(BENCH_OUT)/airssys.json --benchmark_out_format=json"; \
+	  echo "$(BUILD_DIR)/caf_peer > $(BENCH_OUT)/caf.jsonl"; \
+	  echo "escript bench/peers/erlang_peer.erl > $(BENCH_OUT)/erlang.jsonl"; \
+	  echo "node --expose-gc bench/peers/node_wasm.mjs $(BUILD_DIR)/guests > $(BENCH_OUT)/node.jsonl"; \
+	  echo "node bench/report.mjs $(BENCH_OUT) > BENCHMARKING.md"; } > $(BENCH_OUT)/commands.txt
+	$(BUILD_DIR)/airssys_bench --benchmark_out=$(BENCH_OUT)/airssys.json --benchmark_out_format=json
+	$(MAKE) --no-print-directory bench-peers
+	node bench/report.mjs $(BENCH_OUT) > BENCHMARKING.md
+	@echo "wrote BENCHMARKING.md"
 
 asan: deps
 	$(call configure,build-asan,clang++,-DAIRSSYS_SANITIZE=address -DAIRSSYS_BUILD_BENCH=OFF)

@@ -108,6 +108,20 @@ void BM_Spawn(benchmark::State& state) {
 }
 BENCHMARK(BM_Spawn)->UseRealTime();
 
+// A request from a plain thread (ScopedActor) to an actor and its reply:
+// the analogue of gen_server:call and CAF's request(...).receive(...).
+void BM_RequestReply(benchmark::State& state) {
+  ActorSystem system({.workers = 2});
+  auto echo =
+      system.spawn(Behavior{[](ActorContext& ctx, const Ping& p) { (void)ctx.reply(Pong{p.n}); }});
+  ScopedActor self(system);
+  for (auto _ : state) {
+    auto r = self.request<Pong>(*echo, Ping{1}, 10s);
+    if (!r) state.SkipWithError("no reply");
+  }
+}
+BENCHMARK(BM_RequestReply)->UseRealTime();
+
 // N sender threads to one actor; one iteration = every sender sends `per_sender`.
 void BM_ManyToOne(benchmark::State& state) {
   const int senders = static_cast<int>(state.range(0));
