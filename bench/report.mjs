@@ -7,18 +7,24 @@
 // "unit"} per line), machine.txt and commands.txt; `make bench-report`
 // produces them all in build/bench/ and runs this. A missing peer file
 // leaves its column empty and says so.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 
 const dir = process.argv[2] ?? "build/bench";
 const read = (name) => (existsSync(`${dir}/${name}`) ? readFileSync(`${dir}/${name}`, "utf8") : "");
 
 // --- inputs ------------------------------------------------------------------
 
-const gbench = JSON.parse(read("airssys.json") || '{"benchmarks":[]}');
+// airssys.json, and airssys-memory-<n>.json from the benchmarks run each
+// in a process of its own.
 const runs = new Map();
-for (const b of gbench.benchmarks) {
-  if (b.run_type === "aggregate" && b.aggregate_name !== "median") continue;
-  runs.set(b.run_type === "aggregate" ? b.run_name : b.name, b);
+const suiteFiles = existsSync(dir)
+  ? readdirSync(dir).filter((f) => /^airssys(-memory-\d+)?\.json$/.test(f))
+  : [];
+for (const file of suiteFiles) {
+  for (const b of JSON.parse(read(file)).benchmarks) {
+    if (b.run_type === "aggregate" && b.aggregate_name !== "median") continue;
+    runs.set(b.run_type === "aggregate" ? b.run_name : b.name, b);
+  }
 }
 
 const peers = {};

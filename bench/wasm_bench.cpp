@@ -2,6 +2,7 @@
 // reply, crash-to-ready restart, and resident memory per idle component.
 // Guests come from the build (AIRSSYS_GUEST_DIR).
 #include <benchmark/benchmark.h>
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -57,6 +58,7 @@ void BM_WasmIdleComponentMemory(benchmark::State& state) {
   auto module = guest("echo");
   const auto count = sized(static_cast<std::size_t>(state.range(1)));
   double per_component = 0;
+  double heap_per_component = 0;
   for (auto _ : state) {
     rt::ActorSystem system({.workers = 2});
     wasm::ComponentRegistry registry;
@@ -67,6 +69,7 @@ void BM_WasmIdleComponentMemory(benchmark::State& state) {
         wasm::ComponentSpec::of("warm", module).with_engine(engine_of(state)));
     (void)me.request<rt::Bytes>(*warm, rt::Bytes{'x'}, 10s);
     const long before = resident_bytes();
+    const std::size_t heap_before = mallinfo2().uordblks;
     rt::Address last;
     for (std::size_t i = 0; i < count; ++i) {
       auto a = spawner.spawn_component(
@@ -83,8 +86,13 @@ void BM_WasmIdleComponentMemory(benchmark::State& state) {
       (void)me.request<rt::Bytes>(*registry.lookup("c" + std::to_string(i)), rt::Bytes{'x'}, 60s);
     }
     per_component = static_cast<double>(resident_bytes() - before) / static_cast<double>(count);
+    heap_per_component =
+        static_cast<double>(mallinfo2().uordblks - heap_before) / static_cast<double>(count);
   }
   state.counters["bytes_per_component"] = per_component;
+  // Allocated, touched or not (an AOT instance's 64 KiB page is allocated
+  // but only resident where the guest wrote).
+  state.counters["heap_bytes_per_component"] = heap_per_component;
 }
 BENCHMARK(BM_WasmIdleComponentMemory)
     ->ArgNames({"aot", "components"})
