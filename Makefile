@@ -20,7 +20,7 @@ DEB_PACKAGES := cmake ninja-build g++ clang lld clang-format clang-tidy \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps build run test soak bench bench-peers bench-report asan tsan format format-check tidy clean
+.PHONY: help deps build run test soak fuzz bench bench-peers bench-report asan tsan format format-check tidy clean
 
 help:
 	@echo "make run          install what is missing, build, run the example system (RUN_FOR=15s)"
@@ -28,6 +28,7 @@ help:
 	@echo "make deps         install missing Debian packages (apt-get)"
 	@echo "make build        configure and build into $(BUILD_DIR)/"
 	@echo "make soak         chaos soak: 1,000 components, random crashes (SOAK_SECONDS=60 SOAK_ARGS=...)"
+	@echo "make fuzz         libFuzzer targets, FUZZ_SECONDS=60 each (clang, ASan+UBSan)"
 	@echo "make bench        run the Google Benchmark suite (BENCH_ARGS=--benchmark_filter=...)"
 	@echo "make bench-peers  the peer workloads: CAF, Erlang/OTP, node (V8) on the same guests"
 	@echo "make bench-report run the suite and the peers, write BENCHMARKING.md"
@@ -92,6 +93,14 @@ SOAK_ARGS ?=
 
 soak: build
 	AIRSSYS_AOT_CACHE=$(BUILD_DIR)/aot-cache $(BUILD_DIR)/airssys_soak --seconds $(SOAK_SECONDS) $(SOAK_ARGS)
+
+FUZZ_SECONDS ?= 60
+
+fuzz: deps
+	$(call configure,build-fuzz,clang++,-DAIRSSYS_FUZZ=ON -DAIRSSYS_SANITIZE=address -DAIRSSYS_BUILD_TESTS=OFF -DAIRSSYS_BUILD_BENCH=OFF -DAIRSSYS_BUILD_EXAMPLES=OFF)
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_targets
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  bash fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 bench: build
 	@if [ -x $(BUILD_DIR)/airssys_bench ]; then \

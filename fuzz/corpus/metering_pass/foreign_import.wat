@@ -1,0 +1,7 @@
+;; Imports a function from a module the host does not provide.
+(module
+  (import "env" "printf" (func $printf (param i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "airssys_abi_version") (result i32) i32.const 1)
+  (func (export "airssys_alloc") (param i32) (result i32) i32.const 1024)
+  (func (export "airssys_handle") (param i64 i32 i32) (result i32) i32.const 0))

@@ -1,0 +1,5 @@
+;; A module that speaks the ABI version but has no airssys_handle.
+(module
+  (memory (export "memory") 1)
+  (func (export "airssys_abi_version") (result i32) i32.const 1)
+  (func (export "airssys_alloc") (param i32) (result i32) i32.const 1024))
