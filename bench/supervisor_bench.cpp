@@ -63,13 +63,17 @@ void BM_Backoff10(benchmark::State& state) {
 }
 BENCHMARK(BM_Backoff10);
 
-void BM_TreeJson100(benchmark::State& state) {
-  supervisor::SupervisionTree tree;
+supervisor::SupervisionHandle root_handle() {
   supervisor::SupervisionHandle root;
   root.id = root.path = "root";
   root.type = supervisor::ChildType::supervisor;
-  tree.add(root);
-  for (int i = 0; i < 100; ++i) {
+  return root;
+}
+
+// A root supervisor with `children` running workers c0, c1, ...
+void fill_tree(supervisor::SupervisionTree& tree, int children) {
+  tree.add(root_handle());
+  for (int i = 0; i < children; ++i) {
     supervisor::SupervisionHandle h;
     h.id = "c" + std::to_string(i);
     h.path = "root/" + h.id;
@@ -77,6 +81,11 @@ void BM_TreeJson100(benchmark::State& state) {
     h.state = supervisor::SupervisionState::running;
     tree.add(h);
   }
+}
+
+void BM_TreeJson100(benchmark::State& state) {
+  supervisor::SupervisionTree tree;
+  fill_tree(tree, 100);
   for (auto _ : state) benchmark::DoNotOptimize(tree.to_json());
 }
 BENCHMARK(BM_TreeJson100)->Unit(benchmark::kMicrosecond);
@@ -106,9 +115,7 @@ void BM_AddToSupervision(benchmark::State& state) {
     handles[i].path = "root/" + handles[i].id;
     handles[i].parent_path = "root";
   }
-  supervisor::SupervisionHandle root;
-  root.id = root.path = "root";
-  root.type = supervisor::ChildType::supervisor;
+  const supervisor::SupervisionHandle root = root_handle();
   auto tree = std::make_unique<supervisor::SupervisionTree>();
   tree->add(root);
   int next = 0;
@@ -129,17 +136,7 @@ BENCHMARK(BM_AddToSupervision);
 // a tree of 100 children (a shared lock and one hash probe).
 void BM_GetSupervisionHandle(benchmark::State& state) {
   supervisor::SupervisionTree tree;
-  supervisor::SupervisionHandle root;
-  root.id = root.path = "root";
-  root.type = supervisor::ChildType::supervisor;
-  tree.add(root);
-  for (int i = 0; i < 100; ++i) {
-    supervisor::SupervisionHandle h;
-    h.id = "c" + std::to_string(i);
-    h.path = "root/" + h.id;
-    h.parent_path = "root";
-    tree.add(h);
-  }
+  fill_tree(tree, 100);
   for (auto _ : state) benchmark::DoNotOptimize(tree.handle("root/c42"));
 }
 BENCHMARK(BM_GetSupervisionHandle);
@@ -152,10 +149,7 @@ void BM_SupervisionHandleBytes(benchmark::State& state) {
   double per_handle = 0;
   for (auto _ : state) {
     supervisor::SupervisionTree tree;
-    supervisor::SupervisionHandle root;
-    root.id = root.path = "root";
-    root.type = supervisor::ChildType::supervisor;
-    tree.add(root);
+    tree.add(root_handle());
     const std::size_t before = mallinfo2().uordblks;
     for (int i = 0; i < count; ++i) {
       supervisor::SupervisionHandle h;
