@@ -1,6 +1,8 @@
 #!/usr/bin/env escript
 %% -*- erlang -*-
-%%! +sbwt none
+%%
+%% Default emulator flags: the schedulers spin briefly before they sleep,
+%% as airssys's workers do.
 %%
 %% Peer measurements on Erlang/OTP for airssys's benchmark report:
 %%

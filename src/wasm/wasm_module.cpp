@@ -15,6 +15,7 @@
 
 #include "metering_pass.hpp"
 #include "module_code.hpp"
+#include "vm/wasm_vm.hpp"
 
 namespace airssys::wasm {
 namespace detail {
@@ -192,6 +193,9 @@ Result<void> ModuleCode::prepare(WasmModule& out, const std::vector<std::uint8_t
   static constexpr std::uint8_t kMagic[4] = {0x00, 0x61, 0x73, 0x6d};
   if (bytes.size() < 8 || !std::equal(std::begin(kMagic), std::end(kMagic), bytes.begin())) {
     return load_error(name, "not a wasm module (no \\0asm header)");
+  }
+  if (auto valid = validate_binary(bytes, name); !valid) {
+    return load_error(name, "malformed or invalid module: " + valid.error().message);
   }
   const wabt::Features features = guest_features();
   wabt::Module m;

@@ -49,7 +49,20 @@ TEST(ModuleLoad, TruncatedModuleIsRefused) {
   ASSERT_GT(bytes.size(), 40u);
   bytes.resize(bytes.size() / 2);
   auto msg = load_error(bytes, "echo-truncated.wasm");
-  EXPECT_NE(msg.find("malformed module"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("malformed or invalid module"), std::string::npos) << msg;
+}
+
+// Found by fuzz_module (fuzz/regressions/module): a code section whose
+// structure wabt's IR reader trusts and aborts on; refused as invalid.
+TEST(ModuleLoad, CodeThatWouldAbortTheIrReaderIsRefused) {
+  const std::string path = std::string(AIRSSYS_SOURCE_DIR) +
+                           "/fuzz/regressions/module/crash-c79b711edef8511fabd16593ac1996fee80d6672";
+  std::ifstream in(path, std::ios::binary);
+  ASSERT_TRUE(in) << path;
+  const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                        std::istreambuf_iterator<char>());
+  auto msg = load_error(bytes, "crash.wasm");
+  EXPECT_NE(msg.find("crash.wasm: malformed or invalid module"), std::string::npos) << msg;
 }
 
 TEST(ModuleLoad, MissingHandleExportIsNamed) {

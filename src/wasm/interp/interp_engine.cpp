@@ -224,6 +224,20 @@ CallOutcome InterpInstance::invoke(int slot, const std::uint64_t* args, std::siz
 
 }  // namespace
 
+Result<void> validate_binary(const std::vector<std::uint8_t>& binary, const std::string& name) {
+  wabt::Features features;
+  features.disable_simd();
+  wabt::Errors errors;
+  wabt::ReadBinaryOptions options(features, nullptr, false, true, false);
+  wi::ModuleDesc desc;
+  if (wabt::Failed(wi::ReadBinaryInterp(name, binary.data(), binary.size(), options, &errors,
+                                        &desc))) {
+    return Error{ErrorCode::invalid_argument,
+                 errors.empty() ? std::string("unknown error") : errors.front().message};
+  }
+  return {};
+}
+
 Result<std::shared_ptr<CompiledModule>> compile_interp(const WasmModule& module) {
   auto compiled = std::make_shared<InterpModule>();
   compiled->code = &module.code();

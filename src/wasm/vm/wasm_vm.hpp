@@ -16,6 +16,9 @@
 
 #include "airssys/rt/result.hpp"
 #include "airssys/wasm/guest_fault.hpp"
+#include <string>
+#include <vector>
+
 #include "guest_abi.hpp"
 
 namespace airssys::wasm {
@@ -131,6 +134,11 @@ class CompiledModule {
 };
 
 Result<std::shared_ptr<CompiledModule>> compile_interp(const WasmModule& module);
+// Reads `binary` with wabt's validating reader (the interpreter's, which
+// checks each instruction as it reads it) and returns its first error.
+// Module loading runs it before building wabt's IR: the IR reader trusts
+// its input's structure and aborts the process on some malformed code.
+Result<void> validate_binary(const std::vector<std::uint8_t>& binary, const std::string& name);
 Result<std::shared_ptr<CompiledModule>> compile_aot(const WasmModule& module);
 // Where the aot engine keeps (or will keep) the module's shared object.
 std::filesystem::path aot_object_path(const WasmModule& module);
