@@ -159,7 +159,7 @@ tsan: deps
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	  ctest --test-dir build-tsan --output-on-failure -j 2 -E install_consumer
 
-SOURCES = $(shell find include src tests examples bench sdk -name node_modules -prune -o \( -name '*.hpp' -o -name '*.cpp' -o -name '*.h' -o -name '*.c' \) -print 2>/dev/null)
+SOURCES = $(shell find include src tests examples bench sdk fuzz -name node_modules -prune -o \( -name '*.hpp' -o -name '*.cpp' -o -name '*.h' -o -name '*.c' \) -print 2>/dev/null)
 
 format:
 	clang-format -i $(SOURCES)

@@ -293,7 +293,8 @@ void BM_WasmFuelOverhead(benchmark::State& state) {
   auto mem = (*inst)->memory();
   std::copy(rounds.begin(), rounds.end(), mem.data + buf.value);
   for (auto _ : state) {
-    auto r = (*inst)->call(wasm::detail::GuestExport::handle, {1, buf.value, rounds.size()}, limits);
+    auto r =
+        (*inst)->call(wasm::detail::GuestExport::handle, {1, buf.value, rounds.size()}, limits);
     if (!r.ok()) state.SkipWithError(r.failure.describe().c_str());
   }
   state.counters["fuel_per_call"] = static_cast<double>((*inst)->fuel_used());
@@ -391,7 +392,8 @@ void BM_WasmSupervisedStart(benchmark::State& state) {
     }
     state.counters["start_us_per_child"] =
         std::chrono::duration<double, std::micro>(t1 - t0).count() / static_cast<double>(count);
-    state.counters["which_children_ms"] = std::chrono::duration<double, std::milli>(t2 - t1).count();
+    state.counters["which_children_ms"] =
+        std::chrono::duration<double, std::milli>(t2 - t1).count();
     (void)ref.stop();
   }
 }

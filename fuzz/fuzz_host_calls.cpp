@@ -43,8 +43,8 @@ struct World {
   void replace() {
     if (!target_name.empty()) w_remove();
     target_name = "hostile" + std::to_string(generation++);
-    auto spec = wasm::ComponentSpec::of(target_name, hostile)
-                    .with_capabilities(wasm::Capabilities::all());
+    auto spec =
+        wasm::ComponentSpec::of(target_name, hostile).with_capabilities(wasm::Capabilities::all());
     spec.limits.call_deadline = std::chrono::milliseconds(200);
     spec.limits.max_message_size = 4096;
     spec.logger = [](const std::string&, int, std::string_view) {};

@@ -18,7 +18,6 @@
 //                              event-based actor, 200,000 round trips
 // --quick runs each at a tiny size (the smoke test).
 #include <caf/all.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -86,7 +85,9 @@ void spawn_and_memory(caf::actor_system& sys) {
 }
 
 caf::behavior pong_actor(caf::event_based_actor* self) {
-  return {[=](ping_atom, int n) { self->send(caf::actor_cast<caf::actor>(self->current_sender()), pong_atom::value, n); }};
+  return {[=](ping_atom, int n) {
+    self->send(caf::actor_cast<caf::actor>(self->current_sender()), pong_atom::value, n);
+  }};
 }
 
 caf::behavior ping_actor(caf::event_based_actor* self, caf::actor pong, int rounds,
@@ -168,6 +169,12 @@ int main(int argc, char** argv) {
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", 2);
   caf::actor_system sys{cfg};
+  // A misspelled or mistyped setting only prints a warning in CAF 0.17.
+  if (sys.scheduler().num_workers() != 2) {
+    std::fprintf(stderr, "caf_peer: expected 2 scheduler workers, CAF runs %zu\n",
+                 sys.scheduler().num_workers());
+    return 1;
+  }
   spawn_and_memory(sys);
   ping_pong(sys);
   many_to_one(sys, 1);

@@ -22,8 +22,10 @@ std::string_view last_segment(std::string_view path) {
 }  // namespace
 
 void SupervisionTree::store(Node& node, SupervisionHandle&& h) {
-  if (h.id != last_segment(*node.path)) node.rare_fields().id = std::move(h.id);
-  else if (node.rare) node.rare->id.clear();
+  if (h.id != last_segment(*node.path))
+    node.rare_fields().id = std::move(h.id);
+  else if (node.rare)
+    node.rare->id.clear();
   node.address = h.address;
   node.type = h.type;
   node.restart = h.restart;
@@ -53,8 +55,8 @@ void SupervisionTree::store(Node& node, SupervisionHandle&& h) {
 SupervisionHandle SupervisionTree::load(const Node& node) const {
   SupervisionHandle h;
   h.path = *node.path;
-  h.id = node.rare && !node.rare->id.empty() ? node.rare->id
-                                             : std::string(last_segment(*node.path));
+  h.id =
+      node.rare && !node.rare->id.empty() ? node.rare->id : std::string(last_segment(*node.path));
   if (node.parent != nullptr) {
     h.parent_path = *node.parent->path;
   } else if (node.rare) {
@@ -72,8 +74,8 @@ SupervisionHandle SupervisionTree::load(const Node& node) const {
     h.stats.last_exit_reason = node.rare->last_exit_reason;
     h.stats.last_restart = node.rare->last_restart;
   }
-  h.health = node.health == kRareHealth ? node.rare->health
-                                        : std::string(kHealthTexts[node.health]);
+  h.health =
+      node.health == kRareHealth ? node.rare->health : std::string(kHealthTexts[node.health]);
   return h;
 }
 
@@ -238,8 +240,7 @@ std::string SupervisionTree::last_exit_of(const Node& node) {
                                                   : std::string();
 }
 
-void SupervisionTree::append_node(std::string& out, const Node& node,
-                                  rt::Clock::time_point now) {
+void SupervisionTree::append_node(std::string& out, const Node& node, rt::Clock::time_point now) {
   out += '{';
   append_field(out, "id", id_of(node));
   append_field(out, "path", *node.path);

@@ -188,7 +188,7 @@ struct ModuleAccess {
 };
 
 Result<void> ModuleCode::prepare(WasmModule& out, const std::vector<std::uint8_t>& bytes,
-                                bool meter_fuel) {
+                                 bool meter_fuel) {
   const std::string& name = out.name();
   static constexpr std::uint8_t kMagic[4] = {0x00, 0x61, 0x73, 0x6d};
   if (bytes.size() < 8 || !std::equal(std::begin(kMagic), std::end(kMagic), bytes.begin())) {

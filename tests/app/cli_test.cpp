@@ -262,8 +262,8 @@ TEST(Cli, AdminEndpointServesMetricsAndTreeAndGuardsMutations) {
 
 TEST(Cli, AdminEndpointBeyondLoopbackNeedsAToken) {
   TempDir dir;
-  const auto file = dir.write("system.toml", "[[component]]\nname = \"echo\"\nmodule = \"" +
-                                                 guest("echo") + "\"\n");
+  const auto file = dir.write(
+      "system.toml", "[[component]]\nname = \"echo\"\nmodule = \"" + guest("echo") + "\"\n");
   auto r = run_program({"run", file, "--http", "0.0.0.0:0", "--for", "1s"});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("is not loopback"), std::string::npos) << r.err;

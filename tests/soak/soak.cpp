@@ -13,10 +13,9 @@
 // Exit status 0 when every check holds, 1 otherwise (each failed check is
 // printed). `make soak SOAK_SECONDS=N` runs it; ctest runs a short one.
 #include <CLI/CLI.hpp>
-
 #include <atomic>
-#include <condition_variable>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -316,8 +315,8 @@ int run(const Options& opt) {
         },
         30s);
     if (!ready) {
-      failures.push_back(w.name + " (" + sv::to_string(w.restart) + ") is not Ready: " +
-                         wasm::to_string(status->state()));
+      failures.push_back(w.name + " (" + sv::to_string(w.restart) +
+                         ") is not Ready: " + wasm::to_string(status->state()));
       continue;
     }
     if (status->state() == wasm::ComponentState::ready) {
@@ -359,12 +358,12 @@ int run(const Options& opt) {
                            static_cast<long long>(handled_ok + lettered)) +
             ")");
   check(supervision->restarts("root/fragile") == kFragileMaxRestarts,
-        "the fragile supervisor restarted " + std::to_string(supervision->restarts("root/fragile")) +
+        "the fragile supervisor restarted " +
+            std::to_string(supervision->restarts("root/fragile")) +
             " times, its intensity allows exactly " + std::to_string(kFragileMaxRestarts));
-  check(supervision->gave_up("root/fragile") == 1, "the fragile supervisor gave up " +
-                                                        std::to_string(supervision->gave_up(
-                                                            "root/fragile")) +
-                                                        " times");
+  check(supervision->gave_up("root/fragile") == 1,
+        "the fragile supervisor gave up " + std::to_string(supervision->gave_up("root/fragile")) +
+            " times");
   for (int g = 0; g < opt.groups; ++g) {
     check(supervision->gave_up("root/group" + std::to_string(g)) == 0,
           "group" + std::to_string(g) + " gave up");
@@ -372,26 +371,28 @@ int run(const Options& opt) {
   const ProcessSample final_sample = sample_process();
   const long allowed = warm.rss_bytes + warm.rss_bytes / 10 + (32L << 20);
   check(final_sample.rss_bytes <= allowed,
-        "resident memory grew from " + std::to_string(warm.rss_bytes >> 20) + " MiB after warm-up to " +
-            std::to_string(final_sample.rss_bytes >> 20) + " MiB");
-  check(final_sample.threads == warm.threads, "threads: " + std::to_string(warm.threads) +
-                                                  " after warm-up, " +
-                                                  std::to_string(final_sample.threads) + " at the end");
+        "resident memory grew from " + std::to_string(warm.rss_bytes >> 20) +
+            " MiB after warm-up to " + std::to_string(final_sample.rss_bytes >> 20) + " MiB");
+  check(final_sample.threads == warm.threads,
+        "threads: " + std::to_string(warm.threads) + " after warm-up, " +
+            std::to_string(final_sample.threads) + " at the end");
   check(final_sample.fds == warm.fds, "file descriptors: " + std::to_string(warm.fds) +
                                           " after warm-up, " + std::to_string(final_sample.fds) +
                                           " at the end");
 
-  std::printf("chaos: %.1f s, %llu messages sent (%llu refused at the send), %llu crashes injected, "
-              "%llu into the fragile group\n",
-              chaos_seconds, static_cast<unsigned long long>(sent),
-              static_cast<unsigned long long>(refused), static_cast<unsigned long long>(crashes),
-              static_cast<unsigned long long>(fragile_crashes));
+  std::printf(
+      "chaos: %.1f s, %llu messages sent (%llu refused at the send), %llu crashes injected, "
+      "%llu into the fragile group\n",
+      chaos_seconds, static_cast<unsigned long long>(sent),
+      static_cast<unsigned long long>(refused), static_cast<unsigned long long>(crashes),
+      static_cast<unsigned long long>(fragile_crashes));
   std::printf("restarts: %llu in all, %llu of the fragile group (then it gave up)\n",
               static_cast<unsigned long long>(supervision->total_restarts()),
               static_cast<unsigned long long>(supervision->restarts("root/fragile")));
   std::printf("components: %zu Ready, %zu temporary ones gone\n", alive, temporary_gone);
-  std::printf("messages: %llu handled + %llu dead letters =", static_cast<unsigned long long>(handled_ok),
-              static_cast<unsigned long long>(lettered));
+  std::printf(
+      "messages: %llu handled + %llu dead letters =", static_cast<unsigned long long>(handled_ok),
+      static_cast<unsigned long long>(lettered));
   std::printf(" %llu of %llu sent\n", static_cast<unsigned long long>(handled_ok + lettered),
               static_cast<unsigned long long>(sent));
   for (const auto& [reason, n] : dead_letters->by_reason()) {

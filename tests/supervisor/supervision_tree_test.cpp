@@ -1,11 +1,12 @@
 // The supervision tree's read model: what goes in comes out, whatever the
 // compact storage keeps inline or apart.
+#include "airssys/supervisor/supervision_tree.hpp"
+
 #include <gtest/gtest.h>
 
 #include <sstream>
 
 #include "airssys/rt/clock.hpp"
-#include "airssys/supervisor/supervision_tree.hpp"
 
 namespace airssys::supervisor {
 namespace {

@@ -105,7 +105,10 @@ inline supervisor::SupervisorConfig immediate(supervisor::SupervisorConfig c) {
 class ComponentTest : public ::testing::TestWithParam<EngineKind> {
  protected:
   explicit ComponentTest(std::size_t workers = 2)
-      : system_(config(workers)), spawner_(system_, registry_), supervisors_(spawner_), me_(system_) {}
+      : system_(config(workers)),
+        spawner_(system_, registry_),
+        supervisors_(spawner_),
+        me_(system_) {}
 
   rt::ActorSystemConfig config(std::size_t workers) {
     rt::ActorSystemConfig c;

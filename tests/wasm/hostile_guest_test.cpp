@@ -53,12 +53,14 @@ TEST_P(HostileGuest, PointersOutsideMemoryStopOnlyThatGuestWithAbiViolation) {
       {call(kSend, somewhere, 0xffff'fff0U, 16), "abi_violation: send: buffer outside memory"},
       {call(kSendName, 0, kPage + 100, 4, 0, 4), "abi_violation: send_name: buffer outside memory"},
       {call(kSendName, 0, 0, 4, kPage, 1), "abi_violation: send_name: buffer outside memory"},
-      {call(kRequest, somewhere, 0xffff'ffffU, 1, 100), "abi_violation: request: buffer outside memory"},
+      {call(kRequest, somewhere, 0xffff'ffffU, 1, 100),
+       "abi_violation: request: buffer outside memory"},
       {call(kReply, 0, kPage - 1, 2), "abi_violation: reply: buffer outside memory"},
       {call(kLookup, 0, kPage * 3, 5), "abi_violation: lookup: buffer outside memory"},
       {call(kLog, 0, 1, kPage - 10, 11), "abi_violation: log: buffer outside memory"},
       {call(kExit, 0, 3, 0x8000'0000U, 4), "abi_violation: exit: buffer outside memory"},
-      {call(kSendAfter, somewhere, 10, kPage, 1), "abi_violation: send_after: buffer outside memory"},
+      {call(kSendAfter, somewhere, 10, kPage, 1),
+       "abi_violation: send_after: buffer outside memory"},
   };
   const auto bystander = start(spec("bystander", "counter"));
   int n = 0;
@@ -137,8 +139,7 @@ TEST_P(SendFlood, ABoundedMailboxRefusesTheRestAndEveryMessageIsAccountedFor) {
 
   EXPECT_EQ(ask(f, "flood:1000"), "100/900/0");
   // The refusals were recorded as the flooder sent (before it replied).
-  EXPECT_EQ(rt_events_->count_dead_letters(sink_address, rt::DeadLetterReason::mailbox_full),
-            900u);
+  EXPECT_EQ(rt_events_->count_dead_letters(sink_address, rt::DeadLetterReason::mailbox_full), 900u);
   // The sink handles the 100 it accepted, and then takes messages again.
   // (A request while the 100 still wait may itself be refused: ask until
   // it is accepted; each refusal is immediate.)

@@ -55,8 +55,9 @@ TEST(ModuleLoad, TruncatedModuleIsRefused) {
 // Found by fuzz_module (fuzz/regressions/module): a code section whose
 // structure wabt's IR reader trusts and aborts on; refused as invalid.
 TEST(ModuleLoad, CodeThatWouldAbortTheIrReaderIsRefused) {
-  const std::string path = std::string(AIRSSYS_SOURCE_DIR) +
-                           "/fuzz/regressions/module/crash-c79b711edef8511fabd16593ac1996fee80d6672";
+  const std::string path =
+      std::string(AIRSSYS_SOURCE_DIR) +
+      "/fuzz/regressions/module/crash-c79b711edef8511fabd16593ac1996fee80d6672";
   std::ifstream in(path, std::ios::binary);
   ASSERT_TRUE(in) << path;
   const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),

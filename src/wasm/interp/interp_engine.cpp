@@ -230,8 +230,8 @@ Result<void> validate_binary(const std::vector<std::uint8_t>& binary, const std:
   wabt::Errors errors;
   wabt::ReadBinaryOptions options(features, nullptr, false, true, false);
   wi::ModuleDesc desc;
-  if (wabt::Failed(wi::ReadBinaryInterp(name, binary.data(), binary.size(), options, &errors,
-                                        &desc))) {
+  if (wabt::Failed(
+          wi::ReadBinaryInterp(name, binary.data(), binary.size(), options, &errors, &desc))) {
     return Error{ErrorCode::invalid_argument,
                  errors.empty() ? std::string("unknown error") : errors.front().message};
   }

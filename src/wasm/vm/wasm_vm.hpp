@@ -13,12 +13,10 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "airssys/rt/result.hpp"
 #include "airssys/wasm/guest_fault.hpp"
-#include <string>
-#include <vector>
-
 #include "guest_abi.hpp"
 
 namespace airssys::wasm {

@@ -21,7 +21,8 @@ int32_t airssys_init(const uint8_t* config, uint32_t len) {
 
 static uint64_t parse_u64(const uint8_t* data, uint32_t len) {
   uint64_t n = 0;
-  for (uint32_t i = 0; i < len && data[i] >= '0' && data[i] <= '9'; ++i) n = n * 10 + (data[i] - '0');
+  for (uint32_t i = 0; i < len && data[i] >= '0' && data[i] <= '9'; ++i)
+    n = n * 10 + (data[i] - '0');
   return n;
 }
 

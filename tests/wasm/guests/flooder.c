@@ -26,7 +26,8 @@ int32_t airssys_handle(airssys_address sender, const uint8_t* data, uint32_t len
   }
   if (!airssys_starts_with(data, len, "flood:")) return reply_u64(incs);
   uint64_t n = 0;
-  for (uint32_t i = 6; i < len && data[i] >= '0' && data[i] <= '9'; ++i) n = n * 10 + (data[i] - '0');
+  for (uint32_t i = 6; i < len && data[i] >= '0' && data[i] <= '9'; ++i)
+    n = n * 10 + (data[i] - '0');
   uint64_t accepted = 0, full = 0, other = 0;
   for (uint64_t i = 0; i < n; ++i) {
     const int32_t status = airssys_send_name("sink", 4, "inc", 3);
