@@ -168,9 +168,12 @@ ${missingPeers.length ? `\n**Not measured in this run:** ${missingPeers.join(", 
   sections.push(`## Native actors, side by side with CAF and Erlang/OTP
 
 Ping-pong on airssys runs with 2 workers, CAF with 2 scheduler threads,
-Erlang with its default 2 schedulers. Memory is resident (RSS) growth over
-100,000 idle actors or processes. The request row compares airssys's
-ScopedActor with CAF's scoped_actor (both block an OS thread).
+Erlang with its default 2 schedulers; every peer runs with its default
+settings (CAF's idle workers poll and then sleep in steps of 50 µs and
+10 ms, which is most of its request row). Memory is resident (RSS) growth
+over 100,000 idle actors or processes, airssys's measured in a process of
+its own. The request row compares airssys's ScopedActor with CAF's
+scoped_actor (both block an OS thread).
 
 ${table(["workload", "airssys", "CAF", "ratio", "Erlang", "ratio"], rows)}
 
@@ -211,7 +214,9 @@ message row goes through mailboxes and workers). The ratio column compares
 airssys's aot engine with the peer. Erlang rows compare with the nearest
 Erlang operation: spawning a process, a gen_server:call, a one_for_one
 supervisor restarting a crashed gen_server (crash to the first answer of
-the new process).
+the new process; the asking process yields between attempts, and a fresh
+supervisor takes over every 200 restarts, because OTP walks the list of
+the last period's restarts on each one).
 
 ${table(["workload", "airssys interp", "airssys aot", "peer", "ratio aot : peer"], rows)}`);
 }
