@@ -113,6 +113,11 @@ TimerId ActorContext::send_message_after(Duration delay, Address to, MessagePtr 
   return core_->timers().schedule(delay, to, std::move(msg));
 }
 
+TimerId ActorContext::send_message_at(Clock::time_point at, Address to, MessagePtr msg) {
+  msg->sender = cell_->address;
+  return core_->timers().schedule_at(at, to, std::move(msg));
+}
+
 bool ActorContext::cancel_timer(TimerId id) {
   return core_->timers().cancel(id);
 }

@@ -74,6 +74,10 @@ TimerId ActorSystem::send_message_after(Duration delay, Address to, MessagePtr m
   return core_->timers().schedule(delay, to, std::move(msg));
 }
 
+TimerId ActorSystem::send_message_at(Clock::time_point at, Address to, MessagePtr msg) {
+  return core_->timers().schedule_at(at, to, std::move(msg));
+}
+
 bool ActorSystem::cancel_timer(TimerId id) {
   return core_->timers().cancel(id);
 }

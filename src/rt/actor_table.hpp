@@ -43,6 +43,18 @@ class ActorTable {
 
   bool is_alive(Address a) const;
 
+  // Cache hints for delivering a burst: fetching the slots, then the cells,
+  // of many actors at once overlaps their memory latencies instead of
+  // paying them one after another. Neither pins nor checks anything.
+  void prefetch_slot(Address a) const {
+    if (const Slot* s = slot_if_used(a.index())) __builtin_prefetch(s, 1);
+  }
+  void prefetch_cell(Address a) const {
+    if (const Slot* s = slot_if_used(a.index())) {
+      __builtin_prefetch(s->cell.load(std::memory_order_relaxed), 1);
+    }
+  }
+
   // Calls f(Address) for each actor alive at the time its slot is visited.
   template <class F>
   void for_each_live(F&& f) const {
@@ -78,6 +90,9 @@ class ActorTable {
     return chunk == nullptr ? nullptr : &chunk[index & (kChunkSize - 1)];
   }
   Slot* ensure_slot(std::uint32_t index);
+  const Slot* slot_if_used(std::uint32_t index) const {
+    return index < next_unused_.load(std::memory_order_acquire) ? slot(index) : nullptr;
+  }
 
   std::unique_ptr<std::atomic<Slot*>[]> chunks_;
   std::atomic<std::uint32_t> next_unused_{0};

@@ -42,6 +42,9 @@ class Scheduler {
   void abandon();
 
   void schedule(ActorCell* cell);
+  // Queues many at once: one lock, and only as many wake-ups as there are
+  // parked workers that can take them.
+  void schedule_all(const std::vector<ActorCell*>& cells);
   std::size_t worker_count() const { return workers_.size(); }
   std::uint64_t messages_handled() const;
   // True on one of this scheduler's worker threads.

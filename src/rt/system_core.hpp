@@ -41,6 +41,8 @@ class SystemCore {
   // and no_such_actor is returned.
   Result<void> deliver(Address to, MessagePtr msg);
   Result<void> deliver_by_name(std::string_view name, MessagePtr msg);
+  // Delivers timers that fell due together.
+  void deliver_due(std::vector<TimerService::Pending>& due);
   // Asks an actor to end at its next message boundary.
   Result<void> signal(Address target, PendingSignal signal);
   Result<void> exit(Address from, Address target, ExitReason reason);
@@ -68,6 +70,9 @@ class SystemCore {
   friend class airssys::rt::ActorContext;
 
   bool run_turn(ActorCell* cell, std::uint64_t& handled);
+  // deliver() up to scheduling: returns the cell, still pinned, when the
+  // push made it runnable; otherwise nullptr, with `result` set on failure.
+  ActorCell* push_to_mailbox(Address to, MessagePtr msg, Result<void>& result);
   enum class ParkedOutcome { idle, finished, respawned };
   // A parked address: stashes messages until it is respawned or released.
   ParkedOutcome run_parked(ActorCell* cell);

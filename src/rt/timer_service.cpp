@@ -39,6 +39,9 @@ std::vector<TimerService::Pending> TimerService::stop() {
     state_->release(slot, i);
   }
   state_->due = {};
+  state_->buckets.clear();
+  state_->free_buckets.clear();
+  state_->open_bucket = kNoBucket;
   return left;
 }
 
@@ -58,8 +61,35 @@ void TimerService::State::release(Slot& slot, std::uint32_t index) {
   --armed;
 }
 
+std::uint32_t TimerService::State::bucket_for(Clock::time_point at) {
+  if (open_bucket != kNoBucket && buckets[open_bucket].at == at) return open_bucket;
+  std::uint32_t index;
+  if (free_buckets.empty()) {
+    index = static_cast<std::uint32_t>(buckets.size());
+    buckets.emplace_back();
+  } else {
+    index = free_buckets.back();
+    free_buckets.pop_back();
+  }
+  buckets[index].at = at;
+  due.push({at, next_seq++, index});
+  open_bucket = index;
+  return index;
+}
+
+void TimerService::State::free_bucket(std::uint32_t index) {
+  Bucket& b = buckets[index];
+  b.ids.clear();
+  b.live = 0;
+  free_buckets.push_back(index);
+  if (open_bucket == index) open_bucket = kNoBucket;
+}
+
 TimerId TimerService::schedule(Duration delay, Address to, MessagePtr msg) {
-  const auto at = clock_.now() + delay;
+  return schedule_at(clock_.now() + delay, to, std::move(msg));
+}
+
+TimerId TimerService::schedule_at(Clock::time_point at, Address to, MessagePtr msg) {
   TimerId id;
   bool earliest = false;
   {
@@ -73,6 +103,7 @@ TimerId TimerService::schedule(Duration delay, Address to, MessagePtr msg) {
       index = st.free_slots.back();
       st.free_slots.pop_back();
     }
+    earliest = st.due.empty() || at < st.due.top().at;
     Slot& slot = st.slots[index];
     slot.to = to;
     slot.msg = std::move(msg);
@@ -81,14 +112,16 @@ TimerId TimerService::schedule(Duration delay, Address to, MessagePtr msg) {
     // Generation 0 is never handed out, so no id is 0 (0 means "no timer").
     if (slot.generation == 0) slot.generation = 1;
     id = (static_cast<TimerId>(slot.generation) << 32) | index;
-    earliest = st.due.empty() || at < st.due.top().at;
-    st.due.push({at, st.next_seq++, id});
+    slot.bucket = st.bucket_for(at);
+    Bucket& bucket = st.buckets[slot.bucket];
+    bucket.ids.push_back(id);
+    ++bucket.live;
   }
   // The timer thread sleeps until the earliest deadline; only a new earliest
   // one needs to wake it (periodic timers re-armed by thousands of actors
   // would otherwise wake it once each).
   if (earliest) state_->changed.notify_one();
-  if (clock_.is_manual() && delay <= Duration::zero()) fire_due(*state_, clock_.now(), fire_);
+  if (clock_.is_manual() && at <= clock_.now()) fire_due(*state_, clock_.now(), fire_);
   return id;
 }
 
@@ -96,7 +129,9 @@ bool TimerService::cancel(TimerId id) {
   std::lock_guard lock(state_->mutex);
   Slot* slot = state_->find(id);
   if (slot == nullptr) return false;
-  // The heap entry stays and is skipped when it comes due.
+  // The bucket keeps the id, which no longer matches the slot when the
+  // bucket comes due; an emptied bucket is dropped without waking anyone.
+  --state_->buckets[slot->bucket].live;
   state_->release(*slot, static_cast<std::uint32_t>(id & 0xffff'ffffU));
   return true;
 }
@@ -112,23 +147,30 @@ void TimerService::fire_due(State& state, Clock::time_point now, const Fire& fir
     std::lock_guard lock(state.mutex);
     if (state.stopping) return;
     while (!state.due.empty() && state.due.top().at <= now) {
-      const TimerId id = state.due.top().id;
+      const std::uint32_t b = state.due.top().bucket;
       state.due.pop();
-      Slot* slot = state.find(id);
-      if (slot == nullptr) continue;  // cancelled
-      ready.push_back({slot->to, std::move(slot->msg)});
-      state.release(*slot, static_cast<std::uint32_t>(id & 0xffff'ffffU));
+      for (const TimerId id : state.buckets[b].ids) {
+        Slot* slot = state.find(id);
+        if (slot == nullptr) continue;  // cancelled
+        ready.push_back({slot->to, std::move(slot->msg)});
+        state.release(*slot, static_cast<std::uint32_t>(id & 0xffff'ffffU));
+      }
+      state.free_bucket(b);
     }
   }
-  for (auto& e : ready) fire(e.to, std::move(e.msg));
+  if (!ready.empty()) fire(ready);
 }
 
 void TimerService::run() {
   State& state = *state_;
   std::unique_lock lock(state.mutex);
   while (!state.stopping) {
-    // Drop cancelled timers from the top so they do not cause early wakeups.
-    while (!state.due.empty() && state.find(state.due.top().id) == nullptr) state.due.pop();
+    // Drop buckets whose timers were all cancelled so they do not cause
+    // early wakeups.
+    while (!state.due.empty() && state.buckets[state.due.top().bucket].live == 0) {
+      state.free_bucket(state.due.top().bucket);
+      state.due.pop();
+    }
     if (state.due.empty()) {
       state.changed.wait(lock);
       continue;

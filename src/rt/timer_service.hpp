@@ -25,11 +25,13 @@ namespace airssys::rt::detail {
 
 class TimerService {
  public:
-  using Fire = std::function<void(Address to, MessagePtr msg)>;
   struct Pending {
     Address to;
     MessagePtr msg;
   };
+  // Receives every timer that fell due together, in firing order, so the
+  // receiver can hand them on with one wake-up rather than one each.
+  using Fire = std::function<void(std::vector<Pending>& due)>;
 
   TimerService(Clock& clock, Fire fire);
   ~TimerService();
@@ -41,6 +43,7 @@ class TimerService {
   std::vector<Pending> stop();
 
   TimerId schedule(Duration delay, Address to, MessagePtr msg);
+  TimerId schedule_at(Clock::time_point at, Address to, MessagePtr msg);
   bool cancel(TimerId id);
   std::size_t pending() const;
 
@@ -53,14 +56,25 @@ class TimerService {
     Address to;
     MessagePtr msg;
     std::uint32_t generation = 0;
+    std::uint32_t bucket = 0;
     bool armed = false;
+  };
+  // Timers armed one after another for the same instant (periodic checks
+  // aligned to a grid) share a bucket: one heap entry for all of them, so
+  // firing a burst of thousands costs one heap pop, not one each. Buckets
+  // are reused with their capacity.
+  struct Bucket {
+    Clock::time_point at;
+    std::vector<TimerId> ids;  // in arming order
+    std::size_t live = 0;      // armed, not cancelled
   };
   struct Due {
     Clock::time_point at;
     std::uint64_t seq;  // equal deadlines fire in the order they were armed
-    TimerId id;
+    std::uint32_t bucket;
     bool operator>(const Due& o) const { return at != o.at ? at > o.at : seq > o.seq; }
   };
+  static constexpr std::uint32_t kNoBucket = 0xffff'ffffU;
   // Shared with the clock's advance callback, which may outlive the service.
   struct State {
     std::mutex mutex;
@@ -68,6 +82,10 @@ class TimerService {
     std::priority_queue<Due, std::vector<Due>, std::greater<>> due;
     std::vector<Slot> slots;
     std::vector<std::uint32_t> free_slots;
+    std::vector<Bucket> buckets;
+    std::vector<std::uint32_t> free_buckets;
+    // The newest bucket, which takes further timers for its instant.
+    std::uint32_t open_bucket = kNoBucket;
     std::size_t armed = 0;
     std::uint64_t next_seq = 0;
     bool stopping = false;
@@ -76,6 +94,10 @@ class TimerService {
     Slot* find(TimerId id);
     // Disarms a slot and returns it to the free list.
     void release(Slot& slot, std::uint32_t index);
+    // A bucket for `at`: the open one if it is for the same instant.
+    std::uint32_t bucket_for(Clock::time_point at);
+    // Returns a fired or emptied bucket for reuse.
+    void free_bucket(std::uint32_t index);
   };
 
   void run();

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 #include <set>
+#include <vector>
 
 #include "airssys/rt/actor_system.hpp"
 #include "airssys/rt/scoped_actor.hpp"
@@ -106,6 +107,48 @@ TEST_F(Timer, TimersWithTheSameDeadlineFireInTheOrderTheyWereSet) {
   for (int i = 1; i <= 50; ++i) system.send_after(2s, me.address(), Mark{i});
   clock->advance(2s);
   for (int i = 1; i <= 50; ++i) EXPECT_EQ(NextMark(), i);
+}
+
+TEST_F(Timer, SendAtFiresAtItsInstantAndAPastInstantAtOnce) {
+  const auto start = clock->now();
+  system.send_at(start + 3s, me.address(), Mark{1});
+  clock->advance(2s);
+  ASSERT_TRUE(system.send(me.address(), Mark{0}).ok());
+  EXPECT_EQ(NextMark(), 0) << "the timer fired before its instant";
+  clock->advance(1s);
+  EXPECT_EQ(NextMark(), 1);
+  system.send_at(start, me.address(), Mark{2});
+  EXPECT_EQ(NextMark(), 2) << "an instant already past did not fire at once";
+}
+
+TEST_F(Timer, TimersForOneInstantArmedBetweenOthersKeepTheirOrder) {
+  // Timers for the same instant armed in a row share one entry; armed with
+  // others between them they do not, and must still fire in arming order.
+  const auto at = clock->now() + 2s;
+  for (int i = 0; i < 6; ++i) {
+    system.send_at(at, me.address(), Mark{i});
+    system.send_at(at + 1s, me.address(), Mark{100 + i});
+  }
+  clock->advance(2s);
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(NextMark(), i);
+  ASSERT_TRUE(system.send(me.address(), Mark{-5}).ok());
+  EXPECT_EQ(NextMark(), -5) << "a later timer fired early";
+  clock->advance(1s);
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(NextMark(), 100 + i);
+}
+
+TEST_F(Timer, AnInstantWhoseTimersWereAllCancelledDeliversNothing) {
+  const auto at = clock->now() + 1s;
+  std::vector<TimerId> ids;
+  for (int i = 0; i < 100; ++i) ids.push_back(system.send_at(at, me.address(), Mark{i}));
+  system.send_at(at + 1s, me.address(), Mark{1000});
+  for (TimerId id : ids) EXPECT_TRUE(system.cancel_timer(id));
+  clock->advance(1s);
+  ASSERT_TRUE(system.send(me.address(), Mark{-1}).ok());
+  EXPECT_EQ(NextMark(), -1) << "a cancelled timer fired";
+  clock->advance(1s);
+  EXPECT_EQ(NextMark(), 1000);
+  EXPECT_EQ(me.queued(), 0u);
 }
 
 struct Arm {

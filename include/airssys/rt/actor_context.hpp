@@ -122,6 +122,13 @@ class ActorContext {
     return send_message_after(delay, to, make_message(std::forward<T>(value)));
   }
   TimerId send_message_after(Duration delay, Address to, MessagePtr msg);
+  // At an instant of the system's clock (now() + delay for send_after);
+  // timers armed for the same instant fire together, in arming order.
+  template <class T>
+  TimerId send_at(Clock::time_point at, Address to, T&& value) {
+    return send_message_at(at, to, make_message(std::forward<T>(value)));
+  }
+  TimerId send_message_at(Clock::time_point at, Address to, MessagePtr msg);
   bool cancel_timer(TimerId id);
 
   // --- spawning ------------------------------------------------------------

@@ -45,7 +45,8 @@ class ComponentActor final : public rt::Actor, public supervisor::Supervised {
  private:
   void become_ready(rt::ActorContext& ctx);
   void check_health(rt::ActorContext& ctx);
-  void schedule_check(rt::ActorContext& ctx, rt::Duration after);
+  // Arms the timer of the check due at check_due_.
+  void schedule_check(rt::ActorContext& ctx);
   // Handles one message's bytes now; false when the component failed on it.
   bool deliver(rt::ActorContext& ctx, rt::Message& msg, const std::uint8_t* data, std::size_t len,
                const rt::ActorContext::ReplyToken* token);
@@ -61,7 +62,10 @@ class ComponentActor final : public rt::Actor, public supervisor::Supervised {
   bool gated_ = false;                                  // Ready waits for the first passing check
   std::optional<rt::Clock::time_point> backlog_since_;  // stuck detection
   std::uint64_t incarnation_ = 0;  // tells this instance's check timers from older ones
-  std::uint32_t failures_ = 0;     // failed checks in a row
+  // When the next check is due: initial_delay after start, then every
+  // interval (fixed rate, so checks do not drift by their own run time).
+  rt::Clock::time_point check_due_;
+  std::uint32_t failures_ = 0;  // failed checks in a row
   // Messages that arrived before the first health check passed, with how
   // to answer them; handled in order once Ready.
   struct Waiting {

@@ -60,26 +60,31 @@ void ComponentActor::on_start(rt::ActorContext& ctx) {
   const HealthSettings& health = host_->spec().health;
   gated_ = health.enabled && host_->has_health_export();
   checks_ = gated_ || (health.enabled && health.stuck_after > rt::Duration::zero());
-  if (checks_) schedule_check(ctx, health.initial_delay);
+  if (checks_) {
+    check_due_ = ctx.now() + health.initial_delay;
+    schedule_check(ctx);
+  }
   // With a health export it is not Ready until the first check passes;
   // messages wait in order.
   if (!gated_) become_ready(ctx);
 }
 
-void ComponentActor::schedule_check(rt::ActorContext& ctx, rt::Duration after) {
-  // Checks fall due on a grid of a twentieth of the interval (at most
-  // 250 ms), so the timers of many components fire together and share one
-  // wake-up of the timer thread and the workers: 10,000 components every 5 s
-  // cost about a tenth of the CPU of spreading them out (BM_HealthCheckCost).
-  // A check is at most one grid step late.
+void ComponentActor::schedule_check(rt::ActorContext& ctx) {
+  // Checks fire on a grid of a twentieth of the interval (at most 250 ms),
+  // so the timers of many components fall due at the same instant: they
+  // share one timer entry and one wake-up of the timer thread and the
+  // workers. 10,000 components every 5 s cost about a tenth of the CPU of
+  // spreading them out (BM_HealthCheckCost). A check is at most one grid
+  // step late; one due now (no initial delay) runs at once.
   const rt::Duration grid =
       std::clamp<rt::Duration>(host_->spec().health.interval / 20, std::chrono::milliseconds(1),
                                std::chrono::milliseconds(250));
-  if (after > rt::Duration::zero()) {
-    const rt::Duration rest = (ctx.now() + after).time_since_epoch() % grid;
-    if (rest != rt::Duration::zero()) after += grid - rest;
+  rt::Clock::time_point at = check_due_;
+  if (at > ctx.now()) {
+    const rt::Duration rest = at.time_since_epoch() % grid;
+    if (rest != rt::Duration::zero()) at += grid - rest;
   }
-  (void)ctx.send_after(after, ctx.self(), HealthTick{incarnation_});
+  (void)ctx.send_at(at, ctx.self(), HealthTick{incarnation_});
 }
 
 void ComponentActor::become_ready(rt::ActorContext& ctx) {
@@ -123,7 +128,15 @@ void ComponentActor::check_health(rt::ActorContext& ctx) {
   const bool give_up = ready_ && failed && failures_ >= settings.failures;
   // The next check is armed before the result is published, so whoever
   // waits for this check can move time on at once.
-  if (!give_up) schedule_check(ctx, settings.interval);
+  if (!give_up) {
+    const rt::Clock::time_point now = ctx.now();
+    check_due_ += settings.interval;
+    // Fell behind (a long turn, or a stalled machine): skip the missed
+    // checks rather than run them back to back.
+    if (check_due_ <= now)
+      check_due_ += ((now - check_due_) / settings.interval + 1) * settings.interval;
+    schedule_check(ctx);
+  }
   auto& status = host_->status();
   const ComponentHealth before = status.set_health(probe.health, failures_);
   if (before != probe.health) {
