@@ -111,6 +111,23 @@ TEST_P(ComponentHealthChecks, MessagesWaitUntilTheFirstCheckPasses) {
   EXPECT_EQ(st->state(), ComponentState::ready);
 }
 
+TEST_P(ComponentHealthChecks, ChecksKeepTheirRateWhenOneRunsLate) {
+  ASSERT_TRUE(spawner_.spawn_component(moody("m", "")).ok());
+  auto st = status("m");
+  auto checks_reach = [&](std::uint64_t n) {
+    return st->wait_until([&](ComponentState, std::uint64_t) { return st->health_checks() >= n; },
+                          kWait);
+  };
+  ASSERT_TRUE(checks_reach(1));  // no initial delay: the first runs at once
+  // The check due 1 s after start runs half an interval late; the next is
+  // still due 2 s after start (plus at most one grid step, 50 ms), not an
+  // interval after the late one.
+  clock_->advance(1500ms);
+  ASSERT_TRUE(checks_reach(2));
+  clock_->advance(550ms);
+  EXPECT_TRUE(checks_reach(3)) << "the schedule slipped by the late check";
+}
+
 TEST_P(ComponentHealthChecks, NeverReadyFailsByTheStartupTimeout) {
   auto s = moody("m", "ready-after:1000");
   s.startup_timeout = 5s;  // on the manual clock
