@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <random>
 #include <chrono>
 #include <fstream>
 #include <memory>
@@ -420,6 +421,53 @@ void BM_ComponentRegistryLookup(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(registry.lookup(name));
 }
 BENCHMARK(BM_ComponentRegistryLookup);
+
+// One health call into each of 10,000 idle instances, in an order unrelated
+// to where they live in memory and with the caches emptied between rounds:
+// the engine's share of a periodic check of a cold component
+// (BM_HealthCheckCost adds the runtime's).
+void BM_WasmColdHealthCall(benchmark::State& state) {
+  auto module = guest("crasher");
+  auto compiled = wasm::detail::compiled_for(*module, engine_of(state));
+  if (!compiled) {
+    state.SkipWithError(compiled.error().message.c_str());
+    return;
+  }
+  NoHost host;
+  wasm::detail::CallLimits limits;
+  limits.fuel = 1'000'000;
+  std::vector<std::unique_ptr<wasm::detail::WasmInstance>> instances;
+  for (int i = 0; i < sized(10000); ++i) {
+    auto inst = (*compiled)->instantiate(host, limits);
+    if (!inst) {
+      state.SkipWithError(inst.error().message.c_str());
+      return;
+    }
+    (void)(*inst)->call_initialize(limits);
+    (void)(*inst)->call(wasm::detail::GuestExport::health, {}, limits);
+    instances.push_back(std::move(*inst));
+  }
+  std::shuffle(instances.begin(), instances.end(), std::mt19937(42));
+  std::vector<char> flush(256 << 20);
+  for (auto _ : state) {
+    state.PauseTiming();
+    for (std::size_t i = 0; i < flush.size(); i += 64) flush[i] = static_cast<char>(flush[i] + 1);
+    benchmark::ClobberMemory();
+    state.ResumeTiming();
+    for (auto& inst : instances) {
+      benchmark::DoNotOptimize(inst->call(wasm::detail::GuestExport::health, {}, limits));
+    }
+  }
+  state.counters["per_call"] = benchmark::Counter(
+      static_cast<double>(instances.size()),
+      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_WasmColdHealthCall)
+    ->ArgName("aot")
+    ->Arg(0)
+    ->Arg(1)
+    ->Iterations(20)
+    ->Unit(benchmark::kMillisecond);
 
 double process_cpu_seconds() {
   rusage ru{};
