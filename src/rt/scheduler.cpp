@@ -18,8 +18,6 @@ constexpr unsigned kNextStreakLimit = 16;
 // Polls of the shared queue before a worker parks; keeps cross-thread
 // hand-offs from paying for a futex wake.
 constexpr int kSpinsBeforePark = 100;
-// Queued actors whose records a worker starts fetching when it takes one.
-constexpr std::size_t kPrefetchAhead = 2;
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -140,13 +138,6 @@ ActorCell* Scheduler::pop_shared(Worker& self) {
   ActorCell* cell = queue_.front();
   queue_.pop_front();
   queued_.fetch_sub(1, std::memory_order_relaxed);
-  // A burst of runnable actors (timers that fell due together) is mostly
-  // cold memory: start fetching the next ones while this one runs.
-  for (std::size_t i = 0; i < queue_.size() && i < kPrefetchAhead; ++i) {
-    const auto* next = reinterpret_cast<const char*>(queue_[i]);
-    __builtin_prefetch(next);
-    __builtin_prefetch(next + 64);
-  }
   return cell;
 }
 
