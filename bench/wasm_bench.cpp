@@ -6,10 +6,10 @@
 #include <sys/resource.h>
 
 #include <algorithm>
-#include <random>
 #include <chrono>
 #include <fstream>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -468,6 +468,31 @@ BENCHMARK(BM_WasmColdHealthCall)
     ->Arg(1)
     ->Iterations(20)
     ->Unit(benchmark::kMillisecond);
+
+// The same call into one instance over and over: what the engine costs
+// when nothing is cold (the metering and the call path alone).
+void BM_WasmWarmHealthCall(benchmark::State& state) {
+  auto module = guest("crasher");
+  auto compiled = wasm::detail::compiled_for(*module, engine_of(state));
+  if (!compiled) {
+    state.SkipWithError(compiled.error().message.c_str());
+    return;
+  }
+  NoHost host;
+  wasm::detail::CallLimits limits;
+  limits.fuel = 1'000'000;
+  auto made = (*compiled)->instantiate(host, limits);
+  if (!made) {
+    state.SkipWithError(made.error().message.c_str());
+    return;
+  }
+  auto inst = std::move(*made);
+  (void)inst->call_initialize(limits);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(inst->call(wasm::detail::GuestExport::health, {}, limits));
+  }
+}
+BENCHMARK(BM_WasmWarmHealthCall)->ArgName("aot")->Arg(0)->Arg(1);
 
 double process_cpu_seconds() {
   rusage ru{};

@@ -92,6 +92,48 @@ std::uint64_t straight_line_cost(const ExprList& list) {
   return cost;
 }
 
+// True when `list` calls no function the module defines, directly or
+// through a table. Such a function adds only its own frame to the stack, so
+// it needs no depth accounting. Imports run host code, which never calls
+// back into the guest.
+bool calls_no_guest_function(const ExprList& list, Index num_func_imports) {
+  for (const Expr& e : list) {
+    switch (e.type()) {
+      case ExprType::Call: {
+        const Var& v = wabt::cast<wabt::CallExpr>(&e)->var;
+        if (!v.is_index() || v.index() >= num_func_imports) return false;
+        break;
+      }
+      case ExprType::CallIndirect:
+      case ExprType::CallRef:
+      case ExprType::ReturnCall:
+      case ExprType::ReturnCallIndirect: return false;
+      case ExprType::Block:
+        if (!calls_no_guest_function(wabt::cast<wabt::BlockExpr>(&e)->block.exprs,
+                                     num_func_imports)) {
+          return false;
+        }
+        break;
+      case ExprType::Loop:
+        if (!calls_no_guest_function(wabt::cast<wabt::LoopExpr>(&e)->block.exprs,
+                                     num_func_imports)) {
+          return false;
+        }
+        break;
+      case ExprType::If: {
+        const auto* if_expr = wabt::cast<wabt::IfExpr>(&e);
+        if (!calls_no_guest_function(if_expr->true_.exprs, num_func_imports) ||
+            !calls_no_guest_function(if_expr->false_, num_func_imports)) {
+          return false;
+        }
+        break;
+      }
+      default: break;
+    }
+  }
+  return true;
+}
+
 struct Instrumenter {
   Index fuel_global;
   Index depth_global;
@@ -215,12 +257,18 @@ struct Instrumenter {
       wrapper->block.decl.type_var = Var(find_or_add_func_type(m, {}, results), {});
     }
 
-    ExprList body = enter();
+    // A leaf function cannot deepen the stack beyond its own frame, so it
+    // is not counted: the depth checks would be most of the code of the
+    // small leaves that are called most (accessors, health checks).
+    const bool leaf = calls_no_guest_function(wrapper->block.exprs, m.num_func_imports);
+    ExprList body = leaf ? ExprList() : enter();
     ExprList fuel = charge(entry_cost);
     body.splice(body.end(), fuel);
     body.push_back(std::move(wrapper));
-    ExprList exit = leave();
-    body.splice(body.end(), exit);
+    if (!leaf) {
+      ExprList exit = leave();
+      body.splice(body.end(), exit);
+    }
     f.exprs = std::move(body);
     return {};
   }

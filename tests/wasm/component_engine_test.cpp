@@ -104,6 +104,14 @@ TEST_P(ComponentEngine, DeepRecursionIsAStackOverflow) {
   EXPECT_EQ(exit_reason_of(a, "recurse").detail(), "stack_overflow");
 }
 
+TEST_P(ComponentEngine, ALeafFunctionIsNotCountedAgainstTheStackLimit) {
+  // airssys_handle (one frame) calls $count, which calls nothing.
+  auto s = spec("leafy", "wat_echo");
+  s.limits.stack_limit = 1;
+  const auto a = start(s);
+  EXPECT_EQ(ask(a, "hi"), "hi");
+}
+
 TEST_P(ComponentEngine, FailingInitNamesTheReturnCode) {
   auto s = spec("crasher", "crasher");
   s.with_config("fail-init");

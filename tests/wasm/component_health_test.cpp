@@ -67,6 +67,35 @@ TEST_P(ComponentHealthChecks, AHungHealthCallIsAFailureAndASuccessResetsTheCount
   EXPECT_EQ(status("m")->instances(), 1u);
 }
 
+TEST_P(ComponentHealthChecks, AHealthCallStoppedDeepInRecursionLeavesTheStackLimitWhole) {
+  std::string why;
+  std::mutex mutex;
+  auto s = moody("m", "");
+  s.limits.stack_limit = 200;
+  s.on_health_change = [&](const std::string&, ComponentHealth, ComponentHealth,
+                           const std::string& failure) {
+    std::lock_guard lock(mutex);
+    why = failure;
+  };
+  supervise("root", immediate(SupervisorConfig::one_for_one()), {s});
+  const auto a = *registry_.lookup("m");
+  const auto first = status("m")->health_checks();
+  EXPECT_EQ(ask(a, "mode:4"), "ok");  // the next health call recurses without end
+  ASSERT_TRUE(next_check("m", first + 1));
+  EXPECT_EQ(status("m")->health(), ComponentHealth::unhealthy);
+  {
+    std::lock_guard lock(mutex);
+    EXPECT_NE(why.find("stack_overflow"), std::string::npos) << why;
+  }
+  // The check was stopped 200 calls deep, with no exits run; the calls
+  // after it get the whole limit again.
+  EXPECT_EQ(ask(a, "mode:0"), "ok");
+  EXPECT_EQ(ask(a, "recurse:150"), "150");
+  ASSERT_TRUE(next_check("m", first + 2));
+  EXPECT_EQ(status("m")->health(), ComponentHealth::healthy);
+  EXPECT_EQ(status("m")->instances(), 1u);
+}
+
 TEST_P(ComponentHealthChecks, DegradedIsReportedNotActedOn) {
   std::vector<std::string> changes;
   std::mutex mutex;

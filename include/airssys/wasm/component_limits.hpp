@@ -21,7 +21,9 @@ struct ComponentLimits {
   rt::Duration call_deadline = std::chrono::seconds(5);
   // Linear memory, in bytes (rounded down to 64 KiB pages).
   std::size_t memory_limit = std::size_t{16} << 20;
-  // Nested guest calls (wasm frames) before stack_overflow.
+  // Nested guest calls (wasm frames) before stack_overflow. Frames of leaf
+  // functions (those that call no other guest function) are not counted:
+  // they cannot deepen the stack further.
   std::uint32_t stack_limit = 1000;
   // Largest payload a component accepts or sends.
   std::size_t max_message_size = std::size_t{1} << 20;

@@ -9,12 +9,19 @@ constexpr std::uint64_t kUnmetered = std::numeric_limits<std::uint64_t>::max();
 }
 
 void WasmInstance::arm(const CallLimits& limits) {
+  // A call that returned left the depth as it found it (every counted
+  // entry has its exit), so the global needs writing only after a failed
+  // call or for another limit: one less cold object per call of an idle
+  // instance.
+  if (depth_unknown_ || limits.stack_limit != limits_.stack_limit) {
+    write_depth(static_cast<std::int32_t>(limits.stack_limit));
+    depth_unknown_ = false;
+  }
   limits_ = limits;
   pending_ = GuestFault::none;
   budget_ = limits.fuel == 0 ? kUnmetered : limits.fuel;
   given_ = std::min<std::uint64_t>(budget_, kFuelSlice);
   write_fuel(static_cast<std::int64_t>(given_));
-  write_depth(static_cast<std::int32_t>(limits.stack_limit));
 }
 
 void WasmInstance::settle_fuel() {
@@ -29,6 +36,7 @@ CallOutcome WasmInstance::run(int slot, const std::uint64_t* args, std::size_t n
                               const CallLimits& limits) {
   arm(limits);
   CallOutcome out = invoke(slot, args, nargs);
+  if (!out.ok()) depth_unknown_ = true;
   settle_fuel();
   return out;
 }

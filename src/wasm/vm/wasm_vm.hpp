@@ -120,6 +120,7 @@ class WasmInstance {
   std::uint64_t fuel_used_ = 0;
   std::uint64_t fuel_used_total_ = 0;
   std::atomic<bool> kill_{false};
+  bool depth_unknown_ = true;  // the depth global must be written before the next call
 };
 
 class CompiledModule {

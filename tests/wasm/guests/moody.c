@@ -3,8 +3,9 @@
  *   "ready-after:<n>"      its first n-1 checks fail, then it is healthy
  *   "healthy-checks:<n>"   healthy for n checks, unhealthy after
  * Messages: "mode:0" healthy, "mode:1" degraded, "mode:2" unhealthy,
- * "mode:3" the health call never returns; anything else is answered with
- * "<handled>/<inits>". */
+ * "mode:3" the health call never returns, "mode:4" it recurses without end;
+ * "recurse:<n>" recurses n calls deep and answers n; anything else is
+ * answered with "<handled>/<inits>". */
 #include "airssys.h"
 
 static uint32_t mode;
@@ -15,6 +16,16 @@ static uint64_t unhealthy_after = (uint64_t)-1;
 static uint64_t ready_after;
 static uint64_t healthy_checks = (uint64_t)-1;
 static volatile uint64_t sink;
+
+/* The store after the call keeps the compiler from turning this into a loop. */
+__attribute__((noinline)) static uint64_t down(uint64_t n) {
+  volatile uint64_t frame[2];
+  frame[0] = n;
+  if (n == 0) return 0;
+  uint64_t r = down(n - 1);
+  sink = r + frame[0];
+  return r + 1;
+}
 
 static uint64_t number_after(const uint8_t* data, uint32_t len, uint32_t from) {
   uint64_t n = 0;
@@ -39,6 +50,7 @@ int32_t airssys_health(void) {
   if (mode == 3) {
     for (;;) ++sink;
   }
+  if (mode == 4) down((uint64_t)-1);
   if (checks < ready_after) return AIRSSYS_UNHEALTHY;
   if (checks > healthy_checks) return AIRSSYS_UNHEALTHY;
   if (handled >= unhealthy_after) return AIRSSYS_UNHEALTHY;
@@ -50,6 +62,11 @@ int32_t airssys_handle(airssys_address sender, const uint8_t* data, uint32_t len
   if (airssys_starts_with(data, len, "mode:")) {
     mode = (uint32_t)number_after(data, len, 5);
     return airssys_reply_str("ok") == AIRSSYS_OK ? 0 : 1;
+  }
+  if (airssys_starts_with(data, len, "recurse:")) {
+    char out[24];
+    uint32_t n = airssys_format_u64(down(number_after(data, len, 8)), out);
+    return airssys_reply(out, n) == AIRSSYS_OK ? 0 : 1;
   }
   ++handled;
   char out[48];
