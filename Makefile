@@ -110,6 +110,8 @@ bench: build
 	fi
 
 BENCH_OUT := $(BUILD_DIR)/bench
+# bench-report takes the median of this many runs of each benchmark.
+BENCH_REPETITIONS ?= 3
 
 bench-peers: build
 	@mkdir -p $(BENCH_OUT)
@@ -128,14 +130,14 @@ bench-report: build
 	  echo "peers: CAF $$(dpkg-query -W -f='$${Version}' libcaf-dev), Erlang/OTP $$(erl -noshell -eval 'io:put_chars(erlang:system_info(otp_release)), halt().'), node $$(node --version)"; \
 	  echo "load average before the run: $$(cut -d' ' -f1-3 /proc/loadavg)"; } > $(BENCH_OUT)/machine.txt
 	@rm -f $(BENCH_OUT)/airssys*.json
-	@{ echo "$(BUILD_DIR)/airssys_bench --benchmark_filter=-Memory --benchmark_out=$(BENCH_OUT)/airssys.json --benchmark_out_format=json"; \
+	@{ echo "$(BUILD_DIR)/airssys_bench --benchmark_filter=-Memory --benchmark_repetitions=$(BENCH_REPETITIONS) --benchmark_report_aggregates_only=true --benchmark_out=$(BENCH_OUT)/airssys.json --benchmark_out_format=json"; \
 	  echo "for each benchmark listed by --benchmark_filter=Memory, in a process of its own:"; \
 	  echo "  $(BUILD_DIR)/airssys_bench --benchmark_filter='^<name>\$$' --benchmark_out=$(BENCH_OUT)/airssys-memory-<n>.json --benchmark_out_format=json"; \
 	  echo "$(BUILD_DIR)/caf_peer > $(BENCH_OUT)/caf.jsonl"; \
 	  echo "escript bench/peers/erlang_peer.erl > $(BENCH_OUT)/erlang.jsonl"; \
 	  echo "node --expose-gc bench/peers/node_wasm.mjs $(BUILD_DIR)/guests > $(BENCH_OUT)/node.jsonl"; \
 	  echo "node bench/report.mjs $(BENCH_OUT) > BENCHMARKING.md"; } > $(BENCH_OUT)/commands.txt
-	$(BUILD_DIR)/airssys_bench --benchmark_filter=-Memory --benchmark_out=$(BENCH_OUT)/airssys.json --benchmark_out_format=json
+	$(BUILD_DIR)/airssys_bench --benchmark_filter=-Memory --benchmark_repetitions=$(BENCH_REPETITIONS) --benchmark_report_aggregates_only=true --benchmark_out=$(BENCH_OUT)/airssys.json --benchmark_out_format=json
 	@# Resident-memory figures each in a fresh process: memory an earlier
 	@# benchmark freed stays mapped and would hide part of the growth.
 	@i=0; for b in $$($(BUILD_DIR)/airssys_bench --benchmark_list_tests --benchmark_filter=Memory); do \

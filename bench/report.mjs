@@ -1,4 +1,4 @@
-// Writes BENCHMARKING.md from one run of the suite and its peers:
+// Writes BENCHMARKING.md from a run of the suite and its peers:
 //
 //   node bench/report.mjs <results dir> > BENCHMARKING.md
 //
@@ -132,11 +132,13 @@ const commands = read("commands.txt").trim();
 
 sections.push(`# Benchmarks
 
-Written by \`make bench-report\` (\`bench/report.mjs\`) from one run of the
+Written by \`make bench-report\` (\`bench/report.mjs\`) from a run of the
 Google Benchmark suite (\`bench/\`) and of the peers (\`bench/peers/\`) on
-the same machine, one after the other. Single runs: on a shared 2-core
-machine expect noise of tens of percent; ratios of a few times are
-findings, ratios near 1 are not.
+the same machine, one after the other. Each airssys figure is the median of
+three repetitions (the resident-memory ones: one run each, in a fresh
+process); the peers run once. On this shared 2-core virtual machine the
+same benchmark varies by tens of percent from one run to the next; ratios
+of a few times are findings, ratios near 1 are not.
 
 ## Machine
 
@@ -228,6 +230,8 @@ ${table(["workload", "airssys interp", "airssys aot", "peer", "ratio aot : peer"
   const runaway = (aot, d, f) => bm(`BM_WasmRunawayStop/aot:${aot}/deadline:${d}/iterations:20/real_time`, f);
   const scale = (aot, n, f) => bm(`BM_WasmSupervisedStart/aot:${aot}/components:${n}/iterations:1/real_time`, f);
   const health = (aot, f) => bm(`BM_HealthCheckCost/aot:${aot}/iterations:1/real_time`, f);
+  const coldCall = (aot) => bm(`BM_WasmColdHealthCall/aot:${aot}/iterations:20`, "per_call") * 1e9;
+  const warmCall = (aot) => bm(`BM_WasmWarmHealthCall/aot:${aot}`, "time_ns");
   const rows = [
     ["compute guest call, fuel metered", fmt(fuel(0, 1) / 1000, "us"), fmt(fuel(1, 1) / 1000, "us")],
     ["the same module without fuel charges", fmt(fuel(0, 0) / 1000, "us"), fmt(fuel(1, 0) / 1000, "us")],
@@ -244,6 +248,8 @@ ${table(["workload", "airssys interp", "airssys aot", "peer", "ratio aot : peer"
     ["heap allocated per idle component at 100,000 (touched or not)", fmt(bm("BM_WasmIdleComponentMemory/aot:0/components:100000/iterations:1", "heap_bytes_per_component"), "B"), fmt(bm("BM_WasmIdleComponentMemory/aot:1/components:100000/iterations:1", "heap_bytes_per_component"), "B")],
     ["health checks, 10,000 components every 5 s: share of one core", fmt(health(0, "core_pct"), "%"), fmt(health(1, "core_pct"), "%")],
     ["the same, CPU per check", fmt(health(0, "cpu_us_per_check"), "us"), fmt(health(1, "cpu_us_per_check"), "us")],
+    ["of which the engine: a health call into a cold instance", fmt(coldCall(0), "ns"), fmt(coldCall(1), "ns")],
+    ["a health call into a warm instance", fmt(warmCall(0), "ns"), fmt(warmCall(1), "ns")],
   ];
   sections.push(`## Metering, runaways, scale and health
 
@@ -252,7 +258,11 @@ ${table(["workload", "interp", "aot"], rows)}
 Component registry lookup among 10,000 names: ${fmt(bm("BM_ComponentRegistryLookup", "time_ns"), "ns")}.
 The health-check rows charge every CPU cycle of the process over 10 s to
 the checks (timer thread, workers waking, the guest calls); the target is
-under 1 % of one core.`);
+under 1 % of one core. An idle component's state is cold by the time its
+next check comes (5 s later, after 9,999 others), so a check costs mostly
+memory latency: the cold-call row calls 10,000 instances in an order
+unrelated to their addresses with the caches emptied between rounds, the
+warm row calls one instance over and over.`);
 }
 
 // The seed's supervision microbenchmarks.
