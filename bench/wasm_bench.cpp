@@ -53,6 +53,25 @@ class NoHost final : public wasm::detail::HostInterface {
   }
 };
 
+// An instance of `module` on the benchmark's engine with `_initialize` run,
+// or nullptr once the benchmark is skipped with the reason.
+std::unique_ptr<wasm::detail::WasmInstance> initialized_instance(
+    benchmark::State& state, const wasm::WasmModule& module, wasm::detail::HostInterface& host,
+    const wasm::detail::CallLimits& limits) {
+  auto compiled = wasm::detail::compiled_for(module, engine_of(state));
+  if (!compiled) {
+    state.SkipWithError(compiled.error().message.c_str());
+    return nullptr;
+  }
+  auto inst = (*compiled)->instantiate(host, limits);
+  if (!inst) {
+    state.SkipWithError(inst.error().message.c_str());
+    return nullptr;
+  }
+  (void)(*inst)->call_initialize(limits);
+  return std::move(*inst);
+}
+
 // Registered first so that memory other benchmarks free and keep resident
 // does not hide this one's growth.
 void BM_WasmIdleComponentMemory(benchmark::State& state) {
@@ -275,30 +294,20 @@ void BM_WasmFuelOverhead(benchmark::State& state) {
     state.SkipWithError(module.error().message.c_str());
     return;
   }
-  auto compiled = wasm::detail::compiled_for(**module, engine_of(state));
-  if (!compiled) {
-    state.SkipWithError(compiled.error().message.c_str());
-    return;
-  }
   NoHost host;
   wasm::detail::CallLimits limits;  // unlimited fuel: the charges still run
-  auto inst = (*compiled)->instantiate(host, limits);
-  if (!inst) {
-    state.SkipWithError(inst.error().message.c_str());
-    return;
-  }
-  (void)(*inst)->call_initialize(limits);
-  (void)(*inst)->call(wasm::detail::GuestExport::init, {0, 0}, limits);
+  auto inst = initialized_instance(state, **module, host, limits);
+  if (!inst) return;
+  (void)inst->call(wasm::detail::GuestExport::init, {0, 0}, limits);
   const std::string rounds = std::to_string(sized(2000, 20));
-  const auto buf = (*inst)->call(wasm::detail::GuestExport::alloc, {rounds.size()}, limits);
-  auto mem = (*inst)->memory();
+  const auto buf = inst->call(wasm::detail::GuestExport::alloc, {rounds.size()}, limits);
+  auto mem = inst->memory();
   std::copy(rounds.begin(), rounds.end(), mem.data + buf.value);
   for (auto _ : state) {
-    auto r =
-        (*inst)->call(wasm::detail::GuestExport::handle, {1, buf.value, rounds.size()}, limits);
+    auto r = inst->call(wasm::detail::GuestExport::handle, {1, buf.value, rounds.size()}, limits);
     if (!r.ok()) state.SkipWithError(r.failure.describe().c_str());
   }
-  state.counters["fuel_per_call"] = static_cast<double>((*inst)->fuel_used());
+  state.counters["fuel_per_call"] = static_cast<double>(inst->fuel_used());
 }
 BENCHMARK(BM_WasmFuelOverhead)
     ->ArgNames({"aot", "metered"})
@@ -428,24 +437,15 @@ BENCHMARK(BM_ComponentRegistryLookup);
 // (BM_HealthCheckCost adds the runtime's).
 void BM_WasmColdHealthCall(benchmark::State& state) {
   auto module = guest("crasher");
-  auto compiled = wasm::detail::compiled_for(*module, engine_of(state));
-  if (!compiled) {
-    state.SkipWithError(compiled.error().message.c_str());
-    return;
-  }
   NoHost host;
   wasm::detail::CallLimits limits;
   limits.fuel = 1'000'000;
   std::vector<std::unique_ptr<wasm::detail::WasmInstance>> instances;
   for (int i = 0; i < sized(10000); ++i) {
-    auto inst = (*compiled)->instantiate(host, limits);
-    if (!inst) {
-      state.SkipWithError(inst.error().message.c_str());
-      return;
-    }
-    (void)(*inst)->call_initialize(limits);
-    (void)(*inst)->call(wasm::detail::GuestExport::health, {}, limits);
-    instances.push_back(std::move(*inst));
+    auto inst = initialized_instance(state, *module, host, limits);
+    if (!inst) return;
+    (void)inst->call(wasm::detail::GuestExport::health, {}, limits);
+    instances.push_back(std::move(inst));
   }
   std::shuffle(instances.begin(), instances.end(), std::mt19937(42));
   std::vector<char> flush(256 << 20);
@@ -473,21 +473,11 @@ BENCHMARK(BM_WasmColdHealthCall)
 // when nothing is cold (the metering and the call path alone).
 void BM_WasmWarmHealthCall(benchmark::State& state) {
   auto module = guest("crasher");
-  auto compiled = wasm::detail::compiled_for(*module, engine_of(state));
-  if (!compiled) {
-    state.SkipWithError(compiled.error().message.c_str());
-    return;
-  }
   NoHost host;
   wasm::detail::CallLimits limits;
   limits.fuel = 1'000'000;
-  auto made = (*compiled)->instantiate(host, limits);
-  if (!made) {
-    state.SkipWithError(made.error().message.c_str());
-    return;
-  }
-  auto inst = std::move(*made);
-  (void)inst->call_initialize(limits);
+  auto inst = initialized_instance(state, *module, host, limits);
+  if (!inst) return;
   for (auto _ : state) {
     benchmark::DoNotOptimize(inst->call(wasm::detail::GuestExport::health, {}, limits));
   }

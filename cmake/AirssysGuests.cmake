@@ -13,11 +13,19 @@ set(AIRSSYS_GUEST_CFLAGS --target=wasm32 -mbulk-memory -O2 -nostdlib -Wall -Wext
 # with the C SDK.
 function(airssys_add_c_guest target output)
   set(sources ${ARGN})
+  # Headers beside the sources (helpers shared by several guests).
+  set(headers)
+  foreach(src IN LISTS sources)
+    get_filename_component(src_dir ${src} DIRECTORY)
+    file(GLOB src_headers CONFIGURE_DEPENDS ${src_dir}/*.h)
+    list(APPEND headers ${src_headers})
+  endforeach()
   add_custom_command(
     OUTPUT ${output}
     COMMAND ${AIRSSYS_CLANG} ${AIRSSYS_GUEST_CFLAGS} -I${PROJECT_SOURCE_DIR}/sdk/c
             ${PROJECT_SOURCE_DIR}/sdk/c/airssys.c ${sources} -o ${output}
-    DEPENDS ${sources} ${PROJECT_SOURCE_DIR}/sdk/c/airssys.c ${PROJECT_SOURCE_DIR}/sdk/c/airssys.h
+    DEPENDS ${sources} ${headers} ${PROJECT_SOURCE_DIR}/sdk/c/airssys.c
+            ${PROJECT_SOURCE_DIR}/sdk/c/airssys.h
     COMMENT "guest ${target}: clang --target=wasm32"
     VERBATIM)
   add_custom_target(${target} DEPENDS ${output})

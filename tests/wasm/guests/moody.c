@@ -7,6 +7,7 @@
  * "recurse:<n>" recurses n calls deep and answers n; anything else is
  * answered with "<handled>/<inits>". */
 #include "airssys.h"
+#include "deep_call.h"
 
 static uint32_t mode;
 static uint64_t handled;
@@ -16,16 +17,6 @@ static uint64_t unhealthy_after = (uint64_t)-1;
 static uint64_t ready_after;
 static uint64_t healthy_checks = (uint64_t)-1;
 static volatile uint64_t sink;
-
-/* The store after the call keeps the compiler from turning this into a loop. */
-__attribute__((noinline)) static uint64_t down(uint64_t n) {
-  volatile uint64_t frame[2];
-  frame[0] = n;
-  if (n == 0) return 0;
-  uint64_t r = down(n - 1);
-  sink = r + frame[0];
-  return r + 1;
-}
 
 static uint64_t number_after(const uint8_t* data, uint32_t len, uint32_t from) {
   uint64_t n = 0;
