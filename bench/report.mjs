@@ -20,8 +20,12 @@ const runs = new Map();
 const suiteFiles = existsSync(dir)
   ? readdirSync(dir).filter((f) => /^airssys(-memory-\d+)?\.json$/.test(f))
   : [];
+// Google Benchmark writes NaN and inf unquoted (the spread of a counter that
+// is always 0, for one), which JSON does not allow.
+const parseSuite = (text) =>
+  JSON.parse(text.replace(/:\s*-?(NaN|nan|Infinity|inf)\b/g, ": null"));
 for (const file of suiteFiles) {
-  for (const b of JSON.parse(read(file)).benchmarks) {
+  for (const b of parseSuite(read(file)).benchmarks) {
     if (b.run_type === "aggregate" && b.aggregate_name !== "median") continue;
     runs.set(b.run_type === "aggregate" ? b.run_name : b.name, b);
   }
