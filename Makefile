@@ -31,7 +31,7 @@ help:
 	@echo "make fuzz         libFuzzer targets, FUZZ_SECONDS=60 each (clang, ASan+UBSan)"
 	@echo "make bench        run the Google Benchmark suite (BENCH_ARGS=--benchmark_filter=...)"
 	@echo "make bench-peers  the peer workloads: CAF, Erlang/OTP, node (V8) on the same guests"
-	@echo "make bench-report run the suite and the peers, write BENCHMARKING.md"
+	@echo "make bench-report run the suite (median of BENCH_REPETITIONS=3) and the peers, write BENCHMARKING.md"
 	@echo "make asan         build and run the tests with ASan+UBSan (clang)"
 	@echo "make tsan         build and run the tests with TSan (clang)"
 	@echo "make format       clang-format every source file in place"
