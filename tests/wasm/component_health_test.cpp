@@ -68,14 +68,19 @@ TEST_P(ComponentHealthChecks, AHungHealthCallIsAFailureAndASuccessResetsTheCount
 }
 
 TEST_P(ComponentHealthChecks, AHealthCallStoppedDeepInRecursionLeavesTheStackLimitWhole) {
-  std::string why;
-  std::mutex mutex;
+  // Shared with the callback, which may still run when the test body ends
+  // (a check is counted before its callback runs).
+  struct Seen {
+    std::mutex mutex;
+    std::string why;
+  };
+  auto seen = std::make_shared<Seen>();
   auto s = moody("m", "");
   s.limits.stack_limit = 200;
-  s.on_health_change = [&](const std::string&, ComponentHealth, ComponentHealth,
-                           const std::string& failure) {
-    std::lock_guard lock(mutex);
-    why = failure;
+  s.on_health_change = [seen](const std::string&, ComponentHealth, ComponentHealth,
+                              const std::string& failure) {
+    std::lock_guard lock(seen->mutex);
+    seen->why = failure;
   };
   supervise("root", immediate(SupervisorConfig::one_for_one()), {s});
   const auto a = *registry_.lookup("m");
@@ -83,13 +88,14 @@ TEST_P(ComponentHealthChecks, AHealthCallStoppedDeepInRecursionLeavesTheStackLim
   EXPECT_EQ(ask(a, "mode:4"), "ok");  // the next health call recurses without end
   ASSERT_TRUE(next_check("m", first + 1));
   EXPECT_EQ(status("m")->health(), ComponentHealth::unhealthy);
-  {
-    std::lock_guard lock(mutex);
-    EXPECT_NE(why.find("stack_overflow"), std::string::npos) << why;
-  }
   // The check was stopped 200 calls deep, with no exits run; the calls
   // after it get the whole limit again.
   EXPECT_EQ(ask(a, "mode:0"), "ok");
+  {
+    // Answered after the check's turn, so its health-change callback ran.
+    std::lock_guard lock(seen->mutex);
+    EXPECT_NE(seen->why.find("stack_overflow"), std::string::npos) << seen->why;
+  }
   EXPECT_EQ(ask(a, "recurse:150"), "150");
   ASSERT_TRUE(next_check("m", first + 2));
   EXPECT_EQ(status("m")->health(), ComponentHealth::healthy);
@@ -97,13 +103,16 @@ TEST_P(ComponentHealthChecks, AHealthCallStoppedDeepInRecursionLeavesTheStackLim
 }
 
 TEST_P(ComponentHealthChecks, DegradedIsReportedNotActedOn) {
-  std::vector<std::string> changes;
-  std::mutex mutex;
+  struct Seen {
+    std::mutex mutex;
+    std::vector<std::string> changes;
+  };
+  auto seen = std::make_shared<Seen>();  // outlives the test body, as the callback may
   auto s = moody("m", "");
-  s.on_health_change = [&](const std::string&, ComponentHealth, ComponentHealth now,
-                           const std::string&) {
-    std::lock_guard lock(mutex);
-    changes.push_back(to_string(now));
+  s.on_health_change = [seen](const std::string&, ComponentHealth, ComponentHealth now,
+                              const std::string&) {
+    std::lock_guard lock(seen->mutex);
+    seen->changes.push_back(to_string(now));
   };
   const auto root = supervise("root", immediate(SupervisorConfig::one_for_one()), {s});
   const auto first = status("m")->health_checks();
@@ -115,8 +124,8 @@ TEST_P(ComponentHealthChecks, DegradedIsReportedNotActedOn) {
   EXPECT_EQ(handle->health, "degraded");  // the supervision tree shows it too
   EXPECT_EQ(status("m")->state(), ComponentState::ready);
   EXPECT_EQ(status("m")->instances(), 1u);
-  std::lock_guard lock(mutex);
-  EXPECT_EQ(changes, (std::vector<std::string>{"healthy", "degraded"}));
+  std::lock_guard lock(seen->mutex);
+  EXPECT_EQ(seen->changes, (std::vector<std::string>{"healthy", "degraded"}));
 }
 
 TEST_P(ComponentHealthChecks, MessagesWaitUntilTheFirstCheckPasses) {
