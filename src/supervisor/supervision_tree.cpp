@@ -36,8 +36,8 @@ void SupervisionTree::store(Node& node, SupervisionHandle&& h) {
   node.started_at = h.stats.started_at.value_or(rt::Clock::time_point{});
   node.uptime = h.stats.uptime;
   node.health = kRareHealth;
-  for (std::uint8_t i = 0; i < std::size(kHealthTexts); ++i) {
-    if (h.health == kHealthTexts[i]) node.health = i;
+  for (std::size_t i = 0; i < std::size(kHealthTexts); ++i) {
+    if (h.health == kHealthTexts[i]) node.health = static_cast<std::uint8_t>(i);
   }
   if (node.health == kRareHealth) node.rare_fields().health = std::move(h.health);
   if (h.stats.last_exit_reason || h.stats.last_restart || node.rare) {
