@@ -38,6 +38,26 @@ Index find_or_add_func_type(wabt::Module& m, const wabt::TypeVector& params,
   return static_cast<Index>(m.types.size() - 1);
 }
 
+// Calls f on every expression of `list` and of the blocks, loops and ifs
+// nested in it.
+template <class List, class F>
+void for_each_expr(List& list, F&& f) {
+  for (auto& e : list) {
+    f(e);
+    switch (e.type()) {
+      case ExprType::Block: for_each_expr(wabt::cast<wabt::BlockExpr>(&e)->block.exprs, f); break;
+      case ExprType::Loop: for_each_expr(wabt::cast<wabt::LoopExpr>(&e)->block.exprs, f); break;
+      case ExprType::If: {
+        auto* if_expr = wabt::cast<wabt::IfExpr>(&e);
+        for_each_expr(if_expr->true_.exprs, f);
+        for_each_expr(if_expr->false_, f);
+        break;
+      }
+      default: break;
+    }
+  }
+}
+
 // Function imports are numbered before defined functions, so adding two
 // imports shifts every defined function's index by two.
 class FunctionRenumbering {
@@ -49,21 +69,10 @@ class FunctionRenumbering {
   }
 
   void exprs(ExprList& list) const {
-    for (Expr& e : list) {
-      switch (e.type()) {
-        case ExprType::Call: var(wabt::cast<wabt::CallExpr>(&e)->var); break;
-        case ExprType::RefFunc: var(wabt::cast<wabt::RefFuncExpr>(&e)->var); break;
-        case ExprType::Block: exprs(wabt::cast<wabt::BlockExpr>(&e)->block.exprs); break;
-        case ExprType::Loop: exprs(wabt::cast<wabt::LoopExpr>(&e)->block.exprs); break;
-        case ExprType::If: {
-          auto* if_expr = wabt::cast<wabt::IfExpr>(&e);
-          exprs(if_expr->true_.exprs);
-          exprs(if_expr->false_);
-          break;
-        }
-        default: break;
-      }
-    }
+    for_each_expr(list, [this](Expr& e) {
+      if (e.type() == ExprType::Call) var(wabt::cast<wabt::CallExpr>(&e)->var);
+      if (e.type() == ExprType::RefFunc) var(wabt::cast<wabt::RefFuncExpr>(&e)->var);
+    });
   }
 
  private:
@@ -97,41 +106,22 @@ std::uint64_t straight_line_cost(const ExprList& list) {
 // it needs no depth accounting. Imports run host code, which never calls
 // back into the guest.
 bool calls_no_guest_function(const ExprList& list, Index num_func_imports) {
-  for (const Expr& e : list) {
+  bool calls = false;
+  for_each_expr(list, [&](const Expr& e) {
     switch (e.type()) {
       case ExprType::Call: {
         const Var& v = wabt::cast<wabt::CallExpr>(&e)->var;
-        if (!v.is_index() || v.index() >= num_func_imports) return false;
+        calls = calls || !v.is_index() || v.index() >= num_func_imports;
         break;
       }
       case ExprType::CallIndirect:
       case ExprType::CallRef:
       case ExprType::ReturnCall:
-      case ExprType::ReturnCallIndirect: return false;
-      case ExprType::Block:
-        if (!calls_no_guest_function(wabt::cast<wabt::BlockExpr>(&e)->block.exprs,
-                                     num_func_imports)) {
-          return false;
-        }
-        break;
-      case ExprType::Loop:
-        if (!calls_no_guest_function(wabt::cast<wabt::LoopExpr>(&e)->block.exprs,
-                                     num_func_imports)) {
-          return false;
-        }
-        break;
-      case ExprType::If: {
-        const auto* if_expr = wabt::cast<wabt::IfExpr>(&e);
-        if (!calls_no_guest_function(if_expr->true_.exprs, num_func_imports) ||
-            !calls_no_guest_function(if_expr->false_, num_func_imports)) {
-          return false;
-        }
-        break;
-      }
+      case ExprType::ReturnCallIndirect: calls = true; break;
       default: break;
     }
-  }
-  return true;
+  });
+  return !calls;
 }
 
 struct Instrumenter {

@@ -6,6 +6,7 @@
 #include <wabt/interp/interp.h>
 
 #include <array>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -222,18 +223,28 @@ CallOutcome InterpInstance::invoke(int slot, const std::uint64_t* args, std::siz
   return out;
 }
 
+// Decodes `binary` with wabt's validating reader into `desc`; the first
+// error's message when it fails.
+std::optional<std::string> read_interp(const std::vector<std::uint8_t>& binary,
+                                       const std::string& name, const wabt::Features& features,
+                                       wi::ModuleDesc& desc) {
+  wabt::Errors errors;
+  wabt::ReadBinaryOptions options(features, nullptr, false, true, false);
+  if (wabt::Failed(
+          wi::ReadBinaryInterp(name, binary.data(), binary.size(), options, &errors, &desc))) {
+    return errors.empty() ? std::string("unknown error") : errors.front().message;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<void> validate_binary(const std::vector<std::uint8_t>& binary, const std::string& name) {
   wabt::Features features;
   features.disable_simd();
-  wabt::Errors errors;
-  wabt::ReadBinaryOptions options(features, nullptr, false, true, false);
   wi::ModuleDesc desc;
-  if (wabt::Failed(
-          wi::ReadBinaryInterp(name, binary.data(), binary.size(), options, &errors, &desc))) {
-    return Error{ErrorCode::invalid_argument,
-                 errors.empty() ? std::string("unknown error") : errors.front().message};
+  if (auto why = read_interp(binary, name, features, desc)) {
+    return Error{ErrorCode::invalid_argument, std::move(*why)};
   }
   return {};
 }
@@ -242,13 +253,9 @@ Result<std::shared_ptr<CompiledModule>> compile_interp(const WasmModule& module)
   auto compiled = std::make_shared<InterpModule>();
   compiled->code = &module.code();
   compiled->features.disable_simd();
-  wabt::Errors errors;
-  wabt::ReadBinaryOptions options(compiled->features, nullptr, false, true, false);
-  const auto& binary = module.code().binary;
-  if (wabt::Failed(wi::ReadBinaryInterp(module.name(), binary.data(), binary.size(), options,
-                                        &errors, &compiled->desc))) {
-    std::string why = errors.empty() ? "unknown error" : errors.front().message;
-    return Error{ErrorCode::internal, module.name() + ": interpreter cannot decode: " + why};
+  if (auto why =
+          read_interp(module.code().binary, module.name(), compiled->features, compiled->desc)) {
+    return Error{ErrorCode::internal, module.name() + ": interpreter cannot decode: " + *why};
   }
   return std::shared_ptr<CompiledModule>(std::move(compiled));
 }
