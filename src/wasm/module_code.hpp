@@ -27,7 +27,7 @@ struct ModuleCode {
   mutable std::array<std::shared_ptr<CompiledModule>, 2> compiled;
 
   static Result<void> prepare(WasmModule& module, const std::vector<std::uint8_t>& bytes,
-                              bool meter_fuel = true);
+                              const ModuleLimits& limits, bool meter_fuel = true);
   // A module whose code charges no fuel (fuel limits and call deadlines do
   // not apply to it): the benchmarks' baseline for the cost of metering.
   // Never used to run components.

@@ -1,5 +1,8 @@
 #include "airssys/wasm/wasm_module.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <wabt/binary-reader-ir.h>
 #include <wabt/binary-reader.h>
 #include <wabt/binary-writer.h>
@@ -8,13 +11,16 @@
 #include <wabt/stream.h>
 #include <wabt/validator.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
-#include <fstream>
+#include <cstring>
 #include <iterator>
 #include <string>
 
 #include "metering_pass.hpp"
 #include "module_code.hpp"
+#include "module_limits_check.hpp"
 #include "vm/wasm_vm.hpp"
 
 namespace airssys::wasm {
@@ -73,6 +79,45 @@ const char* kind_name(wabt::ExternalKind k) {
     case wabt::ExternalKind::Tag: return "tag";
   }
   return "?";
+}
+
+bool is_guest_export_name(std::string_view n) {
+  return std::any_of(kGuestExports.begin(), kGuestExports.end(),
+                     [&](const FunctionShape& e) { return e.name == n; });
+}
+
+// Exports the engines use: the ABI's functions, `_initialize`, the memory
+// and the meter's globals. Only these reach the instrumented module, so no
+// export name of the guest's own is ever read by an engine or copied into
+// generated C (the AOT engine's translation checks it).
+bool host_export(const wabt::Export& e) {
+  if (e.kind == wabt::ExternalKind::Func) {
+    return is_guest_export_name(e.name) || e.name == "_initialize";
+  }
+  if (e.kind == wabt::ExternalKind::Memory) return e.name == kMemoryExport;
+  if (e.kind == wabt::ExternalKind::Global) {
+    return e.name == kFuelGlobalExport || e.name == kDepthGlobalExport;
+  }
+  return false;
+}
+
+void keep_host_exports(wabt::Module& m) {
+  m.exports.clear();
+  m.export_bindings.clear();
+  for (auto it = m.fields.begin(); it != m.fields.end();) {
+    auto* field = wabt::dyn_cast<wabt::ExportModuleField>(&*it);
+    if (field != nullptr && !host_export(field->export_)) {
+      it = m.fields.erase(it);
+      continue;
+    }
+    if (field != nullptr) {
+      m.export_bindings.emplace(
+          field->export_.name,
+          wabt::Binding(field->loc, static_cast<wabt::Index>(m.exports.size())));
+      m.exports.push_back(&field->export_);
+    }
+    ++it;
+  }
 }
 
 // The constant an `airssys_abi_version` body returns, or -1.
@@ -134,7 +179,14 @@ struct ModuleAccess {
         return load_error(name, "export " + e->name + " uses the reserved prefix airssys_meter");
       }
       if (e->kind == wabt::ExternalKind::Memory && e->name == kMemoryExport) has_memory = true;
-      if (e->kind != wabt::ExternalKind::Func) continue;
+      if (e->kind != wabt::ExternalKind::Func) {
+        // The engines look these names up as functions.
+        if (is_guest_export_name(e->name) || e->name == "_initialize") {
+          return load_error(
+              name, "export " + e->name + " must be a function, not a " + kind_name(e->kind));
+        }
+        continue;
+      }
       const wabt::Func* f = m.GetFunc(e->var);
       if (e->name == "_initialize") {
         if (f->GetNumParams() != 0 || f->GetNumResults() != 0) {
@@ -188,11 +240,16 @@ struct ModuleAccess {
 };
 
 Result<void> ModuleCode::prepare(WasmModule& out, const std::vector<std::uint8_t>& bytes,
-                                 bool meter_fuel) {
+                                 const ModuleLimits& limits, bool meter_fuel) {
   const std::string& name = out.name();
   static constexpr std::uint8_t kMagic[4] = {0x00, 0x61, 0x73, 0x6d};
   if (bytes.size() < 8 || !std::equal(std::begin(kMagic), std::end(kMagic), bytes.begin())) {
     return load_error(name, "not a wasm module (no \\0asm header)");
+  }
+  // Every declared size first: the passes below allocate for what the
+  // module declares and recurse over its nesting.
+  if (auto within = check_module_limits(bytes, limits); !within) {
+    return Error{ErrorCode::resource_exhausted, name + ": " + within.error().message};
   }
   if (auto valid = validate_binary(bytes, name); !valid) {
     return load_error(name, "malformed or invalid module: " + valid.error().message);
@@ -216,6 +273,7 @@ Result<void> ModuleCode::prepare(WasmModule& out, const std::vector<std::uint8_t
   if (auto r = instrument_module(m, {.fuel = meter_fuel}); !r) {
     return load_error(name, "cannot instrument: " + r.error().message);
   }
+  keep_host_exports(m);
   code.func_imports.push_back(HostImport::meter_out_of_fuel);
   code.func_imports.push_back(HostImport::meter_memory_grow);
   if (wabt::Failed(wabt::ValidateModule(&m, &errors, wabt::ValidateOptions(features)))) {
@@ -238,7 +296,7 @@ Result<std::shared_ptr<const WasmModule>> ModuleCode::load_without_fuel_metering
   module->name_ = std::move(name);
   // Its own AOT cache key: the code differs from the metered module's.
   module->hash_ = fnv1a_hex(bytes) + "-nofuel";
-  if (auto r = prepare(*module, bytes, /*meter_fuel=*/false); !r) return r.error();
+  if (auto r = prepare(*module, bytes, ModuleLimits{}, /*meter_fuel=*/false); !r) return r.error();
   return std::shared_ptr<const WasmModule>(std::move(module));
 }
 
@@ -248,22 +306,73 @@ WasmModule::WasmModule() : code_(std::make_unique<detail::ModuleCode>()) {}
 WasmModule::~WasmModule() = default;
 
 Result<std::shared_ptr<const WasmModule>> WasmModule::load(const std::vector<std::uint8_t>& bytes,
-                                                           std::string name) {
+                                                           std::string name,
+                                                           const ModuleLimits& limits) {
   std::shared_ptr<WasmModule> module(new WasmModule());
   module->name_ = std::move(name);
   module->hash_ = detail::fnv1a_hex(bytes);
-  if (auto r = detail::ModuleCode::prepare(*module, bytes); !r) return r.error();
+  if (auto r = detail::ModuleCode::prepare(*module, bytes, limits); !r) return r.error();
   return std::shared_ptr<const WasmModule>(std::move(module));
 }
 
-Result<std::shared_ptr<const WasmModule>> WasmModule::load_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Error{ErrorCode::io_error, path.string() + ": cannot open module file"};
+Result<std::vector<std::uint8_t>> WasmModule::read_file(const std::filesystem::path& path,
+                                                        std::size_t max_bytes) {
+  const std::string where = path.string() + ": ";
+  auto fail = [&](const std::string& what) { return Error{ErrorCode::io_error, where + what}; };
+  // O_NONBLOCK: opening a FIFO must not wait for a writer, nor reading a
+  // file that has no data (/proc/kmsg) wait for some.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) {
+    const int err = errno;
+    if (err == ENOENT) return fail("module file not found");
+    return fail(std::string("cannot open module file: ") + std::strerror(err));
   }
-  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                                  std::istreambuf_iterator<char>());
-  return load(bytes, path.string());
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return fail(std::string("cannot stat: ") + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) {
+    const char* kind = S_ISDIR(st.st_mode)    ? "a directory"
+                       : S_ISFIFO(st.st_mode) ? "a FIFO"
+                       : S_ISSOCK(st.st_mode) ? "a socket"
+                       : S_ISCHR(st.st_mode)  ? "a character device"
+                       : S_ISBLK(st.st_mode)  ? "a block device"
+                                              : "not a regular file";
+    return fail(std::string("module file is ") + kind + ", not a regular file");
+  }
+  const auto too_big = [&](std::uint64_t size) {
+    return fail("module file (" + std::to_string(size) +
+                " bytes) exceeds the module size limit of " + std::to_string(max_bytes) + " bytes");
+  };
+  if (static_cast<std::uint64_t>(st.st_size) > max_bytes) return too_big(st.st_size);
+  // Files under /proc report size 0 and still have content: read up to one
+  // byte past the limit, whatever fstat said.
+  std::vector<std::uint8_t> bytes;
+  bytes.reserve(static_cast<std::size_t>(st.st_size));
+  std::uint8_t buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) return fail("module file has no data to read (it would block)");
+      return fail(std::string("cannot read module file: ") + std::strerror(errno));
+    }
+    if (n == 0) break;
+    if (bytes.size() + static_cast<std::size_t>(n) > max_bytes) {
+      return too_big(bytes.size() + static_cast<std::size_t>(n));
+    }
+    bytes.insert(bytes.end(), buf, buf + n);
+  }
+  return bytes;
+}
+
+Result<std::shared_ptr<const WasmModule>> WasmModule::load_file(const std::filesystem::path& path,
+                                                                const ModuleLimits& limits) {
+  auto bytes = read_file(path, limits.module_size);
+  if (!bytes) return bytes.error();
+  return load(*bytes, path.string(), limits);
 }
 
 bool WasmModule::exports_function(std::string_view name) const {

@@ -12,6 +12,7 @@
 #include "airssys/rt/result.hpp"
 #include "airssys/wasm/capabilities.hpp"
 #include "airssys/wasm/engine_kind.hpp"
+#include "airssys/wasm/module_limits.hpp"
 
 namespace airssys::wasm {
 
@@ -35,10 +36,17 @@ class WasmModule {
  public:
   // Parses and prepares `bytes`. `name` appears in every error ("echo.wasm:
   // missing export airssys_handle"). Fails on anything that is not a valid
-  // module speaking guest ABI v1.
+  // module speaking guest ABI v1, or that declares more than `limits` allow.
   static Result<std::shared_ptr<const WasmModule>> load(const std::vector<std::uint8_t>& bytes,
-                                                        std::string name);
-  static Result<std::shared_ptr<const WasmModule>> load_file(const std::filesystem::path& path);
+                                                        std::string name,
+                                                        const ModuleLimits& limits = {});
+  static Result<std::shared_ptr<const WasmModule>> load_file(const std::filesystem::path& path,
+                                                             const ModuleLimits& limits = {});
+  // The bytes of a module file: a regular file (not a FIFO, device or
+  // directory; symlinks followed) of at most `max_bytes`, checked before
+  // reading; never blocks on a file that has no data.
+  static Result<std::vector<std::uint8_t>> read_file(const std::filesystem::path& path,
+                                                     std::size_t max_bytes);
 
   const std::string& name() const { return name_; }
   // FNV-1a 64 of the original bytes, hex: the key of the AOT cache.

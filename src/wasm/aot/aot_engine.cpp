@@ -29,6 +29,7 @@
 
 #include "airssys/wasm/wasm_module.hpp"
 #include "aot/aot_c_sources.hpp"
+#include "aot/c_translation.hpp"
 #include "module_code.hpp"
 #include "vm/wasm_vm.hpp"
 
@@ -40,99 +41,9 @@ namespace fs = std::filesystem;
 // Bumped whenever the generated glue or runtime changes, so stale cached
 // objects are never loaded.
 constexpr const char* kAotFormat = "aot5";
-constexpr int kHostTrap = 200;
 
 using HostFn = int (*)(void* host, std::uint32_t which, const std::uint64_t* args,
                        std::uint64_t* result);
-
-// wabt's C writer name mangling: "Z_" + the name with every character that
-// is not alphanumeric or '_' (and 'Z' itself) written as Z + two hex digits.
-std::string mangle(std::string_view name) {
-  std::string out = "Z_";
-  for (char c : name) {
-    const bool plain = (std::isalnum(static_cast<unsigned char>(c)) != 0 && c != 'Z') || c == '_';
-    if (plain) {
-      out += c;
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "Z%02X", static_cast<unsigned char>(c));
-      out += buf;
-    }
-  }
-  return out;
-}
-
-const char* c_type(char code) {
-  return code == 'I' ? "u64" : "u32";
-}
-
-std::string glue_source(const wabt::Module& m, const ModuleCode& code) {
-  std::ostringstream c;
-  c << "#include <setjmp.h>\n#include <stdint.h>\n#include \"module.h\"\n"
-    << "extern __thread jmp_buf* airssys_trap_target;\n"
-    << "typedef int (*airssys_host_fn)(void*, uint32_t, const uint64_t*, uint64_t*);\n"
-    << "static airssys_host_fn s_host;\n";
-
-  // Imports: each forwards to the host; a nonzero answer stops the guest.
-  std::vector<std::string> import_modules;
-  std::size_t func_index = 0;
-  for (const wabt::Import* imp : m.imports) {
-    const std::string instance_type = "struct " + mangle(imp->module_name) + "_instance_t";
-    bool seen = false;
-    for (const auto& mod : import_modules) seen = seen || mod == imp->module_name;
-    if (!seen) import_modules.push_back(imp->module_name);
-    const HostImport which = code.func_imports[func_index++];
-    const FunctionShape& s = shape(which);
-    c << (s.results.empty() ? "void" : c_type(s.results[0])) << " " << mangle(imp->module_name)
-      << mangle(imp->field_name) << "(" << instance_type << "* h";
-    for (std::size_t i = 0; i < s.params.size(); ++i) c << ", " << c_type(s.params[i]) << " a" << i;
-    c << ") {\n  uint64_t args[" << std::max<std::size_t>(s.params.size(), 1) << "] = {";
-    for (std::size_t i = 0; i < s.params.size(); ++i) c << (i ? ", " : "") << "a" << i;
-    c << "};\n  uint64_t r = 0;\n  if (s_host((void*)h, " << static_cast<int>(which)
-      << ", args, &r)) longjmp(*airssys_trap_target, " << kHostTrap << ");\n";
-    if (!s.results.empty()) c << "  return (" << c_type(s.results[0]) << ")r;\n";
-    c << "}\n";
-  }
-
-  const std::string mod = mangle("m");
-  c << "void airssys_aot_setup(airssys_host_fn fn) { s_host = fn; " << mod << "_init_module(); }\n"
-    << "size_t airssys_aot_instance_size(void) { return sizeof(" << mod << "_instance_t); }\n"
-    << "int airssys_aot_instantiate(void* inst, void* host) {\n"
-    << "  jmp_buf jb; jmp_buf* prev = airssys_trap_target; airssys_trap_target = &jb;\n"
-    << "  int code = setjmp(jb);\n"
-    << "  if (code == 0) " << mod << "_instantiate((" << mod << "_instance_t*)inst";
-  for (const auto& name : import_modules) c << ", (struct " << mangle(name) << "_instance_t*)host";
-  c << ");\n  airssys_trap_target = prev;\n  return code;\n}\n"
-    << "void airssys_aot_free(void* inst) { " << mod << "_free((" << mod
-    << "_instance_t*)inst); }\n"
-    << "wasm_rt_memory_t* airssys_aot_memory(void* inst) { return " << mod << mangle("memory")
-    << "((" << mod << "_instance_t*)inst); }\n"
-    << "u64* airssys_aot_fuel(void* inst) { return " << mod << mangle(kFuelGlobalExport) << "(("
-    << mod << "_instance_t*)inst); }\n"
-    << "u32* airssys_aot_depth(void* inst) { return " << mod << mangle(kDepthGlobalExport) << "(("
-    << mod << "_instance_t*)inst); }\n"
-    << "int airssys_aot_call(void* inst, int slot, const uint64_t* a, uint64_t* result) {\n"
-    << "  " << mod << "_instance_t* i = (" << mod << "_instance_t*)inst;\n"
-    << "  jmp_buf jb; jmp_buf* prev = airssys_trap_target; airssys_trap_target = &jb;\n"
-    << "  int code = setjmp(jb);\n"
-    << "  if (code == 0) {\n    switch (slot) {\n";
-  if (code.has_wasi_initialize) {
-    c << "      case -1: " << mod << mangle("_initialize") << "(i); break;\n";
-  }
-  for (std::size_t e = 0; e < kGuestExportCount; ++e) {
-    if (!code.has_export[e]) continue;
-    const FunctionShape& s = kGuestExports[e];
-    c << "      case " << e << ": ";
-    if (!s.results.empty()) c << "*result = ";
-    c << mod << mangle(s.name) << "(i";
-    for (std::size_t p = 0; p < s.params.size(); ++p) {
-      c << ", (" << c_type(s.params[p]) << ")a[" << p << "]";
-    }
-    c << "); break;\n";
-  }
-  c << "      default: break;\n    }\n  }\n  airssys_trap_target = prev;\n  return code;\n}\n";
-  return c.str();
-}
 
 fs::path cache_dir() {
   if (const char* dir = std::getenv("AIRSSYS_AOT_CACHE"); dir != nullptr && *dir != 0) return dir;
@@ -312,29 +223,8 @@ bool bind(void* handle, const char* name, F& out) {
 }
 
 Result<fs::path> build_shared_object(const WasmModule& module, const fs::path& target) {
-  const ModuleCode& code = module.code();
-  wabt::Features features;
-  features.disable_simd();
-  wabt::Module m;
-  wabt::Errors errors;
-  wabt::ReadBinaryOptions options(features, nullptr, false, true, false);
-  if (wabt::Failed(wabt::ReadBinaryIr(module.name().c_str(), code.binary.data(), code.binary.size(),
-                                      options, &errors, &m))) {
-    return Error{ErrorCode::internal, module.name() + ": cannot re-read the instrumented module"};
-  }
-  // The C writer expects every item named, as wasm2c's driver does it.
-  if (wabt::Failed(wabt::GenerateNames(&m)) || wabt::Failed(wabt::ApplyNames(&m))) {
-    return Error{ErrorCode::internal, module.name() + ": cannot name the module's items"};
-  }
-  wabt::MemoryStream c_stream;
-  wabt::MemoryStream h_stream;
-  wabt::WriteCOptions c_options;
-  c_options.module_name = "m";
-  if (wabt::Failed(wabt::WriteC(&c_stream, &h_stream, "module.h", &m, c_options))) {
-    return Error{ErrorCode::internal, module.name() + ": wasm2c could not translate the module"};
-  }
-  const auto& c_buf = c_stream.output_buffer().data;
-  const auto& h_buf = h_stream.output_buffer().data;
+  auto translated = translate_to_c(module);
+  if (!translated) return translated.error();
 
   std::error_code ec;
   fs::create_directories(target.parent_path(), ec);
@@ -344,9 +234,9 @@ Result<fs::path> build_shared_object(const WasmModule& module, const fs::path& t
   if (ec) {
     return Error{ErrorCode::io_error, "cannot create " + work.string() + ": " + ec.message()};
   }
-  const bool written = write_file(work / "module.c", std::string(c_buf.begin(), c_buf.end())) &&
-                       write_file(work / "module.h", std::string(h_buf.begin(), h_buf.end())) &&
-                       write_file(work / "glue.c", glue_source(m, code)) &&
+  const bool written = write_file(work / "module.c", translated->module_c) &&
+                       write_file(work / "module.h", translated->module_h) &&
+                       write_file(work / "glue.c", translated->glue_c) &&
                        write_file(work / "runtime.c", kAotRuntimeSource);
   if (!written) return Error{ErrorCode::io_error, "cannot write sources to " + work.string()};
 
@@ -412,7 +302,7 @@ Result<std::shared_ptr<CompiledModule>> compile_aot(const WasmModule& module) {
                      bind(h, "airssys_aot_fuel", compiled->fuel_fn) &&
                      bind(h, "airssys_aot_depth", compiled->depth_fn) &&
                      bind(h, "airssys_aot_call", compiled->call_fn) &&
-                     bind(h, "wasm_rt_grow_memory", compiled->grow_fn);
+                     bind(h, "airssys_aot_grow_memory", compiled->grow_fn);
   if (!bound) {
     return Error{ErrorCode::internal,
                  target.string() + " is not an airssys AOT module (missing entry points)"};
