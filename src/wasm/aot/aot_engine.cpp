@@ -1,9 +1,10 @@
 // The `aot` engine: the instrumented module goes through wabt's C writer
 // (wasm2c), the system C compiler builds it with our runtime and glue into
-// a shared object, and the host dlopens it. Built once per module content
-// and cached on disk (AIRSSYS_AOT_CACHE, else $XDG_CACHE_HOME/airssys/aot,
-// else ~/.cache/airssys/aot); every instance shares the code and owns only
-// its memory, tables and globals.
+// a shared object, and the host dlopens it. Built once per module content,
+// compiler and flags, and kept in the AOT cache (aot_cache.hpp, checked
+// before every dlopen); the compiler runs as a bounded child (c_compiler.hpp).
+// Every instance shares the code and owns only its memory, tables and
+// globals.
 #include <dlfcn.h>
 #include <unistd.h>
 #include <wabt/apply-names.h>
@@ -19,7 +20,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -29,6 +29,9 @@
 
 #include "airssys/wasm/wasm_module.hpp"
 #include "aot/aot_c_sources.hpp"
+#include "aot/aot_cache.hpp"
+#include "aot/aot_library.hpp"
+#include "aot/c_compiler.hpp"
 #include "aot/c_translation.hpp"
 #include "module_code.hpp"
 #include "vm/wasm_vm.hpp"
@@ -45,40 +48,24 @@ constexpr const char* kAotFormat = "aot5";
 using HostFn = int (*)(void* host, std::uint32_t which, const std::uint64_t* args,
                        std::uint64_t* result);
 
-fs::path cache_dir() {
-  if (const char* dir = std::getenv("AIRSSYS_AOT_CACHE"); dir != nullptr && *dir != 0) return dir;
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != 0) {
-    return fs::path(xdg) / "airssys" / "aot";
-  }
-  if (const char* home = std::getenv("HOME"); home != nullptr && *home != 0) {
-    return fs::path(home) / ".cache" / "airssys" / "aot";
-  }
-  return fs::temp_directory_path() / ("airssys-aot-" + std::to_string(::getuid()));
-}
-
-std::string fnv1a(const std::vector<std::uint8_t>& bytes, std::string_view salt) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  auto mix = [&](std::uint8_t b) {
-    h ^= b;
-    h *= 0x100000001b3ULL;
-  };
-  for (auto b : bytes) mix(b);
-  for (char ch : salt) mix(static_cast<std::uint8_t>(ch));
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-bool write_file(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-  return static_cast<bool>(out);
+// How every object is built, in its build directory: the compiler's whole
+// argv after its name (part of the cache key).
+const std::vector<std::string>& compile_args() {
+  static const std::vector<std::string> args{"-O2",
+                                             "-fPIC",
+                                             "-shared",
+                                             "-pthread",
+                                             "-w",
+                                             "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0",
+                                             "-DWASM_RT_USE_STACK_DEPTH_COUNT=0",
+                                             "-I.",
+                                             "module.c",
+                                             "glue.c",
+                                             "runtime.c",
+                                             "-o",
+                                             "module.so",
+                                             "-lm"};
+  return args;
 }
 
 struct AotModule;
@@ -122,7 +109,7 @@ int host_trampoline(void* host, std::uint32_t which, const std::uint64_t* args,
 }
 
 struct AotModule final : CompiledModule {
-  void* handle = nullptr;
+  AotLibrary library;
   const ModuleCode* code = nullptr;
   std::size_t instance_size = 0;
   int (*instantiate_fn)(void*, void*) = nullptr;
@@ -132,10 +119,6 @@ struct AotModule final : CompiledModule {
   std::uint32_t* (*depth_fn)(void*) = nullptr;
   int (*call_fn)(void*, int, const std::uint64_t*, std::uint64_t*) = nullptr;
   std::uint32_t (*grow_fn)(wasm_rt_memory_t*, std::uint32_t) = nullptr;
-
-  ~AotModule() override {
-    if (handle != nullptr) ::dlclose(handle);
-  }
 
   Result<std::unique_ptr<WasmInstance>> instantiate(HostInterface& host,
                                                     const CallLimits& limits) const override {
@@ -222,78 +205,86 @@ bool bind(void* handle, const char* name, F& out) {
   return out != nullptr;
 }
 
-Result<fs::path> build_shared_object(const WasmModule& module, const fs::path& target) {
+// What a module's object is built with and where it is kept.
+struct AotBuild {
+  AotCache cache;
+  CompilerLimits limits;
+  CCompiler compiler;
+  std::string key;
+};
+
+Result<AotBuild> aot_build(const WasmModule& module) {
+  const auto named = [&](const Error& e) {
+    return Error{e.code, module.name() + ": " + e.message};
+  };
+  auto cache = AotCache::open();
+  if (!cache) return named(cache.error());
+  auto limits = compiler_limits();
+  if (!limits) return named(limits.error());
+  auto compiler = c_compiler(*limits);
+  if (!compiler) return named(compiler.error());
+  std::string key = aot_cache_key({.format = kAotFormat,
+                                   .runtime_source = kAotRuntimeSource,
+                                   .compiler_identity = compiler->identity,
+                                   .flags = compile_args(),
+                                   .module = module.code().binary});
+  return AotBuild{std::move(*cache), *limits, std::move(*compiler), std::move(key)};
+}
+
+// Translates, compiles in a fresh build directory, and publishes the
+// object as the entry for `build.key`. The build directory goes either way.
+Result<void> build_shared_object(const WasmModule& module, const AotBuild& build) {
   auto translated = translate_to_c(module);
   if (!translated) return translated.error();
-
-  std::error_code ec;
-  fs::create_directories(target.parent_path(), ec);
-  const fs::path work =
-      target.parent_path() / (target.stem().string() + ".build." + std::to_string(::getpid()));
-  fs::create_directories(work, ec);
-  if (ec) {
-    return Error{ErrorCode::io_error, "cannot create " + work.string() + ": " + ec.message()};
+  auto dir = build.cache.make_build_dir();
+  if (!dir) return dir.error();
+  for (const auto& [name, text] :
+       {std::pair<const char*, std::string_view>{"module.c", translated->module_c},
+        {"module.h", translated->module_h},
+        {"glue.c", translated->glue_c},
+        {"runtime.c", kAotRuntimeSource}}) {
+    if (auto written = dir->write(name, text); !written) return written.error();
   }
-  const bool written = write_file(work / "module.c", translated->module_c) &&
-                       write_file(work / "module.h", translated->module_h) &&
-                       write_file(work / "glue.c", translated->glue_c) &&
-                       write_file(work / "runtime.c", kAotRuntimeSource);
-  if (!written) return Error{ErrorCode::io_error, "cannot write sources to " + work.string()};
-
-  const char* cc_env = std::getenv("AIRSSYS_CC");
-  const std::string cc = cc_env != nullptr && *cc_env != 0 ? cc_env : "cc";
-  const fs::path tmp_so = work / "module.so";
-  const std::string cmd =
-      cc + " -O2 -fPIC -shared -pthread -w -DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0" +
-      " -DWASM_RT_USE_STACK_DEPTH_COUNT=0 -I" + shell_quote(work.string()) + " " +
-      shell_quote((work / "module.c").string()) + " " + shell_quote((work / "glue.c").string()) +
-      " " + shell_quote((work / "runtime.c").string()) + " -o " + shell_quote(tmp_so.string()) +
-      " -lm 2>&1";
-  std::string output;
-  if (FILE* p = ::popen(cmd.c_str(), "r"); p != nullptr) {
-    char buf[512];
-    while (std::fgets(buf, sizeof buf, p) != nullptr) {
-      if (output.size() < 4000) output += buf;
-    }
-    const int status = ::pclose(p);
-    if (status != 0) {
-      fs::remove_all(work, ec);
-      return Error{ErrorCode::internal, module.name() + ": the C compiler (" + cc +
-                                            ") failed on the translated module: " + output};
-    }
-  } else {
-    fs::remove_all(work, ec);
-    return Error{ErrorCode::internal, "cannot run the C compiler " + cc};
+  if (auto compiled = run_c_compiler(build.compiler, compile_args(), dir->path().string(),
+                                     dir->fd(), build.limits, module.name());
+      !compiled) {
+    return compiled.error();
   }
-  fs::rename(tmp_so, target, ec);  // atomic: a concurrent builder's result is as good
-  fs::remove_all(work, ec);
-  if (!fs::exists(target)) return Error{ErrorCode::io_error, "cannot store " + target.string()};
-  return target;
+  return build.cache.publish(*dir, "module.so", build.key);
 }
 
 }  // namespace
 
-std::filesystem::path aot_object_path(const WasmModule& module) {
-  return cache_dir() / (fnv1a(module.code().binary, kAotFormat) + ".so");
+Result<std::filesystem::path> aot_object_path(const WasmModule& module) {
+  auto build = aot_build(module);
+  if (!build) return build.error();
+  return build->cache.object_path(build->key);
 }
 
 Result<std::shared_ptr<CompiledModule>> compile_aot(const WasmModule& module) {
   const ModuleCode& code = module.code();
-  const fs::path target = aot_object_path(module);
-  if (!fs::exists(target)) {
-    auto built = build_shared_object(module, target);
-    if (!built) return built.error();
+  auto build = aot_build(module);
+  if (!build) return build.error();
+  const fs::path target = build->cache.object_path(build->key);
+  // A missing or damaged entry (removed by find) is built again; what is
+  // loaded is always an entry that passed its check, through its descriptor.
+  auto object = build->cache.find(build->key);
+  if (!object) {
+    if (auto built = build_shared_object(module, *build); !built) return built.error();
+    object = build->cache.find(build->key);
+    if (!object) {
+      return Error{ErrorCode::io_error, module.name() + ": " + target.string() +
+                                            " failed its check right after the build"};
+    }
   }
+  auto library = AotLibrary::load(std::move(*object), "airssys_aot_setup", target.string());
+  if (!library) return Error{library.error().code, module.name() + ": " + library.error().message};
   auto compiled = std::make_shared<AotModule>();
   compiled->code = &code;
-  compiled->handle = ::dlopen(target.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (compiled->handle == nullptr) {
-    return Error{ErrorCode::internal,
-                 module.name() + ": cannot load " + target.string() + ": " + ::dlerror()};
-  }
+  compiled->library = std::move(*library);
   void (*setup)(HostFn) = nullptr;
   std::size_t (*instance_size)() = nullptr;
-  void* h = compiled->handle;
+  void* h = compiled->library.handle();
   const bool bound = bind(h, "airssys_aot_setup", setup) &&
                      bind(h, "airssys_aot_instance_size", instance_size) &&
                      bind(h, "airssys_aot_instantiate", compiled->instantiate_fn) &&

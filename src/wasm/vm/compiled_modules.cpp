@@ -21,7 +21,11 @@ namespace airssys::wasm {
 Result<std::string> precompile(const WasmModule& module, EngineKind engine) {
   auto compiled = detail::compiled_for(module, engine);
   if (!compiled) return compiled.error();
-  if (engine == EngineKind::aot) return detail::aot_object_path(module).string();
+  if (engine == EngineKind::aot) {
+    auto path = detail::aot_object_path(module);
+    if (!path) return path.error();
+    return path->string();
+  }
   return std::string("decoded for the interpreter");
 }
 

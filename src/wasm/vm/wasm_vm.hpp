@@ -140,7 +140,7 @@ Result<std::shared_ptr<CompiledModule>> compile_interp(const WasmModule& module)
 Result<void> validate_binary(const std::vector<std::uint8_t>& binary, const std::string& name);
 Result<std::shared_ptr<CompiledModule>> compile_aot(const WasmModule& module);
 // Where the aot engine keeps (or will keep) the module's shared object.
-std::filesystem::path aot_object_path(const WasmModule& module);
+Result<std::filesystem::path> aot_object_path(const WasmModule& module);
 
 // Fuel is handed out in slices; the deadline and kill requests are checked
 // whenever a slice runs out.
