@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "airssys/supervisor/supervisor.hpp"
+#include "airssys/wasm/aot_compiles.hpp"
 
 namespace airssys::app {
 
@@ -22,6 +23,7 @@ SystemRunner::SystemRunner(const SystemConfig& config, std::shared_ptr<EventLog>
 }
 
 SystemRunner::~SystemRunner() {
+  wasm::cancel_aot_compiles();  // a worker still in a C compile would hold up the shutdown
   spawner_.reset();
   system_.reset();  // shuts the actor system down
 }
@@ -101,6 +103,9 @@ Result<rt::Address> SystemRunner::start() {
 }
 
 Result<rt::ExitReason> SystemRunner::stop() {
+  // Shutting down: a component still starting must not wait for its C
+  // compile (nor may a restart start one).
+  wasm::cancel_aot_compiles();
   if (root_.is_none() || !system_->is_alive(root_)) return rt::ExitReason::noproc();
   supervisor::SupervisorRef ref(*system_, root_, config_.system.shutdown_timeout * 4);
   return ref.stop();

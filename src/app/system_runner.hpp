@@ -30,6 +30,8 @@ class SystemRunner {
   // Starts the root supervisor and waits until every component is Ready.
   Result<rt::Address> start();
   // Stops the tree (reverse order, each within its shutdown timeout).
+  // First kills the aot engine's C compiles in this process and refuses
+  // new ones (wasm::cancel_aot_compiles): stopping is for good.
   Result<rt::ExitReason> stop();
 
   rt::ActorSystem& system() { return *system_; }
