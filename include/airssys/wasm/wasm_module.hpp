@@ -49,7 +49,9 @@ class WasmModule {
                                                      std::size_t max_bytes);
 
   const std::string& name() const { return name_; }
-  // FNV-1a 64 of the original bytes, hex: the key of the AOT cache.
+  // FNV-1a 64 of the original bytes, hex: names the module in output
+  // (`airssys inspect`). The AOT cache has keys of its own (SHA-256 of the
+  // instrumented module, the compiler and its flags).
   const std::string& hash() const { return hash_; }
   std::uint32_t abi_version() const { return abi_version_; }
   const std::vector<ImportInfo>& imports() const { return imports_; }

@@ -342,8 +342,7 @@ Result<void> AotCache::publish(const BuildDir& build, const std::string& object,
   struct stat st {};
   if (!fd || ::fstat(fd.get(), &st) != 0) return fail("cannot open it");
   if (!S_ISREG(st.st_mode) || st.st_size <= 0) {
-    errno = EINVAL;
-    return fail("the compiler left no object");
+    return Error{ErrorCode::io_error, "the C compiler left no object at " + built.string()};
   }
   const auto size = static_cast<std::uint64_t>(st.st_size);
   const auto digest = digest_of(fd.get(), size);
