@@ -19,18 +19,33 @@ namespace {
 
 namespace wi = wabt::interp;
 
+// wabt's interpreter names a trap by its message (wabt 1.0.32: interp.cc,
+// interp-math.h). Each maps to the fault wasm2c's trap code gives for the
+// same trap (fault_from_trap_code in the aot engine), so both engines end a
+// component with the same exit reason. wasm2c has one code for every failed
+// call_indirect (out-of-range index, null element, signature mismatch) and
+// one for every out-of-bounds memory or table access (loads, stores, bulk
+// memory and table operations); engine_traps_test checks each trap on both.
 GuestFault fault_from_trap_message(const std::string& msg) {
-  auto has = [&](const char* s) { return msg.find(s) != std::string::npos; };
-  if (has("unreachable")) return GuestFault::unreachable;
-  if (has("out of bounds")) return GuestFault::out_of_bounds;
-  if (has("divide by zero")) return GuestFault::divide_by_zero;
-  if (has("integer overflow")) return GuestFault::integer_overflow;
-  if (has("invalid conversion")) return GuestFault::invalid_conversion;
-  if (has("indirect call") || has("uninitialized table element") || has("null")) {
-    return GuestFault::indirect_call;
-  }
-  if (has("call stack exhausted") || has("value stack exhausted")) {
-    return GuestFault::stack_overflow;
+  struct Prefix {
+    const char* text;
+    GuestFault fault;
+  };
+  static constexpr Prefix kTraps[] = {
+      {"unreachable executed", GuestFault::unreachable},
+      {"out of bounds memory access", GuestFault::out_of_bounds},
+      {"out of bounds table access", GuestFault::out_of_bounds},
+      {"integer divide by zero", GuestFault::divide_by_zero},
+      {"integer overflow", GuestFault::integer_overflow},
+      {"invalid conversion to integer", GuestFault::invalid_conversion},
+      {"undefined table index", GuestFault::indirect_call},
+      {"uninitialized table element", GuestFault::indirect_call},
+      {"indirect call signature mismatch", GuestFault::indirect_call},
+      {"call stack exhausted", GuestFault::stack_overflow},
+      {"value stack exhausted", GuestFault::stack_overflow},
+  };
+  for (const Prefix& p : kTraps) {
+    if (msg.rfind(p.text, 0) == 0) return p.fault;
   }
   return GuestFault::other_trap;
 }
