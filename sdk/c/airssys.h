@@ -73,13 +73,15 @@ int32_t airssys_handle_reply(uint64_t request_id, int32_t status, const uint8_t*
 
 /* --- what the host provides -------------------------------------------- */
 
-/* Sends to an address (needs capability "send:*"). */
+/* Sends to an address (needs "send:*", or "send:<name>" for the address
+ * registered under <name>: an address alone grants nothing; -2 otherwise). */
 AIRSSYS_IMPORT("send") int32_t airssys_send(airssys_address to, const void* data, uint32_t len);
 /* Sends to a registered name (needs "send:*" or "send:<name>"). */
 AIRSSYS_IMPORT("send_name")
 int32_t airssys_send_name(const char* name, uint32_t name_len, const void* data, uint32_t len);
-/* Asynchronous request (needs "request"): returns a request id > 0 whose
- * answer arrives in airssys_handle_reply, or a negative status. */
+/* Asynchronous request (needs "request:*", or "request:<name>" for the
+ * address registered under <name>; -2 otherwise): returns a request id > 0
+ * whose answer arrives in airssys_handle_reply, or a negative status. */
 AIRSSYS_IMPORT("request")
 int64_t airssys_request(airssys_address to, const void* data, uint32_t len, uint32_t timeout_ms);
 /* Answers the message being handled (a request gets its reply, a plain
@@ -95,7 +97,7 @@ AIRSSYS_IMPORT("now") int64_t airssys_now(void);
  * not restarted), anything else a failure with `reason` as its detail.
  * Does not return. */
 /* Sends to `to` after `delay_ms` milliseconds: to itself (a timer) always,
- * elsewhere with capability "send:*". */
+ * elsewhere with a send grant covering `to`, as airssys_send. */
 AIRSSYS_IMPORT("send_after")
 int32_t airssys_send_after(airssys_address to, uint32_t delay_ms, const void* data, uint32_t len);
 AIRSSYS_IMPORT("exit")

@@ -332,19 +332,19 @@ void read_component(const toml::table& t, SystemConfig& config, std::vector<Conf
     if (!n->is_array()) {
       r.error(n->source(), "'capabilities' in " + label + " must be an array of strings");
     } else {
+      // Each grant on its own, so an error points at the one that is wrong.
+      wasm::Capabilities caps;
       for (const auto& item : *n->as_array()) {
         if (!item.is_string()) {
           r.error(item.source(), "'capabilities' in " + label + " must be an array of strings");
           continue;
         }
         d.capability_names.push_back(*item.value<std::string>());
+        if (auto ok = caps.add(d.capability_names.back()); !ok) {
+          r.error(item.source(), label + ": " + ok.error().message);
+        }
       }
-      auto caps = wasm::Capabilities::parse(d.capability_names);
-      if (caps) {
-        d.capabilities = *caps;
-      } else {
-        r.error(n->source(), label + ": " + caps.error().message);
-      }
+      d.capabilities = caps;
     }
   }
   if (auto ok = d.limits.validate(); !ok) r.error_here(label + ": " + ok.error().message);

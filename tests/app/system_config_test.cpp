@@ -132,14 +132,58 @@ TEST(SystemConfig, ModuleMissingAnExportIsAnError) {
 }
 
 TEST(SystemConfig, UngrantedImportIsAnError) {
-  const auto e = only_error(component("a", guest("ping"), "capabilities = [\"send:pong\"]\n"));
-  EXPECT_NE(e.find("imports airssys.send, which needs capability \"send:*\""), std::string::npos)
-      << e;
+  // ping sends; a request grant is not a send grant.
+  const auto e = only_error(component("a", guest("ping"), "capabilities = [\"request:pong\"]\n"));
+  EXPECT_NE(e.find("imports airssys.send"), std::string::npos) << e;
+  EXPECT_NE(e.find("which needs capability \"send:<name>\" (not granted)"), std::string::npos) << e;
 }
 
 TEST(SystemConfig, UnknownCapabilityIsAnError) {
   const auto e = only_error(component("a", guest("echo"), "capabilities = [\"fly\"]\n"));
   EXPECT_NE(e.find("unknown capability \"fly\""), std::string::npos) << e;
+}
+
+// A malformed grant is an error at the grant itself, not at the array.
+TEST(SystemConfig, AMalformedCapabilityIsAnErrorAtItsPosition) {
+  struct Case {
+    std::string grants;  // the array's items; the bad one is the last
+    const char* at;      // line:column of the bad item
+    const char* says;
+  };
+  const Case cases[] = {
+      {"\"send:pong\", \"request\"",
+       "4:30:", "capability \"request\" needs a target: \"request:<name>\" or \"request:*\""},
+      {"\"send\"", "4:17:", "capability \"send\" needs a target"},
+      {"\"lookup\", \"request:\"", "4:27:", "capability \"request:\" names no target"},
+      {"\"send:pa*\"", "4:17:", "capability \"send:pa*\" mixes * into a name"},
+      {"\"request:*x\"", "4:17:", "mixes * into a name"},
+      {"\"request:" + std::string(256, 'x') + "\"",
+       "4:17:", "names a target longer than 255 bytes"},
+  };
+  for (const auto& c : cases) {
+    const auto e = only_error(component("a", guest("echo"), "capabilities = [" + c.grants + "]\n"));
+    EXPECT_EQ(e.rfind(c.at, 0), 0u) << c.grants << ": " << e;
+    EXPECT_NE(e.find("[[component]] 'a': "), std::string::npos) << e;
+    EXPECT_NE(e.find(c.says), std::string::npos) << c.grants << ": " << e;
+  }
+}
+
+TEST(SystemConfig, SendAndRequestGrantsLoad) {
+  TempDir dir;
+  const auto file = dir.write("system.toml",
+                              component("a", guest("requester"),
+                                        "capabilities = [\"send:b\", \"request:b\", \"request:c\", "
+                                        "\"lookup\", \"send:*\"]\n"));
+  const LoadResult r = load_system_config(file);
+  ASSERT_TRUE(r.ok()) << (r.errors.empty() ? "" : r.errors[0].describe());
+  const auto& caps = r.config->components[0].capabilities;
+  using Reach = wasm::Capabilities::Reach;
+  EXPECT_TRUE(caps.may_reach(Reach::request, "b"));
+  EXPECT_TRUE(caps.may_reach(Reach::request, "c"));
+  EXPECT_FALSE(caps.may_reach(Reach::request, "d"));
+  EXPECT_TRUE(caps.may_reach(Reach::send, "d"));  // send:*
+  EXPECT_FALSE(caps.may_reach_any(Reach::request));
+  EXPECT_TRUE(caps.may_lookup());
 }
 
 TEST(SystemConfig, UnknownSupervisorReferenceIsAnError) {

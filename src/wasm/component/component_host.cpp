@@ -241,11 +241,21 @@ std::int32_t ComponentHost::outside(GuestFault& fault, const char* call) {
   return 0;
 }
 
+// Whether a call of kind `r` may reach the actor at `to`: a "*" grant, or
+// `to` is where a granted name is registered now. Checked before anything
+// about `to` is looked at, so a refused address says nothing about whether
+// an actor lives there.
+bool ComponentHost::may_reach(Capabilities::Reach r, std::uint64_t to) const {
+  return spec_->capabilities.may_reach(
+      r, rt::Address::from_value(to),
+      [this](std::string_view name) { return ctx_->whereis(name); });
+}
+
 std::int32_t ComponentHost::send(GuestMemory mem, std::uint64_t to, std::uint32_t ptr,
                                  std::uint32_t len, GuestFault& fault) {
-  if (!spec_->capabilities.may_send_to_any()) return kNotGranted;
-  if (len > spec_->limits.max_message_size) return kTooLarge;
   if (!mem.contains(ptr, len)) return outside(fault, "send");
+  if (!may_reach(Capabilities::Reach::send, to)) return kNotGranted;
+  if (len > spec_->limits.max_message_size) return kTooLarge;
   rt::Bytes payload(mem.data + ptr, mem.data + ptr + len);
   auto r = ctx_->send_message(rt::Address::from_value(to), rt::make_message(std::move(payload)));
   return r ? kOk : status_of(r.error());
@@ -272,8 +282,8 @@ std::int64_t ComponentHost::request(GuestMemory mem, const std::uint64_t* args, 
   const auto ptr = static_cast<std::uint32_t>(args[1]);
   const auto len = static_cast<std::uint32_t>(args[2]);
   const auto timeout_ms = static_cast<std::uint32_t>(args[3]);
-  if (!spec_->capabilities.may_request()) return kNotGranted;
   if (!mem.contains(ptr, len)) return outside(fault, "request");
+  if (!may_reach(Capabilities::Reach::request, args[0])) return kNotGranted;
   if (len > spec_->limits.max_message_size) return kTooLarge;
   const std::uint64_t id = next_request_id_++;
   rt::Bytes payload(mem.data + ptr, mem.data + ptr + len);
@@ -374,8 +384,8 @@ GuestFault ComponentHost::call_host(HostImport which, const std::uint64_t* args,
       const auto len = static_cast<std::uint32_t>(args[3]);
       if (!mem.contains(ptr, len)) return outside("send_after");
       // To itself a component may always send (its own timers); elsewhere
-      // it needs "send:*".
-      if (to != ctx_->self() && !spec_->capabilities.may_send_to_any()) {
+      // the target must be granted as for send.
+      if (to != ctx_->self() && !may_reach(Capabilities::Reach::send, to.value())) {
         as_result(kNotGranted);
         break;
       }

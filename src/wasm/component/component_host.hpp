@@ -65,6 +65,7 @@ class ComponentHost final : public HostInterface {
 
   GuestFault outside(const char* call);
   std::int32_t outside(GuestFault& fault, const char* call);
+  bool may_reach(Capabilities::Reach r, std::uint64_t to) const;
   std::int32_t send(GuestMemory mem, std::uint64_t to, std::uint32_t ptr, std::uint32_t len,
                     GuestFault& fault);
   std::int32_t send_name(GuestMemory mem, const std::uint64_t* args, GuestFault& fault);

@@ -1,4 +1,5 @@
-;; A valid guest that imports airssys.send, which needs capability "send:*".
+;; A valid guest that imports airssys.send, which needs a send grant
+;; ("send:<name>" or "send:*").
 (module
   (import "airssys" "send" (func $send (param i64 i32 i32) (result i32)))
   (memory (export "memory") 1)
