@@ -245,8 +245,8 @@ Result<void> build_shared_object(const WasmModule& module, const AotBuild& build
         {"runtime.c", kAotRuntimeSource}}) {
     if (auto written = dir->write(name, text); !written) return written.error();
   }
-  if (auto compiled = run_c_compiler(build.compiler, compile_args(), dir->path().string(),
-                                     dir->fd(), build.limits, module.name());
+  if (auto compiled =
+          run_c_compiler(build.compiler, compile_args(), dir->fd(), build.limits, module.name());
       !compiled) {
     return compiled.error();
   }

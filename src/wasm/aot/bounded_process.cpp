@@ -163,10 +163,14 @@ bool read_output(int fd, ProcessOutcome& out, std::size_t limit) {
   }
 }
 
+// Exited (a zombie for us to reap), or already reaped by the system (the
+// embedding program ignores SIGCHLD: ECHILD).
 bool child_exited(pid_t pid) {
   siginfo_t info{};
-  return ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-         info.si_pid == pid;
+  if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
+    return errno == ECHILD;
+  }
+  return info.si_pid == pid;
 }
 
 int millis_until(Clock::time_point deadline) {

@@ -51,8 +51,9 @@ std::string format_bytes(std::uint64_t n) {
 
 std::string format_duration(std::chrono::nanoseconds d) {
   using namespace std::chrono;
-  if (d % seconds(1) == nanoseconds(0))
+  if (d % seconds(1) == nanoseconds(0)) {
     return std::to_string(duration_cast<seconds>(d).count()) + " s";
+  }
   return std::to_string(duration_cast<milliseconds>(d).count()) + " ms";
 }
 
@@ -258,10 +259,12 @@ Result<CCompiler> c_compiler(const CompilerLimits& limits) {
 }
 
 Result<void> run_c_compiler(const CCompiler& compiler, const std::vector<std::string>& args,
-                            const std::string& dir, int dir_fd, const CompilerLimits& limits,
-                            const std::string& what) {
+                            int dir_fd, const CompilerLimits& limits, const std::string& what) {
+  // Temporary files in the build directory too, named relative to it: no
+  // path is looked up again after the cache was checked.
+  const std::string here = ".";
   ProcessRun run{.argv = {compiler.path},
-                 .env = environment(&dir),
+                 .env = environment(&here),
                  .cwd_fd = dir_fd,
                  .limits = process_limits(limits)};
   run.argv.insert(run.argv.end(), args.begin(), args.end());

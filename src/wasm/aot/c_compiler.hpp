@@ -34,10 +34,9 @@ struct CCompiler {
 // runs once per process for each compiler.
 Result<CCompiler> c_compiler(const CompilerLimits& limits);
 
-// Runs `compiler` with `args` in the directory `dir` (open as `dir_fd`),
-// which is also its TMPDIR. `what` names the module in errors.
+// Runs `compiler` with `args` in the directory open as `dir_fd`, which is
+// also its TMPDIR. `what` names the module in errors.
 Result<void> run_c_compiler(const CCompiler& compiler, const std::vector<std::string>& args,
-                            const std::string& dir, int dir_fd, const CompilerLimits& limits,
-                            const std::string& what);
+                            int dir_fd, const CompilerLimits& limits, const std::string& what);
 
 }  // namespace airssys::wasm::detail
