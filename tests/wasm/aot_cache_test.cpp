@@ -6,8 +6,10 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -529,6 +531,49 @@ void cancel_scenario(const fs::path& dir, const fs::path& cache) {
 TEST_F(AotCacheTest, CancelKillsRunningCompilesAndRefusesLaterOnes) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(cancel_scenario(dir_, cache_), ::testing::ExitedWithCode(0), "cancelled cleanly");
+}
+
+// The process exits while a compile runs (as when an actor system gives up
+// on a worker stuck in one): the compiler's subprocesses go too, not only
+// the process --pdeathsig reaches. Writes "<group> <subprocess>" to `report`.
+void exit_scenario(const fs::path& dir, const fs::path& report) {
+  const fs::path running = dir / "exit-running";
+  if (::mkfifo(running.c_str(), 0600) != 0) std::exit(2);
+  const fs::path cc = dir / "forking-cc";
+  write_text(cc,
+             "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'fake cc'; exit 0; fi\n"
+             "sleep 1000 &\necho $$ $! > '" +
+                 running.string() + "'\nwait\n",
+             fs::perms(0755));
+  ::setenv("AIRSSYS_CC", cc.c_str(), 1);
+  auto m = WasmModule::load_file(test::guest("echo"));
+  if (!m.ok()) std::exit(3);
+  std::thread([m = *m] { (void)precompile(*m, EngineKind::aot); }).detach();
+  write_text(report, read_text(running));  // blocks until the compiler runs
+  std::exit(0);
+}
+
+TEST_F(AotCacheTest, ExitingKillsTheCompilersWholeGroup) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  // The death test's process runs this body again: it reports where the
+  // parent reads, not to a temp dir of its own.
+  const char* shared = std::getenv("AIRSSYS_TEST_EXIT_REPORT");
+  const fs::path report = shared != nullptr ? fs::path(shared) : dir_ / "exit-report";
+  EnvVar env("AIRSSYS_TEST_EXIT_REPORT", report.string());
+  EXPECT_EXIT(exit_scenario(dir_, report), ::testing::ExitedWithCode(0), "");
+  std::istringstream pids(read_text(report));
+  int pgid = 0;
+  int sleeper = 0;
+  pids >> pgid >> sleeper;
+  ASSERT_GT(sleeper, 0) << "the compiler did not start";
+  // Waits for the subprocess to end (a pidfd is readable once it has).
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, sleeper, 0));
+  if (pidfd >= 0) {
+    pollfd exited{pidfd, POLLIN, 0};
+    EXPECT_EQ(::poll(&exited, 1, 10'000), 1) << "the compiler's subprocess lives on";
+    ::close(pidfd);
+  }
+  EXPECT_EQ(live_members(pgid), std::vector<int>{});
 }
 
 }  // namespace

@@ -40,6 +40,14 @@ Registry& registry() {
   return *r;
 }
 
+// When the program exits (main returns, exit()) while a child still runs,
+// as when an actor system gives up on a worker stuck in a compile, the
+// child's whole group is killed: --pdeathsig reaches only the child itself,
+// not the compiler's own subprocesses (cc1, as, ld).
+struct KillAtExit {
+  ~KillAtExit() { cancel_bounded_processes(); }
+};
+
 std::string error_text(int err) {
   return std::strerror(err);
 }
@@ -246,6 +254,7 @@ Result<ProcessOutcome> run_bounded(const ProcessRun& run) {
   auto c_argv = c_strings(*argv);
   auto c_env = c_strings(run.env);
 
+  static KillAtExit kill_at_exit;
   Registry& reg = registry();
   pid_t pid = -1;
   {
