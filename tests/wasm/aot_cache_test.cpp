@@ -121,15 +121,25 @@ std::string limit(const std::string& limits, const std::string& name) {
 class AotCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (fs::path(::testing::TempDir()) / "airssys-aot-test-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
+    if (const char* parent = std::getenv("AIRSSYS_AOT_TEST_DIR")) {
+      // A death test's process runs the test again: in its parent's
+      // directory, which the parent removes.
+      dir_ = parent;
+    } else {
+      std::string tmpl = (fs::path(::testing::TempDir()) / "airssys-aot-test-XXXXXX").string();
+      ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+      dir_ = tmpl;
+      owns_dir_ = true;
+    }
+    dir_env_.emplace("AIRSSYS_AOT_TEST_DIR", dir_.string());
     cache_ = dir_ / "cache";
     cache_env_.emplace("AIRSSYS_AOT_CACHE", cache_.string());
   }
   void TearDown() override {
+    cache_env_.reset();
+    dir_env_.reset();
     std::error_code ec;
-    fs::remove_all(dir_, ec);
+    if (owns_dir_) fs::remove_all(dir_, ec);
   }
 
   // A new WasmModule each time: the compiled form is kept per module.
@@ -188,7 +198,9 @@ class AotCacheTest : public ::testing::Test {
   }
 
   fs::path dir_;
+  bool owns_dir_ = false;
   fs::path cache_;
+  std::optional<EnvVar> dir_env_;
   std::optional<EnvVar> cache_env_;
 };
 
@@ -555,11 +567,7 @@ void exit_scenario(const fs::path& dir, const fs::path& report) {
 
 TEST_F(AotCacheTest, ExitingKillsTheCompilersWholeGroup) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  // The death test's process runs this body again: it reports where the
-  // parent reads, not to a temp dir of its own.
-  const char* shared = std::getenv("AIRSSYS_TEST_EXIT_REPORT");
-  const fs::path report = shared != nullptr ? fs::path(shared) : dir_ / "exit-report";
-  EnvVar env("AIRSSYS_TEST_EXIT_REPORT", report.string());
+  const fs::path report = dir_ / "exit-report";
   EXPECT_EXIT(exit_scenario(dir_, report), ::testing::ExitedWithCode(0), "");
   std::istringstream pids(read_text(report));
   int pgid = 0;
