@@ -58,12 +58,16 @@ enum class HostImport : std::uint8_t {
   now,
   exit,
   send_after,
-  // added by the metering pass
+  // added by the metering pass, in this order
   meter_out_of_fuel,
   meter_memory_grow,
+  meter_table_grow,   // (elements all tables would hold) before a table.grow
+  meter_stack_check,  // at every function entry in native (aot) code
 };
-inline constexpr std::size_t kHostImportCount = 12;
+inline constexpr std::size_t kHostImportCount = 14;
 inline constexpr std::size_t kGuestVisibleImportCount = 10;
+inline constexpr std::size_t kFirstMeterImport = 10;
+inline constexpr std::size_t kMeterImportCount = kHostImportCount - kFirstMeterImport;
 
 inline constexpr std::array<FunctionShape, kHostImportCount> kHostImports = {{
     {"send", "Iii", "i"},
@@ -78,6 +82,8 @@ inline constexpr std::array<FunctionShape, kHostImportCount> kHostImports = {{
     {"send_after", "Iiii", "i"},
     {"out_of_fuel", "", ""},
     {"memory_grow", "i", "i"},
+    {"table_grow", "I", ""},
+    {"stack_check", "", ""},
 }};
 
 // Returned by host calls (negative; 0 is success).

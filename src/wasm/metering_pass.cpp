@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "guest_abi.hpp"
 
@@ -124,12 +125,41 @@ bool calls_no_guest_function(const ExprList& list, Index num_func_imports) {
   return !calls;
 }
 
+// Scratch locals one function's instrumentation needs, appended after its
+// own locals on first use (one per type).
+class Scratch {
+ public:
+  explicit Scratch(wabt::Func& f) : f_(f) {}
+
+  Index local(Type type) {
+    for (const auto& [t, index] : made_) {
+      if (t == type) return index;
+    }
+    const Index index = f_.GetNumParamsAndLocals();
+    f_.local_types.AppendDecl(type, 1);
+    made_.emplace_back(type, index);
+    return index;
+  }
+
+ private:
+  wabt::Func& f_;
+  std::vector<std::pair<Type, Index>> made_;
+};
+
+// Bulk memory operations are charged one unit per this many bytes (about
+// what a loop storing i64s pays), table operations one per element.
+constexpr std::int64_t kBulkBytesPerFuelShift = 3;
+
 struct Instrumenter {
   Index fuel_global;
   Index depth_global;
   Index out_of_fuel_func;
   Index memory_grow_func;
+  Index table_grow_func;
+  Index stack_check_func;
   bool fuel;
+  bool native_stack_check;
+  const wabt::Module* module;
 
   template <class T, class... Args>
   static std::unique_ptr<Expr> make(Args&&... args) {
@@ -150,6 +180,56 @@ struct Instrumenter {
     auto if_expr = std::make_unique<wabt::IfExpr>();
     if_expr->true_.exprs.push_back(make<wabt::CallExpr>(Var(out_of_fuel_func, {})));
     out.push_back(std::move(if_expr));
+    return out;
+  }
+
+  // The operand on top of the stack (a length, an i32) stays where it is
+  // and is charged: fuel -= len >> shift; if (fuel < 0) out_of_fuel();
+  // The charge comes before the operation, so one that the budget cannot
+  // pay never runs, and a long one brings the next deadline check closer.
+  ExprList charge_top(Scratch& scratch, std::int64_t shift) const {
+    ExprList out;
+    if (!fuel) return out;
+    const Index len = scratch.local(Type::I32);
+    out.push_back(make<wabt::LocalTeeExpr>(Var(len, {})));
+    out.push_back(make<wabt::GlobalGetExpr>(Var(fuel_global, {})));
+    out.push_back(make<wabt::LocalGetExpr>(Var(len, {})));
+    out.push_back(make<wabt::ConvertExpr>(Opcode::I64ExtendI32U));
+    if (shift != 0) {
+      out.push_back(make<wabt::ConstExpr>(wabt::Const::I64(static_cast<std::uint64_t>(shift))));
+      out.push_back(make<wabt::BinaryExpr>(Opcode::I64ShrU));
+    }
+    out.push_back(make<wabt::BinaryExpr>(Opcode::I64Sub));
+    out.push_back(make<wabt::GlobalSetExpr>(Var(fuel_global, {})));
+    out.push_back(make<wabt::GlobalGetExpr>(Var(fuel_global, {})));
+    out.push_back(make<wabt::ConstExpr>(wabt::Const::I64(0)));
+    out.push_back(make<wabt::CompareExpr>(Opcode::I64LtS));
+    auto if_expr = std::make_unique<wabt::IfExpr>();
+    if_expr->true_.exprs.push_back(make<wabt::CallExpr>(Var(out_of_fuel_func, {})));
+    out.push_back(std::move(if_expr));
+    return out;
+  }
+
+  // Before `table.grow t` ([init, delta] on the stack): the elements all
+  // tables would hold after it go to airssys_meter.table_grow, where the
+  // host enforces the component's table limit; then the grow runs as
+  // written.
+  ExprList table_grow_check(Scratch& scratch, Index table) const {
+    ExprList out;
+    const Index delta = scratch.local(Type::I32);
+    const Index init = scratch.local(module->tables[table]->elem_type);
+    out.push_back(make<wabt::LocalSetExpr>(Var(delta, {})));
+    out.push_back(make<wabt::LocalSetExpr>(Var(init, {})));
+    out.push_back(make<wabt::LocalGetExpr>(Var(delta, {})));
+    out.push_back(make<wabt::ConvertExpr>(Opcode::I64ExtendI32U));
+    for (Index t = 0; t < module->tables.size(); ++t) {
+      out.push_back(make<wabt::TableSizeExpr>(Var(t, {})));
+      out.push_back(make<wabt::ConvertExpr>(Opcode::I64ExtendI32U));
+      out.push_back(make<wabt::BinaryExpr>(Opcode::I64Add));
+    }
+    out.push_back(make<wabt::CallExpr>(Var(table_grow_func, {})));
+    out.push_back(make<wabt::LocalGetExpr>(Var(init, {})));
+    out.push_back(make<wabt::LocalGetExpr>(Var(delta, {})));
     return out;
   }
 
@@ -187,27 +267,39 @@ struct Instrumenter {
   // charges loop headers, turns `return` into a branch to the wrapper (so
   // the frame is restored on the one exit) and memory.grow into the host
   // call that enforces the memory limit.
-  Result<void> walk(ExprList& list, Index depth) const {
+  Result<void> walk(ExprList& list, Index depth, Scratch& scratch) const {
     for (auto it = list.begin(); it != list.end(); ++it) {
       Expr& e = *it;
       switch (e.type()) {
         case ExprType::Block: {
           auto& block = wabt::cast<wabt::BlockExpr>(&e)->block;
-          if (auto r = walk(block.exprs, depth + 1); !r) return r;
+          if (auto r = walk(block.exprs, depth + 1, scratch); !r) return r;
           break;
         }
         case ExprType::Loop: {
           auto& block = wabt::cast<wabt::LoopExpr>(&e)->block;
-          if (auto r = walk(block.exprs, depth + 1); !r) return r;
+          if (auto r = walk(block.exprs, depth + 1, scratch); !r) return r;
           prepend(block.exprs, charge(straight_line_cost(block.exprs) + 1));
           break;
         }
         case ExprType::If: {
           auto* if_expr = wabt::cast<wabt::IfExpr>(&e);
-          if (auto r = walk(if_expr->true_.exprs, depth + 1); !r) return r;
-          if (auto r = walk(if_expr->false_, depth + 1); !r) return r;
+          if (auto r = walk(if_expr->true_.exprs, depth + 1, scratch); !r) return r;
+          if (auto r = walk(if_expr->false_, depth + 1, scratch); !r) return r;
           break;
         }
+        case ExprType::MemoryFill:
+        case ExprType::MemoryCopy:
+        case ExprType::MemoryInit:
+          list.splice(it, charge_top(scratch, kBulkBytesPerFuelShift));
+          break;
+        case ExprType::TableFill:
+        case ExprType::TableCopy:
+        case ExprType::TableInit: list.splice(it, charge_top(scratch, 0)); break;
+        case ExprType::TableGrow:
+          list.splice(it, table_grow_check(scratch, module->GetTableIndex(
+                                                        wabt::cast<wabt::TableGrowExpr>(&e)->var)));
+          break;
         case ExprType::Return: {
           auto br = std::make_unique<wabt::BrExpr>(Var(depth, e.loc));
           it = list.insert(it, std::move(br));
@@ -235,7 +327,8 @@ struct Instrumenter {
   }
 
   Result<void> function(wabt::Module& m, wabt::Func& f) const {
-    if (auto r = walk(f.exprs, 0); !r) return r;
+    Scratch scratch(f);
+    if (auto r = walk(f.exprs, 0, scratch); !r) return r;
     const std::uint64_t entry_cost = straight_line_cost(f.exprs) + 1;
 
     auto wrapper = std::make_unique<wabt::BlockExpr>();
@@ -251,7 +344,14 @@ struct Instrumenter {
     // is not counted: the depth checks would be most of the code of the
     // small leaves that are called most (accessors, health checks).
     const bool leaf = calls_no_guest_function(wrapper->block.exprs, m.num_func_imports);
-    ExprList body = leaf ? ExprList() : enter();
+    ExprList body;
+    // Native code: every frame, leaves too, checks the native stack first
+    // (a frame's size depends on its locals, not on the wasm depth).
+    if (native_stack_check) body.push_back(make<wabt::CallExpr>(Var(stack_check_func, {})));
+    if (!leaf) {
+      ExprList counted = enter();
+      body.splice(body.end(), counted);
+    }
     ExprList fuel = charge(entry_cost);
     body.splice(body.end(), fuel);
     body.push_back(std::move(wrapper));
@@ -297,7 +397,7 @@ Index add_global(wabt::Module& m, Type type, std::string_view export_name) {
 
 Result<void> instrument_module(wabt::Module& m, MeteringOptions options) {
   const Index first_defined = m.num_func_imports;
-  constexpr Index kAdded = 2;
+  constexpr Index kAdded = kMeterImportCount;
 
   // Renumber before adding, while m.funcs still has the old layout.
   FunctionRenumbering renumber(first_defined, kAdded);
@@ -311,36 +411,38 @@ Result<void> instrument_module(wabt::Module& m, MeteringOptions options) {
   }
   for (Var* start : m.starts) renumber.var(*start);
 
-  // The two meter imports go after the existing function imports.
-  const Index void_type = find_or_add_func_type(m, {}, {});
-  const Index grow_type = find_or_add_func_type(m, {Type::I32}, {Type::I32});
-  wabt::FuncSignature void_sig;
-  wabt::FuncSignature grow_sig;
-  grow_sig.param_types = {Type::I32};
-  grow_sig.result_types = {Type::I32};
-  auto fuel_import = meter_import("out_of_fuel", void_type, void_sig);
-  auto grow_import = meter_import("memory_grow", grow_type, grow_sig);
-
+  // The meter imports go after the existing function imports, in the order
+  // of HostImport from meter_out_of_fuel on.
   auto insert_pos = m.fields.begin();
   for (auto it = m.fields.begin(); it != m.fields.end(); ++it) {
     if (it->type() == wabt::ModuleFieldType::Import) insert_pos = std::next(it);
   }
-  auto* fuel_func = &wabt::cast<wabt::FuncImport>(fuel_import->import.get())->func;
-  auto* grow_func = &wabt::cast<wabt::FuncImport>(grow_import->import.get())->func;
-  // Keep m.imports in import order: function imports first is not required
-  // by the format, but the meter imports must follow the guest's function
-  // imports in the function index space, which m.funcs encodes.
-  m.imports.push_back(fuel_import->import.get());
-  m.imports.push_back(grow_import->import.get());
-  m.funcs.insert(m.funcs.begin() + first_defined, {fuel_func, grow_func});
+  std::vector<wabt::Func*> meter_funcs;
+  for (std::size_t k = 0; k < kMeterImportCount; ++k) {
+    const FunctionShape& shape = kHostImports[kFirstMeterImport + k];
+    wabt::FuncSignature sig;
+    for (char c : shape.params) sig.param_types.push_back(c == 'I' ? Type::I64 : Type::I32);
+    for (char c : shape.results) sig.result_types.push_back(c == 'I' ? Type::I64 : Type::I32);
+    const Index type = find_or_add_func_type(m, sig.param_types, sig.result_types);
+    auto import = meter_import(shape.name, type, sig);
+    meter_funcs.push_back(&wabt::cast<wabt::FuncImport>(import->import.get())->func);
+    // Keep m.imports in import order: the meter imports must follow the
+    // guest's function imports in the function index space, which m.funcs
+    // encodes.
+    m.imports.push_back(import->import.get());
+    insert_pos = std::next(m.fields.insert(insert_pos, std::move(import)));
+  }
+  m.funcs.insert(m.funcs.begin() + first_defined, meter_funcs.begin(), meter_funcs.end());
   m.num_func_imports += kAdded;
-  insert_pos = m.fields.insert(insert_pos, std::move(fuel_import));
-  m.fields.insert(std::next(insert_pos), std::move(grow_import));
 
   Instrumenter inst{};
   inst.out_of_fuel_func = first_defined;
   inst.memory_grow_func = first_defined + 1;
+  inst.table_grow_func = first_defined + 2;
+  inst.stack_check_func = first_defined + 3;
   inst.fuel = options.fuel;
+  inst.native_stack_check = options.native_stack_check;
+  inst.module = &m;
   inst.fuel_global = add_global(m, Type::I64, kFuelGlobalExport);
   inst.depth_global = add_global(m, Type::I32, kDepthGlobalExport);
 

@@ -7,7 +7,13 @@
 //  - stack: a mutable i32 global counting the frames still allowed,
 //    decremented on entry and restored on every exit; below zero traps;
 //  - memory: memory.grow becomes a call to airssys_meter.memory_grow, where
-//    the host enforces the component's memory limit.
+//    the host enforces the component's memory limit;
+//  - bulk operations: memory.fill/copy/init and table.fill/copy/init are
+//    charged by their length before they run;
+//  - tables: table.grow first reports the elements all tables would hold
+//    to airssys_meter.table_grow, where the host enforces the table limit;
+//  - native stack (aot only): every function starts with a call to
+//    airssys_meter.stack_check.
 #pragma once
 
 #include "airssys/rt/result.hpp"
@@ -22,6 +28,9 @@ struct MeteringOptions {
   // false leaves out the fuel charges (the fuel global and import stay, so
   // the engines bind the same way): only for measuring what metering costs.
   bool fuel = true;
+  // Calls airssys_meter.stack_check at every function entry: for native
+  // code, whose frames live on the worker's own stack.
+  bool native_stack_check = false;
 };
 
 Result<void> instrument_module(wabt::Module& module, MeteringOptions options = {});

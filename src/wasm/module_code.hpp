@@ -18,10 +18,13 @@ namespace airssys::wasm::detail {
 class CompiledModule;
 
 struct ModuleCode {
-  std::vector<std::uint8_t> binary;      // after the metering pass
+  std::vector<std::uint8_t> binary;         // after the metering pass (interp)
+  std::vector<std::uint8_t> native_binary;  // the same with native stack checks (aot)
   std::vector<HostImport> func_imports;  // what each imported function is, in index order
   std::array<bool, kGuestExportCount> has_export{};
   bool has_wasi_initialize = false;  // `_initialize` (reactor) runs before airssys_init
+  std::uint32_t initial_pages = 0;
+  std::uint64_t initial_table_elements = 0;  // all tables together
 
   mutable std::mutex compile_mutex;
   mutable std::array<std::shared_ptr<CompiledModule>, 2> compiled;

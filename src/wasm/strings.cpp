@@ -21,6 +21,7 @@ const char* to_string(GuestFault fault) noexcept {
     case GuestFault::deadline: return "deadline";
     case GuestFault::startup_timeout: return "startup_timeout";
     case GuestFault::memory_limit: return "memory_limit";
+    case GuestFault::table_limit: return "table_limit";
     case GuestFault::abi_violation: return "abi_violation";
     case GuestFault::exited: return "exited";
     case GuestFault::killed: return "killed";
@@ -48,6 +49,10 @@ std::optional<EngineKind> parse_engine_kind(std::string_view text) {
 Result<void> ComponentLimits::validate() const {
   if (memory_limit < 65536) {
     return Error{ErrorCode::invalid_argument, "memory_limit must be at least one page (64KiB)"};
+  }
+  if (table_limit == 0 || table_limit > 100'000'000) {
+    return Error{ErrorCode::invalid_argument,
+                 "table_limit must be between 1 and 100000000 elements"};
   }
   if (stack_limit == 0 || stack_limit > 100000) {
     return Error{ErrorCode::invalid_argument, "stack_limit must be between 1 and 100000 frames"};

@@ -139,6 +139,45 @@ std::string fnv1a_hex(const std::vector<std::uint8_t>& bytes) {
   return buf;
 }
 
+Result<void> read_ir(const std::vector<std::uint8_t>& bytes, const std::string& name,
+                     wabt::Module& m) {
+  const wabt::Features features = guest_features();
+  wabt::Errors errors;
+  wabt::ReadBinaryOptions read_options(features, nullptr, /*read_debug_names=*/false,
+                                       /*stop_on_first_error=*/true,
+                                       /*fail_on_custom_section_error=*/false);
+  if (wabt::Failed(wabt::ReadBinaryIr(name.c_str(), bytes.data(), bytes.size(), read_options,
+                                      &errors, &m))) {
+    return load_error(name, "malformed module: " + describe_errors(errors));
+  }
+  if (wabt::Failed(wabt::ValidateModule(&m, &errors, wabt::ValidateOptions(features)))) {
+    return load_error(name, "invalid module: " + describe_errors(errors));
+  }
+  return {};
+}
+
+// `m` through the metering pass, with only the host's exports, as bytes.
+Result<std::vector<std::uint8_t>> instrumented(wabt::Module& m, const std::string& name,
+                                               MeteringOptions options) {
+  if (auto r = instrument_module(m, options); !r) {
+    return load_error(name, "cannot instrument: " + r.error().message);
+  }
+  keep_host_exports(m);
+  const wabt::Features features = guest_features();
+  wabt::Errors errors;
+  if (wabt::Failed(wabt::ValidateModule(&m, &errors, wabt::ValidateOptions(features)))) {
+    return Error{ErrorCode::internal,
+                 name + ": instrumented module does not validate: " + describe_errors(errors)};
+  }
+  wabt::MemoryStream stream;
+  wabt::WriteBinaryOptions write_options(features, /*canonicalize_lebs=*/true,
+                                         /*relocatable=*/false, /*write_debug_names=*/false);
+  if (wabt::Failed(wabt::WriteBinaryModule(&stream, &m, write_options))) {
+    return Error{ErrorCode::internal, name + ": cannot write the instrumented module"};
+  }
+  return std::move(stream.output_buffer().data);
+}
+
 }  // namespace
 
 struct ModuleAccess {
@@ -235,6 +274,8 @@ struct ModuleAccess {
                         "_initialize)");
     }
     out.initial_pages_ = static_cast<std::uint32_t>(m.memories[0]->page_limits.initial);
+    code.initial_pages = out.initial_pages_;
+    for (const wabt::Table* t : m.tables) code.initial_table_elements += t->elem_limits.initial;
     return {};
   }
 };
@@ -254,39 +295,24 @@ Result<void> ModuleCode::prepare(WasmModule& out, const std::vector<std::uint8_t
   if (auto valid = validate_binary(bytes, name); !valid) {
     return load_error(name, "malformed or invalid module: " + valid.error().message);
   }
-  const wabt::Features features = guest_features();
   wabt::Module m;
-  wabt::Errors errors;
-  wabt::ReadBinaryOptions read_options(features, nullptr, /*read_debug_names=*/false,
-                                       /*stop_on_first_error=*/true,
-                                       /*fail_on_custom_section_error=*/false);
-  if (wabt::Failed(wabt::ReadBinaryIr(name.c_str(), bytes.data(), bytes.size(), read_options,
-                                      &errors, &m))) {
-    return load_error(name, "malformed module: " + describe_errors(errors));
-  }
-  if (wabt::Failed(wabt::ValidateModule(&m, &errors, wabt::ValidateOptions(features)))) {
-    return load_error(name, "invalid module: " + describe_errors(errors));
-  }
+  if (auto r = read_ir(bytes, name, m); !r) return r;
   auto& code = *out.code_;
   if (auto r = ModuleAccess::check_abi(out, code, m); !r) return r;
-
-  if (auto r = instrument_module(m, {.fuel = meter_fuel}); !r) {
-    return load_error(name, "cannot instrument: " + r.error().message);
+  for (std::size_t k = 0; k < kMeterImportCount; ++k) {
+    code.func_imports.push_back(static_cast<HostImport>(kFirstMeterImport + k));
   }
-  keep_host_exports(m);
-  code.func_imports.push_back(HostImport::meter_out_of_fuel);
-  code.func_imports.push_back(HostImport::meter_memory_grow);
-  if (wabt::Failed(wabt::ValidateModule(&m, &errors, wabt::ValidateOptions(features)))) {
-    return Error{ErrorCode::internal,
-                 name + ": instrumented module does not validate: " + describe_errors(errors)};
-  }
-  wabt::MemoryStream stream;
-  wabt::WriteBinaryOptions write_options(features, /*canonicalize_lebs=*/true,
-                                         /*relocatable=*/false, /*write_debug_names=*/false);
-  if (wabt::Failed(wabt::WriteBinaryModule(&stream, &m, write_options))) {
-    return Error{ErrorCode::internal, name + ": cannot write the instrumented module"};
-  }
-  code.binary = std::move(stream.output_buffer().data);
+  auto interp = instrumented(m, name, {.fuel = meter_fuel});
+  if (!interp) return interp.error();
+  code.binary = std::move(*interp);
+  // The same checks again for native code, whose frames share the worker's
+  // stack: every function checks it on entry. A second read, since the
+  // pass rewrites the IR it is given.
+  wabt::Module native;
+  if (auto r = read_ir(bytes, name, native); !r) return r;
+  auto aot = instrumented(native, name, {.fuel = meter_fuel, .native_stack_check = true});
+  if (!aot) return aot.error();
+  code.native_binary = std::move(*aot);
   return {};
 }
 

@@ -21,6 +21,9 @@ struct ComponentLimits {
   rt::Duration call_deadline = std::chrono::seconds(5);
   // Linear memory, in bytes (rounded down to 64 KiB pages).
   std::size_t memory_limit = std::size_t{16} << 20;
+  // Elements of all the component's tables together (initial sizes and
+  // table.grow); an element costs the host 16 to 24 bytes.
+  std::uint32_t table_limit = 100'000;
   // Nested guest calls (wasm frames) before stack_overflow. Frames of leaf
   // functions (those that call no other guest function) are not counted:
   // they cannot deepen the stack further.

@@ -20,6 +20,7 @@ enum class GuestFault : std::uint8_t {
   deadline,            // the wall-clock deadline of one call passed
   startup_timeout,     // init did not finish within the startup timeout
   memory_limit,        // memory.grow beyond the component's memory limit
+  table_limit,         // table.grow beyond the component's table limit
   abi_violation,       // a host call with a bad pointer, length or argument
   exited,              // the guest called airssys.exit (not a trap)
   killed,              // the call was interrupted from outside (shutdown kill)

@@ -31,35 +31,57 @@ void wasm_rt_trap(wasm_rt_trap_t code) {
 
 const char* wasm_rt_strerror(wasm_rt_trap_t trap) { (void)trap; return "trap"; }
 
-/* Function types compared by call_indirect: one id per distinct signature. */
-enum { kMaxTypes = 4096, kMaxArity = 64 };
-static struct { uint32_t params, results; wasm_rt_type_t types[kMaxArity]; } s_types[kMaxTypes];
-static uint32_t s_type_count;
+/* Function types compared by call_indirect: one id per distinct signature,
+   registered by the module's init (which the host runs once, under its
+   own lock). Any arity and count the loader admitted (ModuleLimits); a
+   failed allocation gives id 0, which no table entry carries, so a call
+   through that type traps instead of the process aborting. */
+typedef struct { uint32_t params, results; wasm_rt_type_t* types; } airssys_func_type;
+static airssys_func_type* s_types;
+static uint32_t s_type_count, s_type_capacity;
 static pthread_mutex_t s_type_mutex = PTHREAD_MUTEX_INITIALIZER;
 
-uint32_t wasm_rt_register_func_type(uint32_t params, uint32_t results, ...) {
-  wasm_rt_type_t types[kMaxArity];
+static uint32_t airssys_find_or_add_type(uint32_t params, uint32_t results,
+                                         const wasm_rt_type_t* types) {
   uint32_t n = params + results;
-  if (n > kMaxArity) abort();
-  va_list ap;
-  va_start(ap, results);
-  for (uint32_t i = 0; i < n; ++i) types[i] = (wasm_rt_type_t)va_arg(ap, int);
-  va_end(ap);
-  pthread_mutex_lock(&s_type_mutex);
   for (uint32_t i = 0; i < s_type_count; ++i) {
     if (s_types[i].params == params && s_types[i].results == results &&
-        memcmp(s_types[i].types, types, n * sizeof(wasm_rt_type_t)) == 0) {
-      pthread_mutex_unlock(&s_type_mutex);
+        (n == 0 || memcmp(s_types[i].types, types, n * sizeof(wasm_rt_type_t)) == 0)) {
       return i + 1;
     }
   }
-  if (s_type_count == kMaxTypes) abort();
-  uint32_t id = s_type_count++;
-  s_types[id].params = params;
-  s_types[id].results = results;
-  memcpy(s_types[id].types, types, n * sizeof(wasm_rt_type_t));
+  if (s_type_count == s_type_capacity) {
+    uint32_t cap = s_type_capacity ? s_type_capacity * 2 : 64;
+    airssys_func_type* grown = (airssys_func_type*)realloc(s_types, cap * sizeof *grown);
+    if (!grown) return 0;
+    s_types = grown;
+    s_type_capacity = cap;
+  }
+  wasm_rt_type_t* copy = NULL;
+  if (n) {
+    copy = (wasm_rt_type_t*)malloc(n * sizeof(wasm_rt_type_t));
+    if (!copy) return 0;
+    memcpy(copy, types, n * sizeof(wasm_rt_type_t));
+  }
+  s_types[s_type_count].params = params;
+  s_types[s_type_count].results = results;
+  s_types[s_type_count].types = copy;
+  return ++s_type_count;
+}
+
+uint32_t wasm_rt_register_func_type(uint32_t params, uint32_t results, ...) {
+  uint64_t n = (uint64_t)params + results;
+  wasm_rt_type_t* types = n ? (wasm_rt_type_t*)malloc(n * sizeof(wasm_rt_type_t)) : NULL;
+  if (n && !types) return 0;
+  va_list ap;
+  va_start(ap, results);
+  for (uint64_t i = 0; i < n; ++i) types[i] = (wasm_rt_type_t)va_arg(ap, int);
+  va_end(ap);
+  pthread_mutex_lock(&s_type_mutex);
+  uint32_t id = airssys_find_or_add_type(params, results, types);
   pthread_mutex_unlock(&s_type_mutex);
-  return id + 1;
+  free(types);
+  return id;
 }
 
 uint32_t wasm_rt_register_tag(uint32_t size) { (void)size; abort(); }
@@ -103,6 +125,7 @@ void wasm_rt_free_memory(wasm_rt_memory_t* m) { free(m->data); m->data = NULL; }
   void wasm_rt_allocate_##kind##_table(wasm_rt_##kind##_table_t* t, uint32_t elements, \
                                        uint32_t max_elements) {                       \
     t->data = elements ? (elem_t*)calloc(elements, sizeof(elem_t)) : NULL;            \
+    if (elements && !t->data) wasm_rt_trap(WASM_RT_TRAP_OOB);                         \
     t->size = elements;                                                               \
     t->max_size = max_elements;                                                       \
   }                                                                                   \

@@ -6,6 +6,7 @@
 // Every instance shares the code and owns only its memory, tables and
 // globals.
 #include <dlfcn.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <wabt/apply-names.h>
 #include <wabt/binary-reader-ir.h>
@@ -43,7 +44,7 @@ namespace fs = std::filesystem;
 
 // Bumped whenever the generated glue or runtime changes, so stale cached
 // objects are never loaded.
-constexpr const char* kAotFormat = "aot5";
+constexpr const char* kAotFormat = "aot6";
 
 using HostFn = int (*)(void* host, std::uint32_t which, const std::uint64_t* args,
                        std::uint64_t* result);
@@ -51,21 +52,38 @@ using HostFn = int (*)(void* host, std::uint32_t which, const std::uint64_t* arg
 // How every object is built, in its build directory: the compiler's whole
 // argv after its name (part of the cache key).
 const std::vector<std::string>& compile_args() {
-  static const std::vector<std::string> args{"-O2",
-                                             "-fPIC",
-                                             "-shared",
-                                             "-pthread",
-                                             "-w",
+  static const std::vector<std::string> args{"-O2", "-fPIC", "-shared", "-pthread", "-w",
+                                             // Only the glue's entry points are visible.
+                                             "-fvisibility=hidden",
+                                             // A frame larger than a page touches each page
+                                             // in order, so it meets the guard page.
+                                             "-fstack-clash-protection",
                                              "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0",
-                                             "-DWASM_RT_USE_STACK_DEPTH_COUNT=0",
-                                             "-I.",
-                                             "module.c",
-                                             "glue.c",
-                                             "runtime.c",
-                                             "-o",
-                                             "module.so",
-                                             "-lm"};
+                                             "-DWASM_RT_USE_STACK_DEPTH_COUNT=0", "-I.", "module.c",
+                                             "glue.c", "runtime.c", "-o", "module.so", "-lm"};
   return args;
+}
+
+// Room kept below guest frames on a thread's stack: the host's frames
+// under a guest (host calls, the trap path) and one guest frame, whose
+// size ModuleLimits::locals bounds.
+constexpr std::size_t kNativeStackReserve = std::size_t{1} << 20;
+
+// The lowest address a guest frame may reach on this thread. Guests run on
+// the threads that call them (workers, or any thread of a library user),
+// so the floor is taken from the thread's own stack, once per thread.
+std::uintptr_t native_stack_floor() {
+  thread_local const std::uintptr_t floor = [] {
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0) return std::uintptr_t{0};
+    void* low = nullptr;
+    std::size_t size = 0;
+    const int got = pthread_attr_getstack(&attr, &low, &size);
+    pthread_attr_destroy(&attr);
+    if (got != 0) return std::uintptr_t{0};
+    return reinterpret_cast<std::uintptr_t>(low) + std::min(kNativeStackReserve, size / 2);
+  }();
+  return floor;
 }
 
 struct AotModule;
@@ -112,12 +130,12 @@ struct AotModule final : CompiledModule {
   AotLibrary library;
   const ModuleCode* code = nullptr;
   std::size_t instance_size = 0;
-  int (*instantiate_fn)(void*, void*) = nullptr;
+  int (*instantiate_fn)(void*, void*, std::uintptr_t) = nullptr;
   void (*free_fn)(void*) = nullptr;
   wasm_rt_memory_t* (*memory_fn)(void*) = nullptr;
   std::uint64_t* (*fuel_fn)(void*) = nullptr;
   std::uint32_t* (*depth_fn)(void*) = nullptr;
-  int (*call_fn)(void*, int, const std::uint64_t*, std::uint64_t*) = nullptr;
+  int (*call_fn)(void*, int, const std::uint64_t*, std::uint64_t*, std::uintptr_t) = nullptr;
   std::uint32_t (*grow_fn)(wasm_rt_memory_t*, std::uint32_t) = nullptr;
 
   Result<std::unique_ptr<WasmInstance>> instantiate(HostInterface& host,
@@ -149,26 +167,25 @@ bool AotInstance::grow_memory(std::uint32_t delta) {
 }
 
 Result<void> AotInstance::instantiate(const CallLimits& limits) {
+  if (auto r = check_initial_sizes(*module_.code, limits); !r) return r;
   instance_ = std::calloc(1, module_.instance_size);
   if (instance_ == nullptr) return Error{ErrorCode::resource_exhausted, "out of memory"};
-  if (const int trap = module_.instantiate_fn(instance_, this); trap != 0) {
+  if (const int trap = module_.instantiate_fn(instance_, this, native_stack_floor()); trap != 0) {
     return Error{ErrorCode::invalid_argument,
                  "instantiation failed (trap " + std::to_string(trap) + ")"};
   }
   instantiated_ = true;
   fuel_ = module_.fuel_fn(instance_);
   depth_ = module_.depth_fn(instance_);
-  const std::uint32_t pages = memory_()->pages;
-  if (pages > limits.memory_limit_pages) {
-    return Error{ErrorCode::resource_exhausted, std::string(to_string(GuestFault::memory_limit)) +
-                                                    ": initial memory of " + std::to_string(pages) +
-                                                    " pages exceeds the limit of " +
-                                                    std::to_string(limits.memory_limit_pages)};
-  }
   arm(limits);
   return {};
 }
 
+// wasm2c's trap codes, mapped as fault_from_trap_message in the interp
+// engine maps the interpreter's messages for the same traps, so both
+// engines end a component with the same exit reason (engine_traps_test).
+// WASM_RT_TRAP_CALL_INDIRECT is every failed call_indirect: out-of-range
+// index, null element, signature mismatch.
 GuestFault fault_from_trap_code(int code) {
   switch (code) {
     case WASM_RT_TRAP_OOB: return GuestFault::out_of_bounds;
@@ -188,7 +205,7 @@ CallOutcome AotInstance::invoke(int slot, const std::uint64_t* args, std::size_t
   std::uint64_t a[8] = {};
   for (std::size_t i = 0; i < nargs && i < 8; ++i) a[i] = args[i];
   std::uint64_t result = 0;
-  const int trap = module_.call_fn(instance_, slot, a, &result);
+  const int trap = module_.call_fn(instance_, slot, a, &result, native_stack_floor());
   if (trap != 0) {
     const GuestFault engine =
         trap == kHostTrap ? GuestFault::other_trap : fault_from_trap_code(trap);

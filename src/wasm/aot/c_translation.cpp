@@ -47,6 +47,7 @@ std::string glue_source(const wabt::Module& m, const ModuleCode& code) {
   std::ostringstream c;
   c << "#include <setjmp.h>\n#include <stdint.h>\n#include \"module.h\"\n"
     << "extern __thread jmp_buf* airssys_trap_target;\n"
+    << "static __thread uintptr_t airssys_stack_floor;\n"
     << "typedef int (*airssys_host_fn)(void*, uint32_t, const uint64_t*, uint64_t*);\n"
     << "static airssys_host_fn s_host;\n"
     << "#define AIRSSYS_EXPORT __attribute__((visibility(\"default\")))\n";
@@ -61,6 +62,15 @@ std::string glue_source(const wabt::Module& m, const ModuleCode& code) {
     if (!seen) import_modules.push_back(imp->module_name);
     const HostImport which = code.func_imports[func_index++];
     const FunctionShape& s = shape(which);
+    if (which == HostImport::meter_stack_check) {
+      // At every function entry: below the floor the host set for this
+      // thread, the frames still to come could leave the worker's stack.
+      c << "void " << mangle(imp->module_name) << mangle(imp->field_name) << "(" << instance_type
+        << "* h) {\n  (void)h;\n"
+        << "  if ((uintptr_t)__builtin_frame_address(0) < airssys_stack_floor)\n"
+        << "    longjmp(*airssys_trap_target, WASM_RT_TRAP_EXHAUSTION);\n}\n";
+      continue;
+    }
     c << (s.results.empty() ? "void" : c_type(s.results[0])) << " " << mangle(imp->module_name)
       << mangle(imp->field_name) << "(" << instance_type << "* h";
     for (std::size_t i = 0; i < s.params.size(); ++i) c << ", " << c_type(s.params[i]) << " a" << i;
@@ -79,7 +89,8 @@ std::string glue_source(const wabt::Module& m, const ModuleCode& code) {
     << "_init_module(); }\n"
     << "AIRSSYS_EXPORT size_t airssys_aot_instance_size(void) { return sizeof(" << mod
     << "_instance_t); }\n"
-    << "AIRSSYS_EXPORT int airssys_aot_instantiate(void* inst, void* host) {\n"
+    << "AIRSSYS_EXPORT int airssys_aot_instantiate(void* inst, void* host, uintptr_t floor) {\n"
+    << "  airssys_stack_floor = floor;\n"
     << "  jmp_buf jb; jmp_buf* prev = airssys_trap_target; airssys_trap_target = &jb;\n"
     << "  int code = setjmp(jb);\n"
     << "  if (code == 0) " << mod << "_instantiate((" << mod << "_instance_t*)inst";
@@ -94,7 +105,8 @@ std::string glue_source(const wabt::Module& m, const ModuleCode& code) {
     << "AIRSSYS_EXPORT u32* airssys_aot_depth(void* inst) { return " << mod
     << mangle(kDepthGlobalExport) << "((" << mod << "_instance_t*)inst); }\n"
     << "AIRSSYS_EXPORT int airssys_aot_call(void* inst, int slot, const uint64_t* a, uint64_t* "
-       "result) {\n"
+       "result, uintptr_t floor) {\n"
+    << "  airssys_stack_floor = floor;\n"
     << "  " << mod << "_instance_t* i = (" << mod << "_instance_t*)inst;\n"
     << "  jmp_buf jb; jmp_buf* prev = airssys_trap_target; airssys_trap_target = &jb;\n"
     << "  int code = setjmp(jb);\n"
@@ -168,8 +180,8 @@ Result<TranslatedModule> translate_to_c(const WasmModule& module) {
   wabt::ReadBinaryOptions options(features, nullptr, /*read_debug_names=*/false,
                                   /*stop_on_first_error=*/true,
                                   /*fail_on_custom_section_error=*/false);
-  if (wabt::Failed(wabt::ReadBinaryIr("module", code.binary.data(), code.binary.size(), options,
-                                      &errors, &m))) {
+  if (wabt::Failed(wabt::ReadBinaryIr("module", code.native_binary.data(),
+                                      code.native_binary.size(), options, &errors, &m))) {
     return Error{ErrorCode::internal, module.name() + ": cannot re-read the instrumented module"};
   }
   // The C writer expects every item named, as wasm2c's driver does it.

@@ -41,6 +41,7 @@ CallLimits ComponentHost::limits(rt::Duration deadline, GuestFault deadline_faul
   l.deadline_fault = deadline_fault;
   l.stack_limit = spec_->limits.stack_limit;
   l.memory_limit_pages = static_cast<std::uint32_t>(spec_->limits.memory_limit / 65536);
+  l.table_limit = spec_->limits.table_limit;
   return l;
 }
 
@@ -401,6 +402,8 @@ GuestFault ComponentHost::call_host(HostImport which, const std::uint64_t* args,
     }
     case HostImport::meter_out_of_fuel:
     case HostImport::meter_memory_grow:
+    case HostImport::meter_table_grow:
+    case HostImport::meter_stack_check:
       return GuestFault::other_trap;  // handled by the instance, never routed here
   }
   return fault;

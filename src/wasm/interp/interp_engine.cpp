@@ -162,14 +162,7 @@ Result<void> InterpInstance::instantiate(const CallLimits& limits) {
     imports.push_back(func.ref());
   }
 
-  const std::uint32_t initial = static_cast<std::uint32_t>(
-      module_.desc.memories.empty() ? 0 : module_.desc.memories[0].type.limits.initial);
-  if (initial > limits.memory_limit_pages) {
-    return Error{ErrorCode::resource_exhausted,
-                 std::string(to_string(GuestFault::memory_limit)) + ": initial memory of " +
-                     std::to_string(initial) + " pages exceeds the limit of " +
-                     std::to_string(limits.memory_limit_pages)};
-  }
+  if (auto r = check_initial_sizes(*module_.code, limits); !r) return r;
 
   // Bind the globals before instantiation runs any code (data segments do
   // not, but `arm` needs the globals).

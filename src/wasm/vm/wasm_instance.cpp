@@ -1,8 +1,26 @@
 #include <algorithm>
+#include <string>
 
+#include "module_code.hpp"
 #include "vm/wasm_vm.hpp"
 
 namespace airssys::wasm::detail {
+
+Result<void> check_initial_sizes(const ModuleCode& code, const CallLimits& limits) {
+  if (code.initial_pages > limits.memory_limit_pages) {
+    return Error{ErrorCode::resource_exhausted,
+                 std::string(to_string(GuestFault::memory_limit)) + ": initial memory of " +
+                     std::to_string(code.initial_pages) + " pages exceeds the limit of " +
+                     std::to_string(limits.memory_limit_pages)};
+  }
+  if (code.initial_table_elements > limits.table_limit) {
+    return Error{ErrorCode::resource_exhausted,
+                 std::string(to_string(GuestFault::table_limit)) + ": initial tables of " +
+                     std::to_string(code.initial_table_elements) +
+                     " elements exceed the limit of " + std::to_string(limits.table_limit)};
+  }
+  return {};
+}
 
 namespace {
 constexpr std::uint64_t kUnmetered = std::numeric_limits<std::uint64_t>::max();
@@ -84,6 +102,11 @@ GuestFault WasmInstance::on_import(HostImport which, const std::uint64_t* args,
     case HostImport::meter_out_of_fuel: return on_out_of_fuel();
     case HostImport::meter_memory_grow:
       return on_memory_grow(static_cast<std::uint32_t>(args[0]), result);
+    case HostImport::meter_table_grow:
+      if (args[0] > limits_.table_limit) return pending_ = GuestFault::table_limit;
+      return GuestFault::none;
+    case HostImport::meter_stack_check:
+      return GuestFault::none;  // native code checks its stack in its own glue
     default: {
       const GuestFault f = host_.call_host(which, args, result, memory());
       if (f != GuestFault::none) pending_ = f;

@@ -52,7 +52,13 @@ struct CallLimits {
   GuestFault deadline_fault = GuestFault::deadline;  // startup_timeout during init
   std::uint32_t stack_limit = 1000;
   std::uint32_t memory_limit_pages = 256;
+  std::uint32_t table_limit = 100'000;  // elements of all tables together
 };
+
+// What instantiating `code` would allocate, checked against `limits`
+// before the engine allocates it: the memory's and the tables' initial
+// sizes. The error names the limit and the values.
+Result<void> check_initial_sizes(const struct ModuleCode& code, const CallLimits& limits);
 
 struct CallOutcome {
   GuestFailure failure;
