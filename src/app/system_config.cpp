@@ -228,6 +228,53 @@ void read_system(const toml::table& root, SystemSettings& out, std::vector<Confi
   if (auto v = r.duration("shutdown_timeout")) out.shutdown_timeout = *v;
 }
 
+// [module_limits]: what any module may declare, checked at load.
+void read_module_limits(const toml::table& root, wasm::ModuleLimits& out,
+                        std::vector<ConfigError>& errors, const std::string& file) {
+  const toml::node* n = root.get("module_limits");
+  if (n == nullptr) return;
+  if (!n->is_table()) {
+    errors.push_back(
+        {file, position_of(n->source()), "'module_limits' must be a table ([module_limits])"});
+    return;
+  }
+  TableReader r(*n->as_table(), "[module_limits]", errors, file);
+  struct Count {
+    const char* key;
+    std::uint32_t wasm::ModuleLimits::*field;
+  };
+  static constexpr Count kCounts[] = {
+      {"types", &wasm::ModuleLimits::types},
+      {"params", &wasm::ModuleLimits::params},
+      {"results", &wasm::ModuleLimits::results},
+      {"functions", &wasm::ModuleLimits::functions},
+      {"imports", &wasm::ModuleLimits::imports},
+      {"exports", &wasm::ModuleLimits::exports},
+      {"globals", &wasm::ModuleLimits::globals},
+      {"tables", &wasm::ModuleLimits::tables},
+      {"table_size", &wasm::ModuleLimits::table_size},
+      {"data_segments", &wasm::ModuleLimits::data_segments},
+      {"elem_segments", &wasm::ModuleLimits::elem_segments},
+      {"locals", &wasm::ModuleLimits::locals},
+      {"function_size", &wasm::ModuleLimits::function_size},
+      {"nesting", &wasm::ModuleLimits::nesting},
+  };
+  r.allow({"module_size", "total_locals", "types", "params", "results", "functions", "imports",
+           "exports", "globals", "tables", "table_size", "data_segments", "elem_segments", "locals",
+           "function_size", "nesting"});
+  if (auto v = r.size("module_size")) out.module_size = *v;
+  if (auto v = r.integer("total_locals", 0, INT64_MAX)) {
+    out.total_locals = static_cast<std::uint64_t>(*v);
+  }
+  for (const Count& c : kCounts) {
+    if (auto v = r.integer(c.key, 0, UINT32_MAX)) out.*c.field = static_cast<std::uint32_t>(*v);
+  }
+  if (auto ok = out.validate(); !ok) {
+    r.error_here("[module_limits]: " + ok.error().message);
+    out = wasm::ModuleLimits{};  // modules are checked against the defaults instead
+  }
+}
+
 void read_supervisor(const toml::table& t, SystemConfig& config, std::vector<ConfigError>& errors,
                      const std::string& file) {
   auto name_node = t.get("name");
@@ -263,8 +310,9 @@ void read_component(const toml::table& t, SystemConfig& config, std::vector<Conf
                                 : "[[component]]";
   TableReader r(t, label, errors, file);
   r.allow({"name", "module", "supervisor", "engine", "restart", "shutdown", "startup_timeout",
-           "memory_limit", "fuel_per_message", "call_deadline", "stack_limit", "max_message_size",
-           "stash_capacity", "mailbox_capacity", "backoff", "capabilities", "config", "health"});
+           "memory_limit", "table_limit", "fuel_per_message", "call_deadline", "stack_limit",
+           "max_message_size", "stash_capacity", "mailbox_capacity", "backoff", "capabilities",
+           "config", "health"});
   ComponentDecl d;
   d.at = position_of(t.source());
   if (auto v = r.string("name", true)) d.name = *v;
@@ -291,6 +339,9 @@ void read_component(const toml::table& t, SystemConfig& config, std::vector<Conf
   }
   if (auto v = r.duration("startup_timeout")) d.startup_timeout = *v;
   if (auto v = r.size("memory_limit")) d.limits.memory_limit = *v;
+  if (auto v = r.integer("table_limit", 1, 100'000'000)) {
+    d.limits.table_limit = static_cast<std::uint32_t>(*v);
+  }
   if (auto v = r.integer("fuel_per_message", 0, INT64_MAX)) {
     d.limits.fuel_per_message = static_cast<std::uint64_t>(*v);
   }
@@ -355,10 +406,15 @@ void read_component(const toml::table& t, SystemConfig& config, std::vector<Conf
     if (p.is_relative()) p = std::filesystem::path(file).parent_path() / p;
     d.module_path = p;
     std::error_code ec;
-    if (!std::filesystem::is_regular_file(p, ec)) {
-      r.error(n->source(), label + ": module file not found: " + p.string());
-    } else if (load_modules) {
-      auto loaded = wasm::WasmModule::load_file(p);
+    if (!load_modules) {
+      // Without loading, only whether it is there; loading says precisely
+      // what is wrong with a file (missing, a FIFO, too large, unreadable).
+      if (!std::filesystem::is_regular_file(p, ec)) {
+        r.error(n->source(),
+                label + ": module file not found or not a regular file: " + p.string());
+      }
+    } else {
+      auto loaded = wasm::WasmModule::load_file(p, config.system.module_limits);
       if (!loaded) {
         r.error(n->source(), label + ": " + loaded.error().message);
       } else {
@@ -460,13 +516,16 @@ LoadResult load_system_config(const std::filesystem::path& path, bool load_modul
   SystemConfig config;
   config.file = path;
   for (const auto& [key, node] : root) {
-    if (key.str() != "system" && key.str() != "supervisor" && key.str() != "component") {
-      result.errors.push_back({file, position_of(key.source()),
-                               "unknown key '" + std::string(key.str()) +
-                                   "' (known: [system], [[supervisor]], [[component]])"});
+    if (key.str() != "system" && key.str() != "module_limits" && key.str() != "supervisor" &&
+        key.str() != "component") {
+      result.errors.push_back(
+          {file, position_of(key.source()),
+           "unknown key '" + std::string(key.str()) +
+               "' (known: [system], [module_limits], [[supervisor]], [[component]])"});
     }
   }
   read_system(root, config.system, result.errors, file);
+  read_module_limits(root, config.system.module_limits, result.errors, file);
   auto each_table = [&](const char* key, const std::function<void(const toml::table&)>& read) {
     const toml::node* n = root.get(key);
     if (n == nullptr) return;

@@ -189,6 +189,10 @@ void ActorContext::demonitor(MonitorRef ref) {
 void ActorContext::set_trap_exit(bool trap) {
   cell_->trap_exit = trap;
 }
+bool ActorContext::kill_pending() const {
+  return cell_->signal.load(std::memory_order_acquire) == detail::PendingSignal::kill;
+}
+
 bool ActorContext::trap_exit() const {
   return cell_->trap_exit;
 }

@@ -115,7 +115,24 @@ TEST(SystemConfig, InvalidDurationIsAnError) {
 
 TEST(SystemConfig, MissingModuleFileIsAnError) {
   const auto e = only_error(component("a", "/nonexistent/x.wasm"));
-  EXPECT_EQ(e, "3:10: [[component]] 'a': module file not found: /nonexistent/x.wasm");
+  EXPECT_EQ(e, "3:10: [[component]] 'a': /nonexistent/x.wasm: module file not found");
+}
+
+TEST(SystemConfig, ModuleLimitsApplyToEveryModuleAndAreChecked) {
+  // Nesting of at most 1: echo's code nests deeper, so it is refused at
+  // load, at the module's position, naming the limit.
+  const auto e = only_error("[module_limits]\nnesting = 1\n" + component("a", guest("echo")));
+  EXPECT_EQ(e.rfind("5:10: [[component]] 'a': ", 0), 0u) << e;
+  EXPECT_NE(e.find("nesting depth (2) exceeds the limit of 1"), std::string::npos) << e;
+  // A limit that is not one, and a key that is not a limit.
+  EXPECT_EQ(only_error("[module_limits]\nnesting = 0\n" + component("a", guest("echo"))),
+            "1:1: [module_limits]: nesting must be at least 1");
+  const auto unknown =
+      only_error("[module_limits]\nnestling = 3\n" + component("a", guest("echo")));
+  EXPECT_NE(unknown.find("unknown key 'nestling' in [module_limits]"), std::string::npos)
+      << unknown;
+  const auto table = only_error(component("a", guest("echo"), "table_limit = 0\n"));
+  EXPECT_NE(table.find("'table_limit'"), std::string::npos) << table;
 }
 
 TEST(SystemConfig, ModuleThatIsNotWasmIsAnError) {

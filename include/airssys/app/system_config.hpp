@@ -20,6 +20,7 @@
 #include "airssys/wasm/component_limits.hpp"
 #include "airssys/wasm/engine_kind.hpp"
 #include "airssys/wasm/health_settings.hpp"
+#include "airssys/wasm/module_limits.hpp"
 #include "airssys/wasm/wasm_module.hpp"
 
 namespace airssys::app {
@@ -44,6 +45,8 @@ struct SystemSettings {
   std::string http;        // "host:port"; empty = no admin endpoint
   std::string http_token;  // bearer token for mutating requests (required beyond loopback)
   rt::Duration shutdown_timeout = std::chrono::seconds(10);
+  // What every module of the system may declare ([module_limits]).
+  wasm::ModuleLimits module_limits;
 };
 
 struct SupervisorDecl {

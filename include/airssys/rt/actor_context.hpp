@@ -166,6 +166,10 @@ class ActorContext {
   Result<void> exit(Address target, ExitReason reason);
   // Ends this actor after the current callback returns.
   void stop(ExitReason reason = ExitReason::normal());
+  // True once an untrappable kill is pending for this actor: it ends when
+  // the current callback returns, so a long callback (a guest call) should
+  // return now. Any thread may have sent the kill; this reads it.
+  bool kill_pending() const;
 
   // --- names ---------------------------------------------------------------
   Result<void> register_name(std::string name);

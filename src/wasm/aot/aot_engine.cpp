@@ -166,21 +166,6 @@ bool AotInstance::grow_memory(std::uint32_t delta) {
   return module_.grow_fn(memory_(), delta) != 0xFFFFFFFFu;
 }
 
-Result<void> AotInstance::instantiate(const CallLimits& limits) {
-  if (auto r = check_initial_sizes(*module_.code, limits); !r) return r;
-  instance_ = std::calloc(1, module_.instance_size);
-  if (instance_ == nullptr) return Error{ErrorCode::resource_exhausted, "out of memory"};
-  if (const int trap = module_.instantiate_fn(instance_, this, native_stack_floor()); trap != 0) {
-    return Error{ErrorCode::invalid_argument,
-                 "instantiation failed (trap " + std::to_string(trap) + ")"};
-  }
-  instantiated_ = true;
-  fuel_ = module_.fuel_fn(instance_);
-  depth_ = module_.depth_fn(instance_);
-  arm(limits);
-  return {};
-}
-
 // wasm2c's trap codes, mapped as fault_from_trap_message in the interp
 // engine maps the interpreter's messages for the same traps, so both
 // engines end a component with the same exit reason (engine_traps_test).
@@ -197,6 +182,24 @@ GuestFault fault_from_trap_code(int code) {
     case WASM_RT_TRAP_EXHAUSTION: return GuestFault::stack_overflow;
     default: return GuestFault::other_trap;
   }
+}
+
+Result<void> AotInstance::instantiate(const CallLimits& limits) {
+  if (auto r = check_initial_sizes(*module_.code, limits); !r) return r;
+  instance_ = std::calloc(1, module_.instance_size);
+  if (instance_ == nullptr) return Error{ErrorCode::resource_exhausted, "out of memory"};
+  const int trap = module_.instantiate_fn(instance_, this, native_stack_floor());
+  // Freed whether or not it trapped: the instance starts zeroed, so what a
+  // trapped instantiation did not allocate is null and freeing skips it.
+  instantiated_ = true;
+  if (trap != 0) {
+    // Worded as the interpreter words it: the fault alone.
+    return Error{ErrorCode::invalid_argument, to_string(fault_from_trap_code(trap))};
+  }
+  fuel_ = module_.fuel_fn(instance_);
+  depth_ = module_.depth_fn(instance_);
+  arm(limits);
+  return {};
 }
 
 CallOutcome AotInstance::invoke(int slot, const std::uint64_t* args, std::size_t nargs) {

@@ -169,8 +169,9 @@ Result<void> InterpInstance::instantiate(const CallLimits& limits) {
   wi::Trap::Ptr trap;
   instance_ = wi::Instance::Instantiate(*store_, mod.ref(), imports, &trap);
   if (!instance_) {
+    // Worded as the aot engine words it: the fault alone.
     return Error{ErrorCode::invalid_argument,
-                 "instantiation failed: " + (trap ? trap->message() : std::string("unknown"))};
+                 to_string(fault_from_trap_message(trap ? trap->message() : std::string()))};
   }
   const auto& export_types = mod->export_types();
   for (std::size_t i = 0; i < export_types.size(); ++i) {
