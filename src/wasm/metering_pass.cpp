@@ -166,12 +166,9 @@ struct Instrumenter {
     return std::make_unique<T>(std::forward<Args>(args)...);
   }
 
-  // fuel -= cost; if (fuel < 0) airssys_meter.out_of_fuel();
-  ExprList charge(std::uint64_t cost) const {
-    ExprList out;
-    if (!fuel) return out;
-    out.push_back(make<wabt::GlobalGetExpr>(Var(fuel_global, {})));
-    out.push_back(make<wabt::ConstExpr>(wabt::Const::I64(cost)));
+  // With the cost (an i64) on the stack: fuel -= cost; if (fuel < 0)
+  // airssys_meter.out_of_fuel();
+  void pay(ExprList& out) const {
     out.push_back(make<wabt::BinaryExpr>(Opcode::I64Sub));
     out.push_back(make<wabt::GlobalSetExpr>(Var(fuel_global, {})));
     out.push_back(make<wabt::GlobalGetExpr>(Var(fuel_global, {})));
@@ -180,6 +177,15 @@ struct Instrumenter {
     auto if_expr = std::make_unique<wabt::IfExpr>();
     if_expr->true_.exprs.push_back(make<wabt::CallExpr>(Var(out_of_fuel_func, {})));
     out.push_back(std::move(if_expr));
+  }
+
+  // fuel -= cost; if (fuel < 0) airssys_meter.out_of_fuel();
+  ExprList charge(std::uint64_t cost) const {
+    ExprList out;
+    if (!fuel) return out;
+    out.push_back(make<wabt::GlobalGetExpr>(Var(fuel_global, {})));
+    out.push_back(make<wabt::ConstExpr>(wabt::Const::I64(cost)));
+    pay(out);
     return out;
   }
 
@@ -199,14 +205,7 @@ struct Instrumenter {
       out.push_back(make<wabt::ConstExpr>(wabt::Const::I64(static_cast<std::uint64_t>(shift))));
       out.push_back(make<wabt::BinaryExpr>(Opcode::I64ShrU));
     }
-    out.push_back(make<wabt::BinaryExpr>(Opcode::I64Sub));
-    out.push_back(make<wabt::GlobalSetExpr>(Var(fuel_global, {})));
-    out.push_back(make<wabt::GlobalGetExpr>(Var(fuel_global, {})));
-    out.push_back(make<wabt::ConstExpr>(wabt::Const::I64(0)));
-    out.push_back(make<wabt::CompareExpr>(Opcode::I64LtS));
-    auto if_expr = std::make_unique<wabt::IfExpr>();
-    if_expr->true_.exprs.push_back(make<wabt::CallExpr>(Var(out_of_fuel_func, {})));
-    out.push_back(std::move(if_expr));
+    pay(out);
     return out;
   }
 
