@@ -87,9 +87,7 @@ bool is_guest_export_name(std::string_view n) {
 }
 
 // Exports the engines use: the ABI's functions, `_initialize`, the memory
-// and the meter's globals. Only these reach the instrumented module, so no
-// export name of the guest's own is ever read by an engine or copied into
-// generated C (the AOT engine's translation checks it).
+// and the meter's globals.
 bool host_export(const wabt::Export& e) {
   if (e.kind == wabt::ExternalKind::Func) {
     return is_guest_export_name(e.name) || e.name == "_initialize";
@@ -101,22 +99,18 @@ bool host_export(const wabt::Export& e) {
   return false;
 }
 
-void keep_host_exports(wabt::Module& m) {
-  m.exports.clear();
+// Every other export is renamed "airssys_meter:export<N>": no export name
+// of the guest's own is ever read by an engine or copied into generated C
+// (the aot translation checks it), and the exports stay, since an export
+// is what declares a function for `ref.func`. The reserved prefix cannot
+// clash with a guest's name (the loader refuses it in guests).
+void rename_guest_exports(wabt::Module& m) {
   m.export_bindings.clear();
-  for (auto it = m.fields.begin(); it != m.fields.end();) {
-    auto* field = wabt::dyn_cast<wabt::ExportModuleField>(&*it);
-    if (field != nullptr && !host_export(field->export_)) {
-      it = m.fields.erase(it);
-      continue;
-    }
-    if (field != nullptr) {
-      m.export_bindings.emplace(
-          field->export_.name,
-          wabt::Binding(field->loc, static_cast<wabt::Index>(m.exports.size())));
-      m.exports.push_back(&field->export_);
-    }
-    ++it;
+  wabt::Index n = 0;
+  for (wabt::Index i = 0; i < m.exports.size(); ++i) {
+    wabt::Export& e = *m.exports[i];
+    if (!host_export(e)) e.name = std::string(kMeterModule) + ":export" + std::to_string(n++);
+    m.export_bindings.emplace(e.name, wabt::Binding(e.var.loc, i));
   }
 }
 
@@ -162,7 +156,7 @@ Result<std::vector<std::uint8_t>> instrumented(wabt::Module& m, const std::strin
   if (auto r = instrument_module(m, options); !r) {
     return load_error(name, "cannot instrument: " + r.error().message);
   }
-  keep_host_exports(m);
+  rename_guest_exports(m);
   const wabt::Features features = guest_features();
   wabt::Errors errors;
   if (wabt::Failed(wabt::ValidateModule(&m, &errors, wabt::ValidateOptions(features)))) {
