@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <future>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -17,6 +18,7 @@
 #include "airssys/app/system_config.hpp"
 #include "airssys/app/units.hpp"
 #include "airssys/rt/scoped_actor.hpp"
+#include "airssys/wasm/aot_compiles.hpp"
 #include "airssys/wasm/wasm_module.hpp"
 #include "event_log.hpp"
 #include "system_runner.hpp"
@@ -200,6 +202,84 @@ int cmd_compile(const std::string& path) {
   return 0;
 }
 
+// `airssys run`'s first step: every module the config runs on the aot
+// engine is compiled (into the AOT cache, or found there) before anything
+// starts, on the compile threads (distinct modules in parallel, one per
+// core at most). A failure is reported like a config error; SIGINT or
+// SIGTERM cancels the compiles (their compilers are killed) at once.
+// Returns the exit code, 0 when every module is ready.
+int compile_aot_modules(const SystemConfig& config, std::optional<wasm::EngineKind> engine,
+                        const sigset_t& signals, EventLog& events) {
+  struct Pending {
+    const AotModuleUse* use;
+    std::size_t next = 0;  // which of use->modules is compiling
+    std::future<Result<std::string>> compile;
+  };
+  const std::vector<AotModuleUse> uses = aot_modules(config, engine);
+  std::vector<Pending> pending;
+  for (const auto& use : uses) {
+    pending.push_back({&use, 0, wasm::precompile_async(use.modules[0], wasm::EngineKind::aot)});
+  }
+  std::vector<ConfigError> errors;
+  std::string stop_cause;
+  bool cancelled = false;
+  while (!pending.empty()) {
+    const timespec tick{0, 20'000'000};
+    siginfo_t info;
+    const int sig = sigtimedwait(&signals, &info, &tick);
+    if ((sig == SIGINT || sig == SIGTERM) && !stop_cause.empty()) {
+      // A second one: the compilers are dead; do not wait for the rest.
+      std::cerr << "error: " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << " again: exiting\n";
+      std::_Exit(1);
+    }
+    if ((sig == SIGINT || sig == SIGTERM) && !cancelled) {
+      stop_cause = sig == SIGINT ? "SIGINT" : "SIGTERM";
+      std::string still;
+      for (const auto& p : pending) still += (still.empty() ? "" : ", ") + p.use->path.string();
+      std::cerr << "error: " << stop_cause << " while compiling for the aot engine (" << still
+                << "): the compiles were cancelled and nothing was started\n";
+      wasm::cancel_aot_compiles();  // kills the compilers; the waits below end at once
+      cancelled = true;
+    }
+    for (auto it = pending.begin(); it != pending.end();) {
+      if (it->compile.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+        ++it;
+        continue;
+      }
+      auto done = it->compile.get();
+      if (!done) {
+        // After a cancel, the compiles it stopped are not errors of their own.
+        if (!cancelled || done.error().code != ErrorCode::system_stopping) {
+          errors.push_back({config.file.string(), it->use->first->at,
+                            "component '" + it->use->first->name + "': " + done.error().message});
+        }
+        if (!cancelled) {
+          wasm::cancel_aot_compiles();  // nothing will start: the other compiles are moot
+          cancelled = true;
+        }
+      } else if (++it->next < it->use->modules.size()) {
+        // Other copies of the same file: found in the cache now.
+        it->compile = wasm::precompile_async(it->use->modules[it->next], wasm::EngineKind::aot);
+        ++it;
+        continue;
+      }
+      it = pending.erase(it);
+    }
+  }
+  for (const auto& e : errors) std::cerr << "error: " << e.describe() << '\n';
+  if (!stop_cause.empty()) {
+    events.note("system_stopped", stop_cause + " while compiling for the aot engine");
+    return 1;
+  }
+  if (!errors.empty()) {
+    std::cerr << "error: " << config.file.string()
+              << ": the system did not start: a module could not be compiled for the aot engine\n";
+    events.note("system_stopped", "aot compile failed");
+    return 1;
+  }
+  return 0;
+}
+
 struct RunOptions {
   std::string file;
   std::string for_duration;
@@ -248,10 +328,14 @@ int cmd_run(const RunOptions& o) {
   int code = 0;
   {
     auto events = std::make_shared<EventLog>(events_out);
+    events->note("system_starting", config.system.name);
+    if (const int compiled = compile_aot_modules(config, engine, signals, *events); compiled != 0) {
+      if (events_out != stdout) std::fclose(events_out);
+      return compiled;
+    }
     auto runner_holder = std::make_unique<SystemRunner>(config, events, engine);
     SystemRunner& runner = *runner_holder;
     runner.set_guest_log_level(log_level);
-    events->note("system_starting", config.system.name);
     auto root = runner.start();
     if (!root) {
       std::cerr << "error: " << config.file.string()

@@ -8,6 +8,26 @@
 
 namespace airssys::app {
 
+std::vector<AotModuleUse> aot_modules(const SystemConfig& config,
+                                      std::optional<wasm::EngineKind> engine_override) {
+  const wasm::EngineKind system_engine = engine_override.value_or(config.system.engine);
+  std::vector<AotModuleUse> uses;
+  for (const auto& c : config.components) {
+    if (!c.module || c.engine.value_or(system_engine) != wasm::EngineKind::aot) continue;
+    std::error_code ec;
+    std::filesystem::path path = std::filesystem::weakly_canonical(c.module_path, ec);
+    if (ec) path = c.module_path;
+    auto same = std::find_if(uses.begin(), uses.end(),
+                             [&](const AotModuleUse& u) { return u.path == path; });
+    if (same == uses.end()) {
+      uses.push_back({path, {c.module}, &c});
+    } else {
+      same->modules.push_back(c.module);
+    }
+  }
+  return uses;
+}
+
 SystemRunner::SystemRunner(const SystemConfig& config, std::shared_ptr<EventLog> events,
                            std::optional<wasm::EngineKind> engine_override)
     : config_(config),

@@ -1,8 +1,9 @@
 // A running system built from a SystemConfig: the actor system, the
 // component registry, the supervision tree of supervisors and components,
-// and the event log.
+// and the event log; and which modules of a config run on the aot engine.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +17,19 @@
 #include "event_log.hpp"
 
 namespace airssys::app {
+
+// One module file the config runs on the aot engine: every loaded copy of
+// it (one per component naming it) and the first component that does.
+struct AotModuleUse {
+  std::filesystem::path path;
+  std::vector<wasm::WasmModulePtr> modules;
+  const ComponentDecl* first = nullptr;
+};
+
+// The modules of `config` that run on the aot engine (a component's own
+// engine, else `engine_override`, else the system's), in config order.
+std::vector<AotModuleUse> aot_modules(const SystemConfig& config,
+                                      std::optional<wasm::EngineKind> engine_override);
 
 class SystemRunner {
  public:

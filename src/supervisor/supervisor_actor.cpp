@@ -125,6 +125,14 @@ bool SupervisorActor::on_message(ActorContext& ctx, rt::Message& msg) {
     on_ready(ctx, ctx.sender());
     return true;
   }
+  if (msg.is<ChildStarting>()) {
+    Child* child = find(ctx.sender());
+    if (child != nullptr && step_active_ && plan_.front().kind == Step::Kind::start &&
+        plan_.front().child == child->key) {
+      child->starting_detail = std::move(msg.as<ChildStarting>().detail);
+    }
+    return true;
+  }
   if (msg.is<StepTimer>()) {
     on_timer(ctx, msg.as<StepTimer>().serial);
     return true;
@@ -166,8 +174,10 @@ void SupervisorActor::on_exit(ActorContext& ctx, const rt::ExitMessage& exit) {
   if (step_active_) {
     const Step& step = plan_.front();
     if (step.child == child->key && step.kind == Step::Kind::start) {
-      const ExitReason why =
-          startup_timed_out_ ? ExitReason::error("startup_timeout") : exit.reason;
+      const ExitReason why = !startup_timed_out_ ? exit.reason
+                             : child->starting_detail.empty()
+                                 ? ExitReason::error("startup_timeout")
+                                 : ExitReason::error("startup_timeout: " + child->starting_detail);
       start_failed(ctx, *child, why);
       run_plan(ctx);
       return;
@@ -520,6 +530,7 @@ void SupervisorActor::start_child(ActorContext& ctx, Child& child) {
   }
   child.running = true;
   child.parked = false;
+  child.starting_detail.clear();
   if (child.spec->startup_timeout != rt::Duration::max()) {
     step_timer_ = ctx.send_after(child.spec->startup_timeout, ctx.self(), StepTimer{step_serial_});
   }

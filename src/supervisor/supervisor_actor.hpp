@@ -75,6 +75,7 @@ class SupervisorActor final : public rt::Actor, public Supervised {
     rt::Clock::time_point started_at{};
     rt::ExitReason last_exit;
     bool ever_ready = false;
+    std::string starting_detail;  // ChildStarting of the start in progress
   };
 
   // What to do when a start step fails.

@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "../process_probe.hpp"
 #include "airssys/rt/actor_system.hpp"
 #include "airssys/rt/scoped_actor.hpp"
 #include "airssys/wasm/aot_compiles.hpp"
@@ -38,71 +39,10 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-// Sets (or, with nullopt, unsets) an environment variable for a scope.
-class EnvVar {
- public:
-  EnvVar(const char* name, const std::optional<std::string>& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value) {
-      ::setenv(name, value->c_str(), 1);
-    } else {
-      ::unsetenv(name);
-    }
-  }
-  ~EnvVar() {
-    if (old_) {
-      ::setenv(name_, old_->c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-  EnvVar(const EnvVar&) = delete;
-  EnvVar& operator=(const EnvVar&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_text(const fs::path& p, const std::string& text, fs::perms perms = fs::perms(0644)) {
-  {
-    std::ofstream out(p, std::ios::binary | std::ios::trunc);
-    out << text;
-  }
-  fs::permissions(p, perms);
-}
-
-// Processes of group `pgid` that are neither zombies nor already exiting
-// (PF_EXITING): what would still run.
-std::vector<int> live_members(int pgid) {
-  std::vector<int> live;
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    const std::string stat = read_text(entry.path() / "stat");
-    const auto close = stat.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream fields(stat.substr(close + 2));
-    char state = 0;
-    long ppid = 0;
-    long pgrp = 0;
-    long session = 0;
-    long tty = 0;
-    long tpgid = 0;
-    unsigned long flags = 0;
-    fields >> state >> ppid >> pgrp >> session >> tty >> tpgid >> flags;
-    constexpr unsigned long kExiting = 0x4;  // PF_EXITING
-    if (pgrp == pgid && state != 'Z' && state != 'X' && (flags & kExiting) == 0) {
-      live.push_back(std::stoi(name));
-    }
-  }
-  return live;
-}
+using airssys::test::EnvVar;
+using airssys::test::live_members;
+using airssys::test::read_text;
+using airssys::test::write_text;
 
 // "soft hard" of a /proc/<pid>/limits line.
 std::string limit(const std::string& limits, const std::string& name) {

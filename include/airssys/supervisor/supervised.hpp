@@ -1,6 +1,9 @@
 // What a supervised child can tell its supervisor beyond "I exited".
 #pragma once
 
+#include <string>
+#include <utility>
+
 #include "airssys/rt/actor_context.hpp"
 
 namespace airssys::supervisor {
@@ -12,6 +15,15 @@ namespace airssys::supervisor {
 // themselves with report_ready().
 struct ChildReady {};
 
+// Sent by a child that reports readiness itself, while it starts: what its
+// start is still waiting for (a component whose module is being compiled).
+// If the startup timeout passes before the child is ready, the start fails
+// with "startup_timeout: <detail>" rather than a bare "startup_timeout". An
+// empty detail clears it.
+struct ChildStarting {
+  std::string detail;
+};
+
 class Supervised {
  public:
   virtual ~Supervised() = default;
@@ -22,6 +34,11 @@ class Supervised {
 
 inline Result<void> report_ready(rt::ActorContext& ctx, rt::Address supervisor) {
   return ctx.send(supervisor, ChildReady{});
+}
+
+inline Result<void> report_starting(rt::ActorContext& ctx, rt::Address supervisor,
+                                    std::string detail) {
+  return ctx.send(supervisor, ChildStarting{std::move(detail)});
 }
 
 }  // namespace airssys::supervisor

@@ -1,7 +1,9 @@
 // A wasm component as an actor. Each ComponentActor owns exactly one fresh
 // wasm instance; a restart creates a new ComponentActor (and instance)
 // behind the same kept address, so no state, memory or globals survive a
-// crash. See docs/guest-abi.md for what the guest sees.
+// crash. A module not yet compiled for the aot engine is compiled on the
+// compile threads while the actor waits, handling messages (they wait with
+// it) and stop requests. See docs/guest-abi.md for what the guest sees.
 #pragma once
 
 #include <cstdint>
@@ -43,6 +45,14 @@ class ComponentActor final : public rt::Actor, public supervisor::Supervised {
   bool reports_readiness() const override { return !supervisor_.is_none(); }
 
  private:
+  // Where the start is: waiting for the module's compile, the instance
+  // initialised but no health check passed yet, or Ready.
+  enum class Phase { compiling, starting, ready };
+
+  // After the instance was started (or failed to): health checks, Ready.
+  void started(rt::ActorContext& ctx, std::optional<rt::ExitReason> failed);
+  // The compile ended: the start goes on.
+  void resume(rt::ActorContext& ctx);
   void become_ready(rt::ActorContext& ctx);
   void check_health(rt::ActorContext& ctx);
   // Arms the timer of the check due at check_due_.
@@ -57,7 +67,7 @@ class ComponentActor final : public rt::Actor, public supervisor::Supervised {
   std::string path_;
   rt::ActorSystem* system_ = nullptr;
   rt::Address self_;
-  bool ready_ = false;
+  Phase phase_ = Phase::starting;
   bool checks_ = false;                                 // periodic health checks run
   bool gated_ = false;                                  // Ready waits for the first passing check
   std::optional<rt::Clock::time_point> backlog_since_;  // stuck detection

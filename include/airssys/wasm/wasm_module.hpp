@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -86,8 +87,14 @@ class WasmModule {
 
 using WasmModulePtr = std::shared_ptr<const WasmModule>;
 
-// Compiles `module` for `engine` now instead of at its first instance. For
-// aot the result is the cached shared object's path (built if missing).
+// Compiles `module` for `engine` now, on this thread, instead of at its
+// first instance. For aot the result is the cached shared object's path
+// (built if missing). A compile of the module already running is joined.
 Result<std::string> precompile(const WasmModule& module, EngineKind engine);
+
+// precompile() on the compile threads (at most one per core at once):
+// returns at once; the future has precompile()'s result. Dropping the
+// future does not stop the compile; cancel_aot_compiles() does.
+std::future<Result<std::string>> precompile_async(WasmModulePtr module, EngineKind engine);
 
 }  // namespace airssys::wasm

@@ -253,7 +253,8 @@ Result<AotBuild> aot_build(const WasmModule& module) {
 
 // Translates, compiles in a fresh build directory, and publishes the
 // object as the entry for `build.key`. The build directory goes either way.
-Result<void> build_shared_object(const WasmModule& module, const AotBuild& build) {
+Result<void> build_shared_object(const WasmModule& module, const AotBuild& build,
+                                 ProcessCancel* cancel) {
   auto translated = translate_to_c(module);
   if (!translated) return translated.error();
   auto dir = build.cache.make_build_dir();
@@ -265,8 +266,8 @@ Result<void> build_shared_object(const WasmModule& module, const AotBuild& build
         {"runtime.c", kAotRuntimeSource}}) {
     if (auto written = dir->write(name, text); !written) return written.error();
   }
-  if (auto compiled =
-          run_c_compiler(build.compiler, compile_args(), dir->fd(), build.limits, module.name());
+  if (auto compiled = run_c_compiler(build.compiler, compile_args(), dir->fd(), build.limits,
+                                     module.name(), cancel);
       !compiled) {
     return compiled.error();
   }
@@ -281,7 +282,8 @@ Result<std::filesystem::path> aot_object_path(const WasmModule& module) {
   return build->cache.object_path(build->key);
 }
 
-Result<std::shared_ptr<CompiledModule>> compile_aot(const WasmModule& module) {
+Result<std::shared_ptr<CompiledModule>> compile_aot(const WasmModule& module,
+                                                    ProcessCancel* cancel) {
   const ModuleCode& code = module.code();
   auto build = aot_build(module);
   if (!build) return build.error();
@@ -290,7 +292,7 @@ Result<std::shared_ptr<CompiledModule>> compile_aot(const WasmModule& module) {
   // loaded is always an entry that passed its check, through its descriptor.
   auto object = build->cache.find(build->key);
   if (!object) {
-    if (auto built = build_shared_object(module, *build); !built) return built.error();
+    if (auto built = build_shared_object(module, *build, cancel); !built) return built.error();
     object = build->cache.find(build->key);
     if (!object) {
       return Error{ErrorCode::io_error, module.name() + ": " + target.string() +

@@ -1,6 +1,7 @@
 // Bounded child processes: the spawn (argv through prlimit and setpriv),
 // the wait (output pipe, process exit, wall clock), the group kill, and the
-// registry of running children that cancel_bounded_processes() kills.
+// registry of running children that a ProcessCancel or
+// cancel_bounded_processes() kills.
 #include "aot/bounded_process.hpp"
 
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "aot/unique_fd.hpp"
 
@@ -29,10 +31,16 @@ using Clock = std::chrono::steady_clock;
 // kernel takes longer).
 constexpr auto kKilledGrace = std::chrono::seconds(10);
 
+struct Running {
+  const ProcessCancel* token = nullptr;
+  // Set when it was killed from outside: cancelled or abandoned.
+  std::optional<ProcessOutcome::End> killed;
+};
+
 struct Registry {
   std::mutex mutex;
   bool cancelled = false;
-  std::map<pid_t, bool> running;  // child (= process group) -> killed by cancel
+  std::map<pid_t, Running> running;  // child (= process group) -> its run
 };
 
 Registry& registry() {
@@ -261,8 +269,8 @@ Result<ProcessOutcome> run_bounded(const ProcessRun& run) {
     // Spawned under the registry's lock: a cancel either comes before (and
     // nothing starts) or finds the child registered.
     std::lock_guard<std::mutex> lock(reg.mutex);
-    if (reg.cancelled) {
-      outcome.end = ProcessOutcome::End::cancelled;
+    if (reg.cancelled || (run.cancel != nullptr && run.cancel->cancelled_)) {
+      outcome.end = reg.cancelled ? ProcessOutcome::End::cancelled : ProcessOutcome::End::abandoned;
       return outcome;
     }
     const int rc =
@@ -270,7 +278,7 @@ Result<ProcessOutcome> run_bounded(const ProcessRun& run) {
     if (rc != 0) {
       return Error{ErrorCode::io_error, "cannot run " + (*argv)[0] + ": " + error_text(rc)};
     }
-    reg.running.emplace(pid, false);
+    reg.running.emplace(pid, Running{.token = run.cancel, .killed = std::nullopt});
   }
   out_write.reset();
   ::fcntl(out_read.get(), F_SETFL, O_NONBLOCK);
@@ -289,21 +297,21 @@ Result<ProcessOutcome> run_bounded(const ProcessRun& run) {
     (void)wait_for_end(pid, pidfd.get(), out_read.get(), pipe_open, outcome,
                        run.limits.output_bytes, Clock::now() + kKilledGrace);
   }
-  bool cancelled = false;
+  std::optional<ProcessOutcome::End> killed;
   {
     siginfo_t info{};
     while (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) != 0 &&
            errno == EINTR) {
     }
     std::lock_guard<std::mutex> lock(reg.mutex);
-    cancelled = reg.running[pid];
+    killed = reg.running[pid].killed;
     reg.running.erase(pid);
   }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (cancelled) {
-    outcome.end = ProcessOutcome::End::cancelled;
+  if (killed) {
+    outcome.end = *killed;
   } else if (!ended) {
     outcome.end = ProcessOutcome::End::timed_out;
   } else if (WIFSIGNALED(status)) {
@@ -320,8 +328,19 @@ void cancel_bounded_processes() {
   Registry& reg = registry();
   std::lock_guard<std::mutex> lock(reg.mutex);
   reg.cancelled = true;
-  for (auto& [pid, killed] : reg.running) {
-    killed = true;
+  for (auto& [pid, run] : reg.running) {
+    if (!run.killed) run.killed = ProcessOutcome::End::cancelled;
+    ::kill(-pid, SIGKILL);
+  }
+}
+
+void ProcessCancel::cancel() {
+  Registry& reg = registry();
+  std::lock_guard<std::mutex> lock(reg.mutex);
+  cancelled_ = true;
+  for (auto& [pid, run] : reg.running) {
+    if (run.token != this || run.killed) continue;
+    run.killed = ProcessOutcome::End::abandoned;
     ::kill(-pid, SIGKILL);
   }
 }

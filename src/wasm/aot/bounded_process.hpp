@@ -2,8 +2,9 @@
 // (posix_spawn, never a shell) in a process group of its own, its resource
 // limits applied by util-linux `prlimit` and its death tied to ours by
 // `setpriv --pdeathsig KILL`, stdout and stderr captured through one pipe up
-// to a size, a wall-clock limit after which the whole group is killed, and a
-// process-wide switch that kills every such child and refuses new ones.
+// to a size, a wall-clock limit after which the whole group is killed, a
+// token that kills one run from another thread, and a process-wide switch
+// that kills every such child and refuses new ones.
 #pragma once
 
 #include <chrono>
@@ -24,11 +25,30 @@ struct ProcessLimits {
   std::size_t output_bytes = 0;           // stdout+stderr kept; the rest is read and dropped
 };
 
+struct ProcessRun;
+struct ProcessOutcome;
+
+// Stops one run_bounded call from another thread: the group of the child
+// it runs is killed (or, when it has not spawned it yet, nothing starts) and
+// the call ends as `abandoned`. There is no undo.
+class ProcessCancel {
+ public:
+  ProcessCancel() = default;
+  ProcessCancel(const ProcessCancel&) = delete;
+  ProcessCancel& operator=(const ProcessCancel&) = delete;
+  void cancel();
+
+ private:
+  friend Result<ProcessOutcome> run_bounded(const ProcessRun& run);
+  bool cancelled_ = false;  // under the registry's lock
+};
+
 struct ProcessRun {
   std::vector<std::string> argv;  // argv[0] is an absolute path
   std::vector<std::string> env;   // NAME=value, the child's whole environment
   int cwd_fd = -1;                // the child's working directory; -1: "/"
   ProcessLimits limits;
+  ProcessCancel* cancel = nullptr;  // outlives the call; none: only the global switch
 };
 
 struct ProcessOutcome {
@@ -37,6 +57,7 @@ struct ProcessOutcome {
     signalled,  // `status` is the signal that ended it
     timed_out,  // over limits.wall_time: the group was killed
     cancelled,  // cancel_bounded_processes(): the group was killed
+    abandoned,  // its ProcessCancel: the group was killed
   };
   End end = End::exited;
   int status = 0;

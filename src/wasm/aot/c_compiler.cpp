@@ -164,6 +164,9 @@ Error compile_failure(const CCompiler& cc, const ProcessOutcome& out, const Comp
     case ProcessOutcome::End::cancelled:
       return Error{ErrorCode::system_stopping,
                    what + ": the C compile was cancelled (airssys is shutting down)"};
+    case ProcessOutcome::End::abandoned:
+      return Error{ErrorCode::actor_exited,
+                   what + ": the C compile was abandoned (nothing waits for it any more)"};
     case ProcessOutcome::End::timed_out:
       return Error{ErrorCode::timeout, who + " exceeded its time limit of " +
                                            format_duration(l.wall_time) +
@@ -259,14 +262,16 @@ Result<CCompiler> c_compiler(const CompilerLimits& limits) {
 }
 
 Result<void> run_c_compiler(const CCompiler& compiler, const std::vector<std::string>& args,
-                            int dir_fd, const CompilerLimits& limits, const std::string& what) {
+                            int dir_fd, const CompilerLimits& limits, const std::string& what,
+                            ProcessCancel* cancel) {
   // Temporary files in the build directory too, named relative to it: no
   // path is looked up again after the cache was checked.
   const std::string here = ".";
   ProcessRun run{.argv = {compiler.path},
                  .env = environment(&here),
                  .cwd_fd = dir_fd,
-                 .limits = process_limits(limits)};
+                 .limits = process_limits(limits),
+                 .cancel = cancel};
   run.argv.insert(run.argv.end(), args.begin(), args.end());
   auto out = run_bounded(run);
   if (!out) return Error{out.error().code, what + ": " + out.error().message};

@@ -35,8 +35,10 @@ struct CCompiler {
 Result<CCompiler> c_compiler(const CompilerLimits& limits);
 
 // Runs `compiler` with `args` in the directory open as `dir_fd`, which is
-// also its TMPDIR. `what` names the module in errors.
+// also its TMPDIR. `what` names the module in errors; `cancel`, when given,
+// kills the compile from another thread.
 Result<void> run_c_compiler(const CCompiler& compiler, const std::vector<std::string>& args,
-                            int dir_fd, const CompilerLimits& limits, const std::string& what);
+                            int dir_fd, const CompilerLimits& limits, const std::string& what,
+                            ProcessCancel* cancel = nullptr);
 
 }  // namespace airssys::wasm::detail

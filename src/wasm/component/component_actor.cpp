@@ -14,6 +14,13 @@ struct HealthTick {
   std::uint64_t incarnation;
 };
 
+// From the compile thread: the compile this component waits for has ended.
+// (One of an earlier incarnation at the same address finds none waiting.)
+struct CompileEnded {};
+// The startup timeout of a component without a supervisor (a supervisor
+// has its own) that is still waiting for its compile.
+struct CompileDeadline {};
+
 // The bytes of a component message, or false for other payloads.
 bool payload_of(const rt::Message& msg, const std::uint8_t*& data, std::size_t& len) {
   if (msg.is<rt::Bytes>()) {
@@ -52,7 +59,34 @@ ComponentActor::~ComponentActor() {
 void ComponentActor::on_start(rt::ActorContext& ctx) {
   system_ = &ctx.system();
   self_ = ctx.self();
-  if (auto failed = host_->start(ctx)) {
+  // Called on the compile thread; the host stops calling it before this
+  // actor is destroyed, and the system outlives its actors.
+  auto compiled = [system = system_, self = self_] { (void)system->send(self, CompileEnded{}); };
+  std::optional<rt::ExitReason> failed = host_->start(ctx, std::move(compiled));
+  if (!failed && host_->compiling()) {
+    phase_ = Phase::compiling;
+    const rt::Duration timeout = host_->spec().startup_timeout;
+    if (!supervisor_.is_none()) {
+      // The supervisor's startup timer counts the compile; if it fires,
+      // the start fails saying why.
+      (void)supervisor::report_starting(ctx, supervisor_, host_->compile_too_slow());
+    } else if (timeout != rt::Duration::max()) {
+      (void)ctx.send_after(timeout, ctx.self(), CompileDeadline{});
+    }
+    return;
+  }
+  started(ctx, std::move(failed));
+}
+
+void ComponentActor::resume(rt::ActorContext& ctx) {
+  if (phase_ != Phase::compiling || !host_->compile_ended()) return;
+  phase_ = Phase::starting;
+  if (!supervisor_.is_none()) (void)supervisor::report_starting(ctx, supervisor_, {});
+  started(ctx, host_->resume_start(ctx));
+}
+
+void ComponentActor::started(rt::ActorContext& ctx, std::optional<rt::ExitReason> failed) {
+  if (failed) {
     ctx.stop(std::move(*failed));
     return;
   }
@@ -88,7 +122,7 @@ void ComponentActor::schedule_check(rt::ActorContext& ctx) {
 }
 
 void ComponentActor::become_ready(rt::ActorContext& ctx) {
-  ready_ = true;
+  phase_ = Phase::ready;
   host_->status().set_state(ComponentState::ready);
   if (!supervisor_.is_none()) (void)supervisor::report_ready(ctx, supervisor_);
   while (!waiting_.empty() && !host_->crashed()) {
@@ -106,7 +140,8 @@ void ComponentActor::become_ready(rt::ActorContext& ctx) {
 void ComponentActor::check_health(rt::ActorContext& ctx) {
   const HealthSettings& settings = host_->spec().health;
   auto probe = host_->probe_health(ctx);
-  if (settings.stuck_after > rt::Duration::zero() && ready_) {
+  const bool ready = phase_ == Phase::ready;
+  if (settings.stuck_after > rt::Duration::zero() && ready) {
     const std::size_t waiting = ctx.system().mailbox_depth(ctx.self()).value_or(0);
     if (waiting == 0) {
       backlog_since_.reset();
@@ -125,7 +160,7 @@ void ComponentActor::check_health(rt::ActorContext& ctx) {
   failures_ = failed ? failures_ + 1 : 0;
   // Before it is Ready only a passing check counts: a component that never
   // passes fails by its startup timeout, with its messages kept.
-  const bool give_up = ready_ && failed && failures_ >= settings.failures;
+  const bool give_up = ready && failed && failures_ >= settings.failures;
   // The next check is armed before the result is published, so whoever
   // waits for this check can move time on at once.
   if (!give_up) {
@@ -153,7 +188,7 @@ void ComponentActor::check_health(rt::ActorContext& ctx) {
                             " failed checks in a row, the last: " + probe.failure;
     status.set_failed(why);
     ctx.stop(rt::ExitReason::error(why));
-  } else if (!ready_ && !failed) {
+  } else if (!ready && !failed) {
     become_ready(ctx);
   }
 }
@@ -180,6 +215,26 @@ bool ComponentActor::deliver(rt::ActorContext& ctx, rt::Message& msg, const std:
 }
 
 bool ComponentActor::on_message(rt::ActorContext& ctx, rt::Message& msg) {
+  if (phase_ == Phase::compiling) {
+    // The compile's own message may have found the mailbox full; any
+    // message is a moment to look.
+    resume(ctx);
+    if (msg.is<CompileEnded>()) return true;
+    if (msg.is<CompileDeadline>()) {
+      if (phase_ == Phase::compiling) ctx.stop(host_->compile_timed_out());
+      return true;
+    }
+    const std::uint8_t* data = nullptr;
+    std::size_t len = 0;
+    if (host_->crashed() && payload_of(msg, data, len)) {
+      // The start failed just now: the message waits for the restart with
+      // those that came before it (on_stop hands them back to the address).
+      const rt::ActorContext::ReplyToken token = ctx.reply_token();
+      waiting_.push_back({ctx.take_current(), token});
+      return true;
+    }
+  }
+  if (msg.is<CompileEnded>() || msg.is<CompileDeadline>()) return true;  // stale
   if (msg.is<HealthTick>()) {
     if (msg.as<HealthTick>().incarnation == incarnation_ && checks_ && !host_->crashed()) {
       check_health(ctx);
@@ -190,6 +245,12 @@ bool ComponentActor::on_message(rt::ActorContext& ctx, rt::Message& msg) {
   if (msg.kind != rt::MessageKind::user && msg.kind != rt::MessageKind::request) return false;
 
   if (msg.is<CheckHealth>()) {
+    if (phase_ == Phase::compiling) {
+      (void)ctx.reply_error(Error{ErrorCode::unhandled, "component " + host_->spec().name +
+                                                            " has no instance yet: its module "
+                                                            "is being compiled"});
+      return true;
+    }
     ComponentHealth health = ComponentHealth::healthy;
     if (auto failed = host_->health(ctx, health)) {
       ctx.stop(std::move(*failed));
@@ -202,7 +263,7 @@ bool ComponentActor::on_message(rt::ActorContext& ctx, rt::Message& msg) {
   std::size_t len = 0;
   if (!payload_of(msg, data, len)) return false;  // not for a component: a dead letter
 
-  if (!ready_) {
+  if (phase_ != Phase::ready) {
     const rt::ActorContext::ReplyToken token = ctx.reply_token();
     rt::MessagePtr taken = ctx.take_current();
     if (waiting_.size() >= host_->spec().stash_capacity) {
@@ -217,6 +278,7 @@ bool ComponentActor::on_message(rt::ActorContext& ctx, rt::Message& msg) {
 }
 
 void ComponentActor::on_stop(rt::ActorContext& ctx, const rt::ExitReason& reason) {
+  host_->abandon_compile();  // its C compiler goes, unless another component waits for it
   // Messages still waiting for readiness go back to the address, keeping
   // their senders: a restart's stash delivers them, or they become dead
   // letters if the address is given up.

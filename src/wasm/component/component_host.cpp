@@ -1,5 +1,6 @@
 #include "component/component_host.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <string_view>
@@ -31,13 +32,26 @@ std::int32_t reply_status_of(const Error& e) {
   }
 }
 
+// now + d, or the farthest time when that does not fit (Duration::max()
+// waits for ever).
+SteadyTime deadline_after(rt::Duration d) {
+  const SteadyTime now = std::chrono::steady_clock::now();
+  const auto left = SteadyTime::max() - now;
+  const auto wanted = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::min<rt::Duration>(d, std::chrono::duration_cast<rt::Duration>(left)));
+  return now + wanted;
+}
+
 }  // namespace
 
 CallLimits ComponentHost::limits(rt::Duration deadline, GuestFault deadline_fault) const {
+  return limits_until(deadline_after(deadline), deadline_fault);
+}
+
+CallLimits ComponentHost::limits_until(SteadyTime deadline, GuestFault deadline_fault) const {
   CallLimits l;
   l.fuel = spec_->limits.fuel_per_message;
-  l.deadline = std::chrono::steady_clock::now() +
-               std::chrono::duration_cast<std::chrono::steady_clock::duration>(deadline);
+  l.deadline = deadline;
   l.deadline_fault = deadline_fault;
   l.stack_limit = spec_->limits.stack_limit;
   l.memory_limit_pages = static_cast<std::uint32_t>(spec_->limits.memory_limit / 65536);
@@ -104,28 +118,64 @@ std::optional<rt::ExitReason> ComponentHost::outcome(const CallOutcome& out, Gue
   return rt::ExitReason::error(std::move(why));
 }
 
-std::optional<rt::ExitReason> ComponentHost::start(rt::ActorContext& ctx) {
+std::optional<rt::ExitReason> ComponentHost::init_failed(const std::string& why) {
+  crashed_ = true;
+  status_->set_failed("init_failed: " + why);
+  return rt::ExitReason::error("init_failed: " + why);
+}
+
+std::optional<rt::ExitReason> ComponentHost::start(rt::ActorContext& ctx,
+                                                   std::function<void()> compiled) {
   status_->set_address(ctx.self());
   status_->count_instance();
   status_->set_state(ComponentState::creating);
-  auto compiled = compiled_for(*spec_->module, spec_->engine);
-  if (!compiled) {
-    crashed_ = true;
-    status_->set_failed("init_failed: " + compiled.error().message);
-    return rt::ExitReason::error("init_failed: " + compiled.error().message);
+  start_deadline_ = deadline_after(spec_->startup_timeout);
+  const EngineKind engine = spec_->engine;
+  if (auto ready = compiled_now(*spec_->module, engine)) return instantiate(ctx, *ready);
+  if (engine == EngineKind::interp) {
+    // Decoding for the interpreter is in-process and bounded by the
+    // module's limits: done here, as any instantiation.
+    auto decoded = compiled_for(*spec_->module, engine);
+    if (!decoded) return init_failed(decoded.error().message);
+    return instantiate(ctx, **decoded);
   }
-  const CallLimits startup = limits(spec_->startup_timeout, GuestFault::startup_timeout);
-  auto instance = (*compiled)->instantiate(*this, startup);
-  if (!instance) {
-    crashed_ = true;
-    const std::string why = "init_failed: " + instance.error().message;
-    status_->set_failed(why);
-    return rt::ExitReason::error(why);
-  }
+  // A C compile may take seconds: never on this thread (a worker).
+  compile_ = compile_async(spec_->module, engine,
+                           [compiled = std::move(compiled)](const CompileResult&) { compiled(); });
+  if (compile_ended()) return resume_start(ctx);
+  return std::nullopt;
+}
+
+std::optional<rt::ExitReason> ComponentHost::resume_start(rt::ActorContext& ctx) {
+  std::optional<CompileResult> done = compile_.result();
+  if (!done) return std::nullopt;
+  compile_ = CompileWait();
+  if (!*done) return init_failed(done->error().message);
+  return instantiate(ctx, ***done);
+}
+
+std::string ComponentHost::compile_too_slow() const {
+  return "the aot compile of " + spec_->module->name() +
+         " was too slow (still running when the startup timeout passed)";
+}
+
+rt::ExitReason ComponentHost::compile_timed_out() {
+  compile_.leave();
+  crashed_ = true;
+  const std::string why = "startup_timeout: " + compile_too_slow();
+  status_->set_failed(why);
+  return rt::ExitReason::error(why);
+}
+
+std::optional<rt::ExitReason> ComponentHost::instantiate(rt::ActorContext& ctx,
+                                                         const CompiledModule& compiled) {
+  // One startup deadline for the compile, _initialize, alloc and init.
+  const CallLimits startup = limits_until(start_deadline_, GuestFault::startup_timeout);
+  auto instance = compiled.instantiate(*this, startup);
+  if (!instance) return init_failed(instance.error().message);
   instance_ = std::move(*instance);
   status_->set_state(ComponentState::starting);
 
-  // One startup deadline for _initialize, alloc and init together.
   ctx_ = &ctx;
   CallOutcome out = instance_->call_initialize(startup);
   ctx_ = nullptr;
@@ -211,6 +261,12 @@ ComponentHost::Probe ComponentHost::probe_health(rt::ActorContext& ctx) {
 }
 
 void ComponentHost::shutdown(rt::ActorContext& ctx) {
+  if (!instance_ && !crashed_) {
+    // Stopped while its module was compiling: nothing of the guest ran.
+    compile_.leave();
+    status_->set_state(ComponentState::terminated);
+    return;
+  }
   if (!instance_ || crashed_) return;
   if (status_->state() != ComponentState::ready) return;
   status_->set_state(ComponentState::stopping);

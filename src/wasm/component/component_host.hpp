@@ -1,7 +1,8 @@
-// One component instance and the guest ABI's host side: creates the fresh
-// instance, runs init / handle / health / shutdown under the component's
-// limits, and carries out the guest's host calls through the actor context
-// of the call in progress.
+// One component instance and the guest ABI's host side: waits for the
+// module's compile when it is not compiled yet, creates the fresh instance,
+// runs init / handle / health / shutdown under the component's limits, and
+// carries out the guest's host calls through the actor context of the call
+// in progress.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include "airssys/wasm/component_actor.hpp"
 #include "airssys/wasm/component_spec.hpp"
 #include "airssys/wasm/component_state.hpp"
+#include "module_code.hpp"
 #include "vm/wasm_vm.hpp"
 
 namespace airssys::wasm::detail {
@@ -23,7 +25,28 @@ class ComponentHost final : public HostInterface {
       : spec_(std::move(spec)), status_(std::move(status)) {}
 
   // Each returns the reason the component must exit, or nothing.
-  std::optional<rt::ExitReason> start(rt::ActorContext& ctx);
+  //
+  // Starts the fresh instance: creates it and runs its init, all within the
+  // startup timeout, which counts from this call. When the module is not
+  // compiled for an aot engine yet, the compile runs on the compile threads
+  // instead (never on this one): start() returns with compiling() true, and
+  // `compiled` is called from the compile thread when it ends; then
+  // resume_start() goes on.
+  std::optional<rt::ExitReason> start(rt::ActorContext& ctx, std::function<void()> compiled);
+  bool compiling() const { return compile_.active(); }
+  // The compile that compiling() waits for has ended (any thread's view).
+  bool compile_ended() const { return compile_.result().has_value(); }
+  // After the compile ended: the rest of start().
+  std::optional<rt::ExitReason> resume_start(rt::ActorContext& ctx);
+  // Stops waiting for the compile, which is cancelled (its C compiler
+  // killed) unless another component waits for it too.
+  void abandon_compile() { compile_.leave(); }
+  // What a start still compiling says of itself: "the aot compile of
+  // <module> was too slow ...".
+  std::string compile_too_slow() const;
+  // The startup timeout passed while compiling: the start fails with
+  // "startup_timeout: <compile_too_slow()>" and the compile is abandoned.
+  rt::ExitReason compile_timed_out();
   // `token` answers a message handled later than it arrived (taken while
   // the component was not yet Ready); null for the message being handled.
   std::optional<rt::ExitReason> handle(rt::ActorContext& ctx, rt::Address sender,
@@ -51,6 +74,10 @@ class ComponentHost final : public HostInterface {
 
  private:
   CallLimits limits(rt::Duration deadline, GuestFault deadline_fault) const;
+  CallLimits limits_until(SteadyTime deadline, GuestFault deadline_fault) const;
+  // Creates the instance and runs _initialize and airssys_init.
+  std::optional<rt::ExitReason> instantiate(rt::ActorContext& ctx, const CompiledModule& compiled);
+  std::optional<rt::ExitReason> init_failed(const std::string& why);
   CallOutcome call(rt::ActorContext& ctx, GuestExport e, std::initializer_list<std::uint64_t> args,
                    const CallLimits& limits);
   // Copies `data` into guest memory through airssys_alloc.
@@ -75,7 +102,9 @@ class ComponentHost final : public HostInterface {
   std::shared_ptr<const ComponentSpec> spec_;
   std::shared_ptr<ComponentStatus> status_;
   std::unique_ptr<WasmInstance> instance_;
-  rt::ActorContext* ctx_ = nullptr;                            // during a guest call
+  CompileWait compile_;              // while the module is compiled for this start
+  SteadyTime start_deadline_{};      // the startup timeout's end
+  rt::ActorContext* ctx_ = nullptr;  // during a guest call
   const rt::ActorContext::ReplyToken* reply_token_ = nullptr;  // during a deferred handle
   bool crashed_ = false;
   std::int32_t exit_code_ = 0;

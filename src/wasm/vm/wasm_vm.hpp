@@ -144,7 +144,11 @@ Result<std::shared_ptr<CompiledModule>> compile_interp(const WasmModule& module)
 // Module loading runs it before building wabt's IR: the IR reader trusts
 // its input's structure and aborts the process on some malformed code.
 Result<void> validate_binary(const std::vector<std::uint8_t>& binary, const std::string& name);
-Result<std::shared_ptr<CompiledModule>> compile_aot(const WasmModule& module);
+class ProcessCancel;
+// Builds (or finds in the AOT cache) and loads the module's shared object.
+// `cancel`, when given, kills the C compile from another thread.
+Result<std::shared_ptr<CompiledModule>> compile_aot(const WasmModule& module,
+                                                    ProcessCancel* cancel = nullptr);
 // Where the aot engine keeps (or will keep) the module's shared object.
 Result<std::filesystem::path> aot_object_path(const WasmModule& module);
 
