@@ -3,7 +3,6 @@
 // at load with the limit it exceeds, or runs to a precise exit reason on
 // both engines; the host process survives every one (a crash here is a
 // crash of the test binary).
-#include <elf.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,6 +18,7 @@
 
 #include "aot/c_translation.hpp"
 #include "component_fixture.hpp"
+#include "elf_symbols.hpp"
 #include "module_bytes.hpp"
 
 namespace airssys::wasm::test {
@@ -120,27 +120,6 @@ std::vector<std::string> hostile_names(std::size_t n) {
   return out;
 }
 
-// The symbols a shared object defines for the dynamic linker.
-std::set<std::string> defined_dynamic_symbols(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::vector<char> f((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::set<std::string> out;
-  if (f.size() < sizeof(Elf64_Ehdr)) return out;
-  const auto* eh = reinterpret_cast<const Elf64_Ehdr*>(f.data());
-  const auto* sh = reinterpret_cast<const Elf64_Shdr*>(f.data() + eh->e_shoff);
-  for (int i = 0; i < eh->e_shnum; ++i) {
-    if (sh[i].sh_type != SHT_DYNSYM) continue;
-    const char* strtab = f.data() + sh[sh[i].sh_link].sh_offset;
-    const auto* syms = reinterpret_cast<const Elf64_Sym*>(f.data() + sh[i].sh_offset);
-    for (std::size_t k = 0; k < sh[i].sh_size / sizeof(Elf64_Sym); ++k) {
-      const int bind = ELF64_ST_BIND(syms[k].st_info);
-      if (syms[k].st_shndx == SHN_UNDEF || (bind != STB_GLOBAL && bind != STB_WEAK)) continue;
-      out.insert(strtab + syms[k].st_name);
-    }
-  }
-  return out;
-}
-
 TEST(HostileModuleNames, NoNameOrSectionReachesTheGeneratedC) {
   const auto names = hostile_names(48);
   GuestParts p;
@@ -195,10 +174,7 @@ TEST(HostileModuleNames, NoNameOrSectionReachesTheGeneratedC) {
   ASSERT_TRUE(so.ok()) << so.error().describe();
   const std::set<std::string> expected(std::begin(detail::kAotEntryPoints),
                                        std::end(detail::kAotEntryPoints));
-  std::set<std::string> defined = defined_dynamic_symbols(*so);
-  // What the toolchain's start files define in every shared object.
-  for (const char* crt : {"_init", "_fini"}) defined.erase(crt);
-  EXPECT_EQ(defined, expected);
+  EXPECT_EQ(aot_defined_symbols(*so), expected);
 
   for (EngineKind engine : engines()) {
     EXPECT_EQ(run_once(binary, "hostile_names", engine).reason, "normal") << to_string(engine);
