@@ -10,9 +10,10 @@ seconds=${2:-60}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d /tmp/airssys-fuzz.XXXXXX)
 export AIRSSYS_AOT_CACHE="$work/aot-cache"
-declare -A max_len=([module]=65536 [module_aot]=16384 [metering_pass]=16384 [config]=8192 [host_calls]=512)
+declare -A max_len=([module]=65536 [module_aot]=16384 [metering_pass]=16384 [config]=8192 [host_calls]=512
+                  [generated]=4096)
 status=0
-for target in module module_aot metering_pass config host_calls; do
+for target in module module_aot metering_pass config host_calls generated; do
   mkdir -p "$work/$target/corpus" "$work/$target/artifacts"
   cp "$here/corpus/$target/"* "$work/$target/corpus/" 2>/dev/null || true
   echo "== fuzz_$target for ${seconds}s"
