@@ -1,12 +1,15 @@
 // Fuzz target: module loading (parse, validate, ABI checks, the metering
-// pass) and, for what loads, instantiation and a run of every ABI export
-// under tight limits, on one engine (interp, or aot when built with
-// AIRSSYS_FUZZ_AOT: each loadable input then costs a C compile).
+// pass) and, for what loads, the aot engine's C translation (it must exist
+// and be plain printable ASCII: check_c_translation), instantiation and a
+// run of every ABI export under tight limits, on one engine (interp, or
+// aot when built with AIRSSYS_FUZZ_AOT: each loadable input then costs a C
+// compile).
 //
 // Must never crash, hang or leak: every input ends in an error value or a
 // guest fault.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <vector>
 
@@ -34,6 +37,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       std::abort();
     }
     return 0;
+  }
+  // What loads, the aot engine must be able to write as C.
+  if (const auto c = airssys::fuzz::check_c_translation(**module); !c.empty()) {
+    std::fprintf(stderr, "fuzz_module: %s\n", c.c_str());
+    std::abort();
   }
   auto compiled = wasm::detail::compiled_for(**module, kEngine);
   if (!compiled) return 0;

@@ -7,10 +7,12 @@
 // object defines the entry points and nothing else, and both engines give
 // the same record: results, exit reasons, fuel, host calls, memory); and
 // every declared size ModuleLimits bounds, forced to its limit - 1, the
-// limit and one beyond.
+// limit and one beyond. Last, what the generator found, minimised.
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <iterator>
 #include <set>
 #include <string>
@@ -107,6 +109,95 @@ INSTANTIATE_TEST_SUITE_P(Dims, GeneratedAtTheLimit, ::testing::ValuesIn(fuzz::kD
                          [](const ::testing::TestParamInfo<Dim>& info) {
                            return std::string(fuzz::to_string(info.param));
                          });
+
+// ---------------------------------------------------------------------------
+// What the generator found, minimised (the same modules are in
+// fuzz/regressions/module, where fuzz_module_replay runs them).
+
+constexpr const char* kAbi = R"(
+  (memory (export "memory") 1)
+  (func (export "airssys_abi_version") (result i32) (i32.const 1))
+  (func (export "airssys_alloc") (param i32) (result i32) (i32.const 1024)))";
+
+// An export declares its function for ref.func (the spec's C.refs): the
+// loader keeps only the host's exports visible to the engines, and the
+// instrumented module must still validate when an export of another name
+// was all that declared a function (it was refused as "instrumented module
+// does not validate: function 7 is not declared in any elem sections").
+TEST(GeneratedRegressions, RefFuncOfAFunctionOnlyAnUnusedExportDeclaresLoads) {
+  const auto binary = wat_to_wasm(std::string("(module") + kAbi + R"(
+    (func (export "airssys_handle") (param i64 i32 i32) (result i32)
+      (ref.is_null (ref.func $f)))
+    (func $f)
+    (export "f" (func $f))))",
+                                  "ref_func.wat");
+  ASSERT_TRUE(binary.ok()) << binary.error().message;
+  const auto loaded = WasmModule::load(*binary, "ref_func.wasm");
+  ASSERT_TRUE(loaded.ok()) << loaded.error().describe();
+  for (EngineKind engine : {EngineKind::interp, EngineKind::aot}) {
+    const auto run = fuzz::run_generated(**loaded, engine, {}, {});
+    EXPECT_TRUE(run.faults.empty() && run.steps.back().rfind("airssys_handle: ok 0,", 0) == 0)
+        << to_string(engine) << "\n"
+        << run.describe();
+  }
+}
+
+// A passive or declared element segment in a module without a table:
+// wabt 1.0.32's ApplyNames looks up the segment's table 0 and fails, and
+// translate_to_c refuses with "cannot name the module's items": the module
+// runs on interp and cannot be compiled for aot.
+TEST(GeneratedRegressions, ElementSegmentsWithoutATableTranslateToC) {
+  for (const char* segment :
+       {"(elem declare func 0)", "(elem func 0)", "(elem funcref (ref.null func))"}) {
+    SCOPED_TRACE(segment);
+    const auto binary = wat_to_wasm(std::string("(module") + kAbi + R"(
+      (func (export "airssys_handle") (param i64 i32 i32) (result i32) (i32.const 0))
+      )" + segment + ")",
+                                    "segment.wat");
+    ASSERT_TRUE(binary.ok()) << binary.error().message;
+    const auto loaded = WasmModule::load(*binary, "segment.wasm");
+    ASSERT_TRUE(loaded.ok()) << loaded.error().describe();
+    EXPECT_EQ(fuzz::check_c_translation(**loaded), "");
+    EXPECT_EQ(fuzz::compare_runs(fuzz::run_generated(**loaded, EngineKind::interp, {}, {}),
+                                 fuzz::run_generated(**loaded, EngineKind::aot, {}, {})),
+              "");
+  }
+}
+
+// An imported function in a table, called with call_indirect. wasm2c
+// 1.0.32 initializes the table entry of an import with the address of the
+// instance's field that holds the import's instance (module.c:
+// "offsetof(Z_m_instance_t, Z_airssys_instance)", added to the instance),
+// not with the pointer stored there: the glue hands that address to the
+// host as its own instance, and the host process dies of SIGSEGV at the
+// first such call. Run in a child process so that the crash fails only
+// this test.
+TEST(GeneratedRegressions, AnImportCalledThroughATableRunsOnAot) {
+  const auto binary = wat_to_wasm(R"((module
+    (import "airssys" "send" (func $send (param i64 i32 i32) (result i32)))
+    (type $send_t (func (param i64 i32 i32) (result i32))))" +
+                                      std::string(kAbi) + R"(
+    (table 1 funcref)
+    (elem (i32.const 0) func $send)
+    (func (export "airssys_handle") (param i64 i32 i32) (result i32)
+      (call_indirect (type $send_t) (i64.const 0) (i32.const 0) (i32.const 0) (i32.const 0)))))",
+                                  "indirect_import.wat");
+  ASSERT_TRUE(binary.ok()) << binary.error().message;
+  const auto loaded = WasmModule::load(*binary, "indirect_import.wasm");
+  ASSERT_TRUE(loaded.ok()) << loaded.error().describe();
+  const auto on_interp = fuzz::run_generated(**loaded, EngineKind::interp, {}, {});
+  ASSERT_TRUE(on_interp.faults.empty()) << on_interp.describe();
+  ASSERT_TRUE(precompile(**loaded, EngineKind::aot).ok());
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        const auto on_aot = fuzz::run_generated(**loaded, EngineKind::aot, {}, {});
+        const std::string diff = fuzz::compare_runs(on_interp, on_aot);
+        std::fprintf(stderr, "%s", diff.c_str());
+        std::exit(diff.empty() ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
 
 }  // namespace
 }  // namespace airssys::wasm::test
