@@ -21,6 +21,13 @@ namespace airssys::wasm::detail {
 class CompiledModule;
 class CompileJob;
 
+// What the metering pass puts into a module's code; every component runs
+// with all of it. The benchmarks leave parts out to measure what each costs.
+struct Instrumentation {
+  bool fuel = true;                // the fuel charges (both engines)
+  bool native_stack_check = true;  // aot: the native stack check at every function entry
+};
+
 struct ModuleCode {
   std::vector<std::uint8_t> binary;         // after the metering pass (interp)
   std::vector<std::uint8_t> native_binary;  // the same with native stack checks (aot)
@@ -36,12 +43,17 @@ struct ModuleCode {
   mutable std::array<std::shared_ptr<CompileJob>, 2> compiling;
 
   static Result<void> prepare(WasmModule& module, const std::vector<std::uint8_t>& bytes,
-                              const ModuleLimits& limits, bool meter_fuel = true);
+                              const ModuleLimits& limits, Instrumentation what = {});
   // A module whose code charges no fuel (fuel limits and call deadlines do
   // not apply to it): the benchmarks' baseline for the cost of metering.
   // Never used to run components.
   static Result<std::shared_ptr<const WasmModule>> load_without_fuel_metering(
       const std::vector<std::uint8_t>& bytes, std::string name);
+  // A module with only `what` of the instrumentation (without the native
+  // stack check, a runaway recursion on aot overflows the worker's stack):
+  // the benchmarks' baselines. Never used to run components.
+  static Result<std::shared_ptr<const WasmModule>> load_instrumented(
+      const std::vector<std::uint8_t>& bytes, std::string name, Instrumentation what);
 };
 
 using CompileResult = Result<std::shared_ptr<CompiledModule>>;

@@ -275,7 +275,7 @@ struct ModuleAccess {
 };
 
 Result<void> ModuleCode::prepare(WasmModule& out, const std::vector<std::uint8_t>& bytes,
-                                 const ModuleLimits& limits, bool meter_fuel) {
+                                 const ModuleLimits& limits, Instrumentation what) {
   const std::string& name = out.name();
   static constexpr std::uint8_t kMagic[4] = {0x00, 0x61, 0x73, 0x6d};
   if (bytes.size() < 8 || !std::equal(std::begin(kMagic), std::end(kMagic), bytes.begin())) {
@@ -296,7 +296,7 @@ Result<void> ModuleCode::prepare(WasmModule& out, const std::vector<std::uint8_t
   for (std::size_t k = 0; k < kMeterImportCount; ++k) {
     code.func_imports.push_back(static_cast<HostImport>(kFirstMeterImport + k));
   }
-  auto interp = instrumented(m, name, {.fuel = meter_fuel});
+  auto interp = instrumented(m, name, {.fuel = what.fuel});
   if (!interp) return interp.error();
   code.binary = std::move(*interp);
   // The same checks again for native code, whose frames share the worker's
@@ -304,7 +304,8 @@ Result<void> ModuleCode::prepare(WasmModule& out, const std::vector<std::uint8_t
   // pass rewrites the IR it is given.
   wabt::Module native;
   if (auto r = read_ir(bytes, name, native); !r) return r;
-  auto aot = instrumented(native, name, {.fuel = meter_fuel, .native_stack_check = true});
+  auto aot = instrumented(native, name,
+                          {.fuel = what.fuel, .native_stack_check = what.native_stack_check});
   if (!aot) return aot.error();
   code.native_binary = std::move(*aot);
   return {};
@@ -312,11 +313,17 @@ Result<void> ModuleCode::prepare(WasmModule& out, const std::vector<std::uint8_t
 
 Result<std::shared_ptr<const WasmModule>> ModuleCode::load_without_fuel_metering(
     const std::vector<std::uint8_t>& bytes, std::string name) {
+  return load_instrumented(bytes, std::move(name), {.fuel = false});
+}
+
+Result<std::shared_ptr<const WasmModule>> ModuleCode::load_instrumented(
+    const std::vector<std::uint8_t>& bytes, std::string name, Instrumentation what) {
   std::shared_ptr<WasmModule> module(new WasmModule());
   module->name_ = std::move(name);
-  // Its own AOT cache key: the code differs from the metered module's.
-  module->hash_ = fnv1a_hex(bytes) + "-nofuel";
-  if (auto r = prepare(*module, bytes, ModuleLimits{}, /*meter_fuel=*/false); !r) return r.error();
+  // Not the metered module's hash: the code differs.
+  module->hash_ = fnv1a_hex(bytes) + (what.fuel ? "" : "-nofuel") +
+                  (what.native_stack_check ? "" : "-nostackcheck");
+  if (auto r = prepare(*module, bytes, ModuleLimits{}, what); !r) return r.error();
   return std::shared_ptr<const WasmModule>(std::move(module));
 }
 

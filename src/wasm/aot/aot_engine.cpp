@@ -243,11 +243,13 @@ Result<AotBuild> aot_build(const WasmModule& module) {
   if (!limits) return named(limits.error());
   auto compiler = c_compiler(*limits);
   if (!compiler) return named(compiler.error());
+  // Keyed on what translate_to_c compiles: the native binary, not the
+  // interp one (whose instrumentation can differ: no native stack checks).
   std::string key = aot_cache_key({.format = kAotFormat,
                                    .runtime_source = kAotRuntimeSource,
                                    .compiler_identity = compiler->identity,
                                    .flags = compile_args(),
-                                   .module = module.code().binary});
+                                   .module = module.code().native_binary});
   return AotBuild{std::move(*cache), *limits, std::move(*compiler), std::move(key)};
 }
 
