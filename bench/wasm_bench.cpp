@@ -279,17 +279,21 @@ BENCHMARK(BM_WasmCrashToReady)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
-// Fuel metering: one call of a loop-heavy guest (the compute guest, 2,000
-// rounds of a 64-step mixing loop) with the metered code every component
-// runs and with the same module instrumented without fuel charges.
-void BM_WasmFuelOverhead(benchmark::State& state) {
-  const bool metered = state.range(1) != 0;
-  const std::string path = std::string(AIRSSYS_GUEST_DIR) + "/compute.wasm";
+using wasm::detail::Instrumentation;
+
+// One call of `name`'s airssys_handle with `message`, over and over, on one
+// instance (after _initialize and airssys_init) of the guest instrumented
+// with `what`: all of it is what every component runs, the rest are the
+// baselines for what a part of it costs.
+void guest_call(benchmark::State& state, const std::string& name, const std::string& message,
+                Instrumentation what) {
+  const std::string path = std::string(AIRSSYS_GUEST_DIR) + "/" + name + ".wasm";
   std::ifstream in(path, std::ios::binary);
   const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
                                         std::istreambuf_iterator<char>());
-  auto module = metered ? wasm::WasmModule::load(bytes, path)
-                        : wasm::detail::ModuleCode::load_without_fuel_metering(bytes, path);
+  auto module = what.fuel && what.native_stack_check
+                    ? wasm::WasmModule::load(bytes, path)
+                    : wasm::detail::ModuleCode::load_instrumented(bytes, path, what);
   if (!module) {
     state.SkipWithError(module.error().message.c_str());
     return;
@@ -298,16 +302,28 @@ void BM_WasmFuelOverhead(benchmark::State& state) {
   wasm::detail::CallLimits limits;  // unlimited fuel: the charges still run
   auto inst = initialized_instance(state, **module, host, limits);
   if (!inst) return;
-  (void)inst->call(wasm::detail::GuestExport::init, {0, 0}, limits);
-  const std::string rounds = std::to_string(sized(2000, 20));
-  const auto buf = inst->call(wasm::detail::GuestExport::alloc, {rounds.size()}, limits);
+  if (inst->has_export(wasm::detail::GuestExport::init)) {
+    auto r = inst->call(wasm::detail::GuestExport::init, {0, 0}, limits);
+    if (!r.ok() || r.value != 0) {
+      state.SkipWithError("airssys_init failed");
+      return;
+    }
+  }
+  const auto buf = inst->call(wasm::detail::GuestExport::alloc, {message.size()}, limits);
   auto mem = inst->memory();
-  std::copy(rounds.begin(), rounds.end(), mem.data + buf.value);
+  std::copy(message.begin(), message.end(), mem.data + buf.value);
   for (auto _ : state) {
-    auto r = inst->call(wasm::detail::GuestExport::handle, {1, buf.value, rounds.size()}, limits);
+    auto r = inst->call(wasm::detail::GuestExport::handle, {1, buf.value, message.size()}, limits);
     if (!r.ok()) state.SkipWithError(r.failure.describe().c_str());
   }
   state.counters["fuel_per_call"] = static_cast<double>(inst->fuel_used());
+}
+
+// Fuel metering: one call of a loop-heavy guest (the compute guest, 2,000
+// rounds of a 64-step mixing loop) with the metered code every component
+// runs and with the same module instrumented without fuel charges.
+void BM_WasmFuelOverhead(benchmark::State& state) {
+  guest_call(state, "compute", std::to_string(sized(2000, 20)), {.fuel = state.range(1) != 0});
 }
 BENCHMARK(BM_WasmFuelOverhead)
     ->ArgNames({"aot", "metered"})
@@ -315,6 +331,42 @@ BENCHMARK(BM_WasmFuelOverhead)
     ->Args({0, 1})
     ->Args({1, 0})
     ->Args({1, 1})
+    ->Unit(benchmark::kMicrosecond);
+
+// The same for bulk memory operations, which are charged by their length
+// (one unit per 8 bytes, before they run): one call of the copier guest,
+// 256 rounds of a 64 KiB memory.fill and a 64 KiB memory.copy (32 MiB
+// written per call).
+void BM_WasmBulkFuelOverhead(benchmark::State& state) {
+  const int rounds = sized(256, 2);
+  guest_call(state, "copier", std::to_string(rounds), {.fuel = state.range(1) != 0});
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * rounds * 2 * 65536);
+}
+BENCHMARK(BM_WasmBulkFuelOverhead)
+    ->ArgNames({"aot", "metered"})
+    ->Args({0, 0})
+    ->Args({0, 1})
+    ->Args({1, 0})
+    ->Args({1, 1})
+    ->Unit(benchmark::kMicrosecond);
+
+// Per-call instrumentation: one call of the fib guest, fib(27) by recursion
+// (317,811 calls of one small function). A call pays the fuel charge and
+// the depth count at its entry, and on aot a call of the native stack
+// check, which the unmetered module keeps: the stack_check:0 rows leave it
+// out too (interp code never has it).
+void BM_WasmCallOverhead(benchmark::State& state) {
+  guest_call(state, "fib", std::to_string(sized(27, 10)),
+             {.fuel = state.range(1) != 0, .native_stack_check = state.range(2) != 0});
+}
+BENCHMARK(BM_WasmCallOverhead)
+    ->ArgNames({"aot", "metered", "stack_check"})
+    ->Args({0, 0, 0})
+    ->Args({0, 1, 0})
+    ->Args({1, 0, 0})
+    ->Args({1, 0, 1})
+    ->Args({1, 1, 0})
+    ->Args({1, 1, 1})
     ->Unit(benchmark::kMicrosecond);
 
 // A runaway guest (the spinner's endless loop) from the message that starts
