@@ -1296,22 +1296,25 @@ class ModuleGen {
     }
     // Every function export declares its function for ref.func, those the
     // engines do not use too (the loader must keep them declared).
+    // Imports are left out: a host function used as a value is refused at
+    // load (GeneratedRegressions.AnImportUsedAsAValueIsRefusedAtLoad).
     for (const Export& e : exports_) {
-      if (e.kind == 0) model_.declared_funcs.push_back(e.index);
+      if (e.kind == 0 && e.index >= imports_.size()) model_.declared_funcs.push_back(e.index);
     }
   }
 
-  std::uint32_t any_func() {
-    return static_cast<std::uint32_t>(c_.below(model_.func_types.size()));
+  // A function a table may hold: a defined one (the guest ABI's exports
+  // are always defined, so there is one).
+  std::uint32_t defined_func() {
+    const auto first = static_cast<std::uint32_t>(imports_.size());
+    return first + static_cast<std::uint32_t>(c_.below(model_.func_types.size() - first));
   }
 
   void plan_elems() {
     const std::uint64_t natural = c_.below(4);
     const std::uint64_t n = size(Dim::elem_segments, natural);
-    // Segments come with a table: the aot engine cannot yet translate a
-    // module with segments and no table (wabt 1.0.32's ApplyNames fails on
-    // the missing table 0 of a passive or declared segment), which
-    // GeneratedRegressions.ElementSegmentsWithoutATableTranslateToC tests.
+    // Segments come with a table here; segments without one are
+    // GeneratedRegressions.ElementSegmentsWithoutATableTranslateToC's.
     if (n > 0 && model_.tables.empty()) model_.tables.push_back({kFuncRef, 0, std::nullopt});
     std::vector<std::uint32_t> funcref_tables;
     for (std::uint32_t t = 0; t < model_.tables.size(); ++t) {
@@ -1335,13 +1338,13 @@ class ModuleGen {
         const std::uint64_t room = size >= s.offset ? size - s.offset : 0;
         const std::uint64_t count =
             misfit_ ? c_.below(8) : c_.below(std::min<std::uint64_t>(room, 8) + 1);
-        for (std::uint64_t k = 0; k < count; ++k) s.funcs.push_back(any_func());
+        for (std::uint64_t k = 0; k < count; ++k) s.funcs.push_back(defined_func());
       } else {
         s.mode = c_.one_in(2) ? ElemSeg::passive : ElemSeg::declarative;
         const std::uint64_t count = c_.below(6);
         for (std::uint64_t k = 0; k < count; ++k) {
           s.funcs.push_back(s.as_exprs && c_.one_in(4) ? -1
-                                                       : static_cast<std::int64_t>(any_func()));
+                                                       : static_cast<std::int64_t>(defined_func()));
         }
       }
       for (std::int64_t f : s.funcs) {

@@ -4,6 +4,7 @@
 #include <wabt/ir.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -394,7 +395,33 @@ Index add_global(wabt::Module& m, Type type, std::string_view export_name) {
 
 }  // namespace
 
+// A host function as a value (in a table, or from ref.func) is refused:
+// the aot engine's C (wasm2c 1.0.32) stores, for an imported function in a
+// table, the address of the instance's field that holds the import's
+// instance instead of its value, and a call through the table would hand
+// the host a wrong pointer. Refused on both engines, so they agree.
+Result<void> check_no_import_as_value(wabt::Module& m) {
+  const Index imports = m.num_func_imports;
+  std::optional<Index> found;
+  auto visit = [&](const Expr& e) {
+    if (e.type() != ExprType::RefFunc) return;
+    const Var& v = wabt::cast<wabt::RefFuncExpr>(&e)->var;
+    if (v.is_index() && v.index() < imports && !found) found = v.index();
+  };
+  for (Index i = imports; i < m.funcs.size(); ++i) for_each_expr(m.funcs[i]->exprs, visit);
+  for (wabt::Global* g : m.globals) for_each_expr(g->init_expr, visit);
+  for (wabt::ElemSegment* seg : m.elem_segments) {
+    for (ExprList& list : seg->elem_exprs) for_each_expr(list, visit);
+  }
+  if (!found) return {};
+  return Error{ErrorCode::invalid_argument,
+               "imported function " + std::to_string(*found) +
+                   " is used as a value (in a table or by ref.func): host functions can only "
+                   "be called directly"};
+}
+
 Result<void> instrument_module(wabt::Module& m, MeteringOptions options) {
+  if (auto r = check_no_import_as_value(m); !r) return r;
   const Index first_defined = m.num_func_imports;
   constexpr Index kAdded = kMeterImportCount;
 

@@ -205,8 +205,11 @@ TEST_P(ComponentEngine, UngrantedImportFailsTheSpawnWithAClearError) {
 
 TEST_P(ComponentEngine, HealthIsAskedOfTheGuest) {
   const auto a = start(spec("crasher", "crasher"));
+  // On aot the first instance may still be compiling; a check is asked of
+  // a Ready component.
+  ASSERT_TRUE(status("crasher")->wait_for(ComponentState::ready, 1, kWait));
   auto h = me_.request<ComponentHealth>(a, CheckHealth{}, kWait);
-  ASSERT_TRUE(h.ok());
+  ASSERT_TRUE(h.ok()) << h.error().describe();
   EXPECT_EQ(*h, ComponentHealth::healthy);
 }
 

@@ -11,9 +11,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iterator>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "aot/c_translation.hpp"
@@ -532,6 +534,71 @@ TEST_P(HostileModule, LargeFramesOverflowIntoStackOverflowNotACrash) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, HostileModule, ::testing::ValuesIn(engines()), engine_name);
+
+}  // namespace
+}  // namespace airssys::wasm::test
+
+namespace airssys::wasm::test {
+namespace {
+
+// A guest that logs "in" at its first message and then fills memory forever:
+// with no fuel limit and a deadline an hour away only a kill ends it.
+constexpr const char* kFillForever = R"((module
+  (import "airssys" "log" (func $log (param i32 i32 i32)))
+  (memory (export "memory") 64)
+  (data (i32.const 16) "in")
+  (func (export "airssys_abi_version") (result i32) (i32.const 1))
+  (func (export "airssys_alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "airssys_handle") (param i64 i32 i32) (result i32)
+    (call $log (i32.const 2) (i32.const 16) (i32.const 2))
+    (loop (memory.fill (i32.const 0) (i32.const 1) (i32.const 4194304)) (br 0))
+    (i32.const 0)))
+)";
+
+class BulkLoopStop : public ComponentTest {};
+
+// A supervisor's brutal_kill, and the kill after a shutdown timeout, stop
+// a guest in the middle of a bulk loop: the kill is noticed at the next
+// fuel slice, which bulk charges bring round quickly.
+TEST_P(BulkLoopStop, ABulkLoopEndsOnBrutalKillAndAfterItsShutdownTimeout) {
+  auto module = WasmModule::load(wasm(kFillForever), "fill_forever.wasm");
+  ASSERT_TRUE(module.ok()) << module.error().describe();
+  for (const bool brutal : {true, false}) {
+    const std::string name = brutal ? "brutal" : "patient";
+    auto s = ComponentSpec::of(name, *module).with_engine(GetParam());
+    auto in_loop = std::make_shared<std::promise<void>>();
+    s.logger = [in_loop](const std::string&, int, std::string_view text) {
+      if (text == "in") in_loop->set_value();
+    };
+    s.limits.fuel_per_message = 0;
+    s.limits.call_deadline = std::chrono::hours(1);
+    s.limits.memory_limit = 8u << 20;
+    s.shutdown = brutal ? supervisor::ShutdownPolicy::brutal_kill()
+                        : supervisor::ShutdownPolicy::after(std::chrono::seconds(5));
+    const auto root = supervise("root_" + name, supervisor::SupervisorConfig::one_for_one(), {s});
+    ASSERT_TRUE(me_.send(*registry_.lookup(name), bytes("go")).ok());
+    // The guest logged from its handler: it is in its loop now.
+    ASSERT_EQ(in_loop->get_future().wait_for(kWait), std::future_status::ready);
+    supervisor::SupervisorRef ref(system_, root);
+    if (!brutal) {
+      // The shutdown signal cannot reach a guest that never returns; the
+      // supervisor kills it when its shutdown timeout passes.
+      std::thread advance([&] {
+        EXPECT_TRUE(events_->await(Kind::child_stopping, name));
+        clock_->advance(std::chrono::seconds(6));
+      });
+      auto stopped = ref.stop();
+      advance.join();
+      ASSERT_TRUE(stopped.ok()) << stopped.error().describe();
+    } else {
+      auto stopped = ref.stop();
+      ASSERT_TRUE(stopped.ok()) << stopped.error().describe();
+    }
+    EXPECT_NE(status(name)->state(), ComponentState::ready) << name;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, BulkLoopStop, ::testing::ValuesIn(engines()), engine_name);
 
 }  // namespace
 }  // namespace airssys::wasm::test

@@ -185,6 +185,15 @@ Result<TranslatedModule> translate_to_c(const WasmModule& module) {
     return Error{ErrorCode::internal, module.name() + ": cannot re-read the instrumented module"};
   }
   // The C writer expects every item named, as wasm2c's driver does it.
+  // An element segment names table 0 even when it is passive or declared
+  // and the module has no table; wabt's ApplyNames then fails. An empty
+  // table that no instruction can reach (validation saw none) lets it name
+  // the segment and changes nothing else.
+  if (m.tables.empty() && !m.elem_segments.empty()) {
+    auto table = std::make_unique<wabt::TableModuleField>();
+    table->table.elem_type = wabt::Type::FuncRef;
+    m.AppendField(std::move(table));
+  }
   if (wabt::Failed(wabt::GenerateNames(&m)) || wabt::Failed(wabt::ApplyNames(&m))) {
     return Error{ErrorCode::internal, module.name() + ": cannot name the module's items"};
   }

@@ -71,6 +71,7 @@ class ComponentHost final : public HostInterface {
 
   GuestFault call_host(HostImport which, const std::uint64_t* args, std::uint64_t* result,
                        GuestMemory memory) override;
+  bool interrupted() const override { return ctx_ != nullptr && ctx_->kill_pending(); }
 
  private:
   CallLimits limits(rt::Duration deadline, GuestFault deadline_fault) const;

@@ -76,7 +76,9 @@ GuestFault WasmInstance::on_out_of_fuel() {
     write_fuel(0);
     return pending_ = GuestFault::fuel_exhausted;
   }
-  if (kill_.load(std::memory_order_relaxed)) return pending_ = GuestFault::killed;
+  if (host_.interrupted()) {
+    return pending_ = GuestFault::killed;
+  }
   if (limits_.deadline != SteadyTime::max() &&
       std::chrono::steady_clock::now() > limits_.deadline) {
     return pending_ = limits_.deadline_fault;

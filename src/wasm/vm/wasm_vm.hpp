@@ -42,6 +42,9 @@ class HostInterface {
   // result store it in *result. Anything but GuestFault::none stops the guest.
   virtual GuestFault call_host(HostImport which, const std::uint64_t* args, std::uint64_t* result,
                                GuestMemory memory) = 0;
+  // Asked whenever a fuel slice runs out: true stops the running call as
+  // `killed` (its actor is being killed, e.g. a supervisor's brutal_kill).
+  virtual bool interrupted() const { return false; }
 };
 
 using SteadyTime = std::chrono::steady_clock::time_point;
@@ -84,8 +87,6 @@ class WasmInstance {
   // Fuel the last call used.
   std::uint64_t fuel_used() const { return fuel_used_; }
   std::uint64_t fuel_used_total() const { return fuel_used_total_; }
-  // Stops a running call at its next fuel check (any thread).
-  void request_kill() { kill_.store(true, std::memory_order_relaxed); }
 
  protected:
   explicit WasmInstance(HostInterface& host) : host_(host) {}
@@ -125,7 +126,6 @@ class WasmInstance {
   std::uint64_t given_ = 0;
   std::uint64_t fuel_used_ = 0;
   std::uint64_t fuel_used_total_ = 0;
-  std::atomic<bool> kill_{false};
   bool depth_unknown_ = true;  // the depth global must be written before the next call
 };
 
