@@ -41,7 +41,7 @@ struct TrapCase {
   const char* reason;     // the exit reason both engines must give
   bool at_start = false;  // the trap happens when the instance is created
   std::uint32_t stack_limit = 1000;
-  std::int64_t fuel = -1;         // fuel_per_message; -1 keeps the default
+  std::int64_t fuel = -1;  // fuel_per_message; -1 keeps the default
   rt::Duration call_deadline = 5s;
 };
 
