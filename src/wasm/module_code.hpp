@@ -36,6 +36,7 @@ struct ModuleCode {
   bool has_wasi_initialize = false;  // `_initialize` (reactor) runs before airssys_init
   std::uint32_t initial_pages = 0;
   std::uint64_t initial_table_elements = 0;  // all tables together
+  std::uint32_t deepest_nesting = 0;         // of the bodies (pass_stack.hpp)
 
   // Per engine: the compiled form, and the compile of it that is running.
   mutable std::mutex compile_mutex;

@@ -6,6 +6,7 @@
 #include <wabt/binary-reader-nop.h>
 #include <wabt/binary-reader.h>
 
+#include <algorithm>
 #include <string>
 
 #include "module_limits_check.hpp"
@@ -15,6 +16,11 @@ namespace airssys::wasm {
 Result<void> ModuleLimits::validate() const {
   if (module_size < 8) return Error{ErrorCode::invalid_argument, "module_size must be at least 8"};
   if (nesting == 0) return Error{ErrorCode::invalid_argument, "nesting must be at least 1"};
+  if (nesting > kMaxNesting) {
+    return Error{ErrorCode::invalid_argument, "nesting must be at most " +
+                                                  std::to_string(kMaxNesting) + " (it is " +
+                                                  std::to_string(nesting) + ")"};
+  }
   return {};
 }
 
@@ -27,6 +33,7 @@ class LimitsReader final : public wabt::BinaryReaderNop {
 
   // The first limit exceeded, as "<what> (<value>) exceeds the limit of <n>".
   const std::string& violation() const { return violation_; }
+  std::uint32_t deepest_nesting() const { return static_cast<std::uint32_t>(deepest_); }
 
   bool OnError(const wabt::Error&) override { return true; }
 
@@ -115,6 +122,7 @@ class LimitsReader final : public wabt::BinaryReaderNop {
   }
   wabt::Result open() {
     ++depth_;
+    deepest_ = std::max(deepest_, depth_);
     return check("function " + std::to_string(function_) + " nesting depth", depth_,
                  limits_.nesting);
   }
@@ -125,13 +133,14 @@ class LimitsReader final : public wabt::BinaryReaderNop {
   std::uint64_t total_locals_ = 0;
   std::uint64_t locals_ = 0;
   std::uint64_t depth_ = 0;
+  std::uint64_t deepest_ = 0;
   wabt::Index function_ = 0;
 };
 
 }  // namespace
 
-Result<void> check_module_limits(const std::vector<std::uint8_t>& bytes,
-                                 const ModuleLimits& limits) {
+Result<DeclaredSizes> check_module_limits(const std::vector<std::uint8_t>& bytes,
+                                          const ModuleLimits& limits) {
   if (bytes.size() > limits.module_size) {
     return Error{ErrorCode::resource_exhausted, "module size (" + std::to_string(bytes.size()) +
                                                     " bytes) exceeds the limit of " +
@@ -148,9 +157,9 @@ Result<void> check_module_limits(const std::vector<std::uint8_t>& bytes,
     return Error{ErrorCode::resource_exhausted, reader.violation()};
   }
   // A malformed module is reported by the validating pass that follows,
-  // with wabt's own message.
-  (void)read;
-  return {};
+  // with wabt's own message; until then, it may nest as deep as allowed.
+  return DeclaredSizes{.deepest_nesting =
+                           wabt::Succeeded(read) ? reader.deepest_nesting() : limits.nesting};
 }
 
 }  // namespace detail

@@ -21,6 +21,7 @@
 #include "metering_pass.hpp"
 #include "module_code.hpp"
 #include "module_limits_check.hpp"
+#include "pass_stack.hpp"
 #include "vm/wasm_vm.hpp"
 
 namespace airssys::wasm {
@@ -283,32 +284,36 @@ Result<void> ModuleCode::prepare(WasmModule& out, const std::vector<std::uint8_t
   }
   // Every declared size first: the passes below allocate for what the
   // module declares and recurse over its nesting.
-  if (auto within = check_module_limits(bytes, limits); !within) {
-    return Error{ErrorCode::resource_exhausted, name + ": " + within.error().message};
+  auto declared = check_module_limits(bytes, limits);
+  if (!declared) {
+    return Error{ErrorCode::resource_exhausted, name + ": " + declared.error().message};
   }
-  if (auto valid = validate_binary(bytes, name); !valid) {
-    return load_error(name, "malformed or invalid module: " + valid.error().message);
-  }
-  wabt::Module m;
-  if (auto r = read_ir(bytes, name, m); !r) return r;
   auto& code = *out.code_;
-  if (auto r = ModuleAccess::check_abi(out, code, m); !r) return r;
-  for (std::size_t k = 0; k < kMeterImportCount; ++k) {
-    code.func_imports.push_back(static_cast<HostImport>(kFirstMeterImport + k));
-  }
-  auto interp = instrumented(m, name, {.fuel = what.fuel});
-  if (!interp) return interp.error();
-  code.binary = std::move(*interp);
-  // The same checks again for native code, whose frames share the worker's
-  // stack: every function checks it on entry. A second read, since the
-  // pass rewrites the IR it is given.
-  wabt::Module native;
-  if (auto r = read_ir(bytes, name, native); !r) return r;
-  auto aot = instrumented(native, name,
-                          {.fuel = what.fuel, .native_stack_check = what.native_stack_check});
-  if (!aot) return aot.error();
-  code.native_binary = std::move(*aot);
-  return {};
+  code.deepest_nesting = declared->deepest_nesting;
+  return run_passes(code.deepest_nesting, name, [&]() -> Result<void> {
+    if (auto valid = validate_binary(bytes, name); !valid) {
+      return load_error(name, "malformed or invalid module: " + valid.error().message);
+    }
+    wabt::Module m;
+    if (auto r = read_ir(bytes, name, m); !r) return r;
+    if (auto r = ModuleAccess::check_abi(out, code, m); !r) return r;
+    for (std::size_t k = 0; k < kMeterImportCount; ++k) {
+      code.func_imports.push_back(static_cast<HostImport>(kFirstMeterImport + k));
+    }
+    auto interp = instrumented(m, name, {.fuel = what.fuel});
+    if (!interp) return interp.error();
+    code.binary = std::move(*interp);
+    // The same checks again for native code, whose frames share the
+    // worker's stack: every function checks it on entry. A second read,
+    // since the pass rewrites the IR it is given.
+    wabt::Module native;
+    if (auto r = read_ir(bytes, name, native); !r) return r;
+    auto aot = instrumented(native, name,
+                            {.fuel = what.fuel, .native_stack_check = what.native_stack_check});
+    if (!aot) return aot.error();
+    code.native_binary = std::move(*aot);
+    return {};
+  });
 }
 
 Result<std::shared_ptr<const WasmModule>> ModuleCode::load_without_fuel_metering(

@@ -127,6 +127,8 @@ TEST(SystemConfig, ModuleLimitsApplyToEveryModuleAndAreChecked) {
   // A limit that is not one, and a key that is not a limit.
   EXPECT_EQ(only_error("[module_limits]\nnesting = 0\n" + component("a", guest("echo"))),
             "1:1: [module_limits]: nesting must be at least 1");
+  EXPECT_EQ(only_error("[module_limits]\nnesting = 65537\n" + component("a", guest("echo"))),
+            "1:1: [module_limits]: nesting must be at most 65536 (it is 65537)");
   const auto unknown =
       only_error("[module_limits]\nnestling = 3\n" + component("a", guest("echo")));
   EXPECT_NE(unknown.find("unknown key 'nestling' in [module_limits]"), std::string::npos)

@@ -192,38 +192,63 @@ TEST(GeneratedRegressions, AnImportUsedAsAValueIsRefusedAtLoad) {
   EXPECT_NE(loaded.error().message.find("indirect_import.wasm: "), std::string::npos);
 }
 
-// A module nested exactly to the limit (4,096 blocks). The limit is what
-// bounds the native stack of the loader's passes, whose walks recurse once
-// per level: loading it takes between 1 and 1.5 MiB of stack in an
-// optimised build (the metering pass's Instrumenter::walk first), and more
-// than the main thread's 8 MiB under AddressSanitizer, whose frames are
-// several times larger (fuzz_module and fuzz_generated die of
-// stack-overflow on it; so would HostileModule.NestingAtTheLimitRuns under
-// make asan). Within 1 MiB here, the sanitizer build fits its 8 MiB.
-TEST(GeneratedRegressions, LoadingAtTheNestingLimitFitsInOneMebibyteOfStack) {
+// Blocks nested `depth` deep in the handle export, in a guest module.
+std::vector<std::uint8_t> nested_guest(std::uint32_t depth) {
   Bytes body;
   body.leb(0);
-  const std::uint32_t depth = ModuleLimits{}.nesting;
   for (std::uint32_t i = 0; i < depth; ++i) body.u8(0x02).u8(0x40);  // block
   for (std::uint32_t i = 0; i < depth; ++i) body.u8(0x0b);
   GuestParts parts;
   parts.handle_body = exit_normally(body);
-  const std::vector<std::uint8_t> binary = guest_module(parts);
+  return guest_module(parts);
+}
+
+// Loads `binary` under `limits` and translates it to C on a thread with
+// only 256 KiB of stack, in a child process: 0 when both succeed, 1 when
+// either fails, a signal when the stack overflows.
+void load_and_translate_on_a_small_stack(const std::vector<std::uint8_t>& binary,
+                                         const ModuleLimits& limits) {
+  struct Input {
+    const std::vector<std::uint8_t>* binary;
+    const ModuleLimits* limits;
+  } input{&binary, &limits};
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(
       {
         pthread_attr_t attr;
         pthread_attr_init(&attr);
-        pthread_attr_setstacksize(&attr, std::size_t{1} << 20);
+        pthread_attr_setstacksize(&attr, std::size_t{256} << 10);
         pthread_t thread;
         auto load = [](void* arg) -> void* {
-          const auto& bytes = *static_cast<const std::vector<std::uint8_t>*>(arg);
-          std::exit(WasmModule::load(bytes, "nested.wasm").ok() ? 0 : 1);
+          const auto& in = *static_cast<const Input*>(arg);
+          const auto loaded = WasmModule::load(*in.binary, "nested.wasm", *in.limits);
+          if (!loaded.ok()) {
+            std::fprintf(stderr, "%s\n", loaded.error().message.c_str());
+            std::exit(1);
+          }
+          const auto c = detail::translate_to_c(**loaded);
+          if (!c.ok()) std::fprintf(stderr, "%s\n", c.error().message.c_str());
+          std::exit(c.ok() ? 0 : 1);
         };
-        pthread_create(&thread, &attr, load, const_cast<std::vector<std::uint8_t>*>(&binary));
+        pthread_create(&thread, &attr, load, &input);
         pthread_join(thread, nullptr);
       },
       ::testing::ExitedWithCode(0), "");
+}
+
+// The loader's passes recurse once per nesting level (wabt's binary and C
+// writers and IR destructors, the metering pass): at the default limit of
+// 4,096 they need more than 1 MiB of stack optimised and more than the
+// main thread's 8 MiB under AddressSanitizer (fuzz_module and
+// fuzz_generated died of stack overflow on such a module). They run on a
+// thread sized for the module's depth, so a caller with little stack
+// loads and translates a module at the limit, and at the most a
+// configuration may allow.
+TEST(GeneratedRegressions, ModulesAtTheNestingLimitLoadOnACallerWithLittleStack) {
+  load_and_translate_on_a_small_stack(nested_guest(ModuleLimits{}.nesting), ModuleLimits{});
+  ModuleLimits deepest;
+  deepest.nesting = ModuleLimits::kMaxNesting;
+  load_and_translate_on_a_small_stack(nested_guest(ModuleLimits::kMaxNesting), deepest);
 }
 
 }  // namespace

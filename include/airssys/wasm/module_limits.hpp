@@ -36,8 +36,11 @@ struct ModuleLimits {
   std::uint64_t total_locals = 10'000'000;
   // Bytes of one function body.
   std::uint32_t function_size = 7'654'321;
-  // Blocks, loops and ifs open at once in one function.
+  // Blocks, loops and ifs open at once in one function. The loader's
+  // passes over a deeply nested module run on a thread whose stack is
+  // sized for its depth (2 KiB per level), so this bounds that stack.
   std::uint32_t nesting = 4'096;
+  static constexpr std::uint32_t kMaxNesting = 65'536;
 
   Result<void> validate() const;
 };

@@ -84,6 +84,14 @@ uint32_t wasm_rt_register_func_type(uint32_t params, uint32_t results, ...) {
   return id;
 }
 
+/* The registry lives as long as the object: freed when it is unloaded. */
+__attribute__((destructor)) static void airssys_free_types(void) {
+  for (uint32_t i = 0; i < s_type_count; ++i) free(s_types[i].types);
+  free(s_types);
+  s_types = NULL;
+  s_type_count = s_type_capacity = 0;
+}
+
 uint32_t wasm_rt_register_tag(uint32_t size) { (void)size; abort(); }
 void wasm_rt_load_exception(uint32_t tag, uint32_t size, const void* values) {
   (void)tag; (void)size; (void)values; abort();

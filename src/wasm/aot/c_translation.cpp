@@ -18,6 +18,7 @@
 
 #include "airssys/wasm/wasm_module.hpp"
 #include "module_code.hpp"
+#include "pass_stack.hpp"
 
 namespace airssys::wasm::detail {
 namespace {
@@ -45,12 +46,28 @@ const char* c_type(char code) {
 
 std::string glue_source(const wabt::Module& m, const ModuleCode& code) {
   std::ostringstream c;
+  const std::string mod = mangle("m");
+  // The meter module's instance is the glue's: the host, and the stack
+  // floor of the thread running the instance, set at every call in, so
+  // that the stack check (inlined into every function: the glue is
+  // compiled in one unit with the module) reads no thread-local.
+  const std::string meter_instance = "struct " + mangle(kMeterModule) + "_instance_t";
   c << "#include <setjmp.h>\n#include <stdint.h>\n#include \"module.h\"\n"
     << "extern __thread jmp_buf* airssys_trap_target;\n"
-    << "static __thread uintptr_t airssys_stack_floor;\n"
     << "typedef int (*airssys_host_fn)(void*, uint32_t, const uint64_t*, uint64_t*);\n"
     << "static airssys_host_fn s_host;\n"
-    << "#define AIRSSYS_EXPORT __attribute__((visibility(\"default\")))\n";
+    << "#define AIRSSYS_EXPORT __attribute__((visibility(\"default\")))\n"
+    << meter_instance
+    << " { void* host; uintptr_t floor; };\n"
+    // The stack pointer itself: __builtin_frame_address would make every
+    // function keep a frame pointer.
+    << "static inline __attribute__((always_inline)) uintptr_t airssys_stack_pointer(void) {\n"
+    << "  uintptr_t sp;\n#if defined(__x86_64__)\n  __asm__ volatile(\"mov %%rsp, %0\" : "
+       "\"=r\"(sp));\n"
+    << "#elif defined(__aarch64__)\n  __asm__ volatile(\"mov %0, sp\" : \"=r\"(sp));\n"
+    << "#else\n  sp = (uintptr_t)__builtin_frame_address(0);\n#endif\n  return sp;\n}\n"
+    << "typedef struct { " << mod << "_instance_t m; " << meter_instance
+    << " meter; } airssys_instance;\n";
 
   // Imports: each forwards to the host; a nonzero answer stops the guest.
   std::vector<std::string> import_modules;
@@ -66,8 +83,8 @@ std::string glue_source(const wabt::Module& m, const ModuleCode& code) {
       // At every function entry: below the floor the host set for this
       // thread, the frames still to come could leave the worker's stack.
       c << "void " << mangle(imp->module_name) << mangle(imp->field_name) << "(" << instance_type
-        << "* h) {\n  (void)h;\n"
-        << "  if ((uintptr_t)__builtin_frame_address(0) < airssys_stack_floor)\n"
+        << "* h) {\n"
+        << "  if (__builtin_expect(airssys_stack_pointer() < h->floor, 0))\n"
         << "    longjmp(*airssys_trap_target, WASM_RT_TRAP_EXHAUSTION);\n}\n";
       continue;
     }
@@ -76,25 +93,32 @@ std::string glue_source(const wabt::Module& m, const ModuleCode& code) {
     for (std::size_t i = 0; i < s.params.size(); ++i) c << ", " << c_type(s.params[i]) << " a" << i;
     c << ") {\n  uint64_t args[" << std::max<std::size_t>(s.params.size(), 1) << "] = {";
     for (std::size_t i = 0; i < s.params.size(); ++i) c << (i ? ", " : "") << "a" << i;
-    c << "};\n  uint64_t r = 0;\n  if (s_host((void*)h, " << static_cast<int>(which)
+    const char* host = imp->module_name == kMeterModule ? "h->host" : "(void*)h";
+    c << "};\n  uint64_t r = 0;\n  if (s_host(" << host << ", " << static_cast<int>(which)
       << ", args, &r)) longjmp(*airssys_trap_target, " << kHostTrap << ");\n";
     if (!s.results.empty()) c << "  return (" << c_type(s.results[0]) << ")r;\n";
     c << "}\n";
   }
 
-  const std::string mod = mangle("m");
   c << "AIRSSYS_EXPORT uint32_t airssys_aot_grow_memory(wasm_rt_memory_t* m, uint32_t delta) {\n"
     << "  return wasm_rt_grow_memory(m, delta);\n}\n";
   c << "AIRSSYS_EXPORT void airssys_aot_setup(airssys_host_fn fn) { s_host = fn; " << mod
     << "_init_module(); }\n"
-    << "AIRSSYS_EXPORT size_t airssys_aot_instance_size(void) { return sizeof(" << mod
-    << "_instance_t); }\n"
+    << "AIRSSYS_EXPORT size_t airssys_aot_instance_size(void) { return "
+       "sizeof(airssys_instance); }\n"
     << "AIRSSYS_EXPORT int airssys_aot_instantiate(void* inst, void* host, uintptr_t floor) {\n"
-    << "  airssys_stack_floor = floor;\n"
+    << "  airssys_instance* w = (airssys_instance*)inst;\n"
+    << "  w->meter.host = host;\n  w->meter.floor = floor;\n"
     << "  jmp_buf jb; jmp_buf* prev = airssys_trap_target; airssys_trap_target = &jb;\n"
     << "  int code = setjmp(jb);\n"
-    << "  if (code == 0) " << mod << "_instantiate((" << mod << "_instance_t*)inst";
-  for (const auto& name : import_modules) c << ", (struct " << mangle(name) << "_instance_t*)host";
+    << "  if (code == 0) " << mod << "_instantiate(&w->m";
+  for (const auto& name : import_modules) {
+    if (name == kMeterModule) {
+      c << ", &w->meter";
+    } else {
+      c << ", (struct " << mangle(name) << "_instance_t*)host";
+    }
+  }
   c << ");\n  airssys_trap_target = prev;\n  return code;\n}\n"
     << "AIRSSYS_EXPORT void airssys_aot_free(void* inst) { " << mod << "_free((" << mod
     << "_instance_t*)inst); }\n"
@@ -106,8 +130,8 @@ std::string glue_source(const wabt::Module& m, const ModuleCode& code) {
     << mangle(kDepthGlobalExport) << "((" << mod << "_instance_t*)inst); }\n"
     << "AIRSSYS_EXPORT int airssys_aot_call(void* inst, int slot, const uint64_t* a, uint64_t* "
        "result, uintptr_t floor) {\n"
-    << "  airssys_stack_floor = floor;\n"
-    << "  " << mod << "_instance_t* i = (" << mod << "_instance_t*)inst;\n"
+    << "  airssys_instance* w = (airssys_instance*)inst;\n  w->meter.floor = floor;\n"
+    << "  " << mod << "_instance_t* i = &w->m;\n"
     << "  jmp_buf jb; jmp_buf* prev = airssys_trap_target; airssys_trap_target = &jb;\n"
     << "  int code = setjmp(jb);\n"
     << "  if (code == 0) {\n    switch (slot) {\n";
@@ -126,6 +150,9 @@ std::string glue_source(const wabt::Module& m, const ModuleCode& code) {
     c << "); break;\n";
   }
   c << "      default: break;\n    }\n  }\n  airssys_trap_target = prev;\n  return code;\n}\n";
+  // One translation unit with the module's code, so that the meter
+  // imports (the stack check above all) are inlined where they are called.
+  c << "#include \"module.c\"\n";
   return c.str();
 }
 
@@ -168,9 +195,7 @@ Result<void> check_names(const wabt::Module& m) {
   return {};
 }
 
-}  // namespace
-
-Result<TranslatedModule> translate_to_c(const WasmModule& module) {
+Result<void> translate(const WasmModule& module, TranslatedModule& out) {
   const ModuleCode& code = module.code();
   wabt::Features features;
   features.disable_simd();
@@ -208,10 +233,20 @@ Result<TranslatedModule> translate_to_c(const WasmModule& module) {
   }
   const auto& c_buf = c_stream.output_buffer().data;
   const auto& h_buf = h_stream.output_buffer().data;
-  TranslatedModule out;
   out.module_c.assign(c_buf.begin(), c_buf.end());
   out.module_h.assign(h_buf.begin(), h_buf.end());
   out.glue_c = glue_source(m, code);
+  return {};
+}
+
+}  // namespace
+
+Result<TranslatedModule> translate_to_c(const WasmModule& module) {
+  // The C writer recurses once per nesting level (pass_stack.hpp).
+  TranslatedModule out;
+  auto translated = run_passes(module.code().deepest_nesting, module.name(),
+                               [&]() -> Result<void> { return translate(module, out); });
+  if (!translated) return translated.error();
   return out;
 }
 

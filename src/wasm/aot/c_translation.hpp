@@ -1,10 +1,9 @@
 // The instrumented module as C, for the aot engine: wabt's C writer output
 // (module.c, module.h) and the glue that gives the host a fixed entry-point
-// table. Generated C is a trust boundary: the translation reads the module
-// without its name section, the loader kept only exports and imports whose
-// names are the host's own (guest_abi.hpp), and every name left in the IR
-// is checked against a charset that cannot end a comment, a string or a
-// line before any C is written.
+// table; the glue includes module.c, and the two compile as one unit. Generated C is a trust
+// boundary: the translation reads the module without its name section, the loader kept only exports
+// and imports whose names are the host's own (guest_abi.hpp), and every name left in the IR is
+// checked against a charset that cannot end a comment, a string or a line before any C is written.
 #pragma once
 
 #include <string>
