@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "sanitized_build.hpp"
+
 namespace airssys::wasm::detail {
 namespace {
 
@@ -16,22 +18,10 @@ namespace {
 // AddressSanitizer 3.2 KiB and 440 bytes (the metering pass's frames grow
 // with redzones; wabt itself is not instrumented). The budget leaves four
 // times or more, for other compilers and builds.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
-
-constexpr std::size_t kBytesPerLevel = kSanitized ? 16 * 1024 : 2 * 1024;
+constexpr std::size_t kBytesPerLevel = kSanitizedBuild ? 16 * 1024 : 2 * 1024;
 // The passes' frames outside the nested walks, and room for the
 // allocator and the C library under them.
-constexpr std::size_t kBaseBytes = kSanitized ? 4u << 20 : 1u << 20;
+constexpr std::size_t kBaseBytes = kSanitizedBuild ? 4u << 20 : 1u << 20;
 // Up to this deep, the passes need less than any thread's stack has
 // (their base, and 64 levels: 32 KiB optimised).
 constexpr std::uint32_t kInlineNesting = 64;

@@ -22,6 +22,7 @@
 #include "component_fixture.hpp"
 #include "elf_symbols.hpp"
 #include "module_bytes.hpp"
+#include "sanitized_build.hpp"
 
 namespace airssys::wasm::test {
 namespace {
@@ -531,6 +532,96 @@ TEST_P(HostileModule, LargeFramesOverflowIntoStackOverflowNotACrash) {
   const Outcome r = run_once(wasm(guest_wat("(i32.wrap_i64 (call $deep (i64.const 0)))", fields)),
                              "big_frames", GetParam(), limits);
   EXPECT_EQ(r.reason.rfind("stack_overflow", 0), 0u) << r.reason;
+}
+
+// ---------------------------------------------------------------------------
+// Resident memory
+
+// A field of /proc/self/status, in bytes.
+std::size_t status_bytes(const std::string& field) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::stoul(line.substr(field.size() + 1)) << 10;
+  }
+  ADD_FAILURE() << "no " << field << " in /proc/self/status";
+  return 0;
+}
+
+// What a component may cost the process's resident set: its memory (on
+// interp twice: wabt's memory is a vector that copies itself to grow, and
+// the heap keeps the chunk it left), its tables (an element is 8 bytes on
+// interp and for externref on aot, a funcref 24 on aot; twice that while
+// a table grows, by reallocation), and a fixed overhead for the instance,
+// its compiled code and the host's state (docs/reliability.md, "Resident
+// memory").
+std::size_t resident_bound(const ComponentLimits& limits, EngineKind engine) {
+  constexpr std::size_t kOverhead = std::size_t{16} << 20;
+  const std::size_t memory = limits.memory_limit * (engine == EngineKind::interp ? 2 : 1);
+  return memory + std::size_t{limits.table_limit} * 24 * 2 + kOverhead;
+}
+
+// Guests that take everything their limits allow: memory grown a page at
+// a time, each new page filled; two tables grown by 1,000 elements at a
+// time, filled as they grow. One takes memory to its limit (64 MiB) and
+// then tables until the table limit stops it, the other tables to theirs
+// and then memory until the memory limit stops it. For each, the process's
+// peak resident set (VmHWM, reset first) rises by no more than the
+// component's memory and table limits plus the overhead
+// docs/reliability.md states, which a limit that did not hold, or a table
+// element that cost more than it says, would exceed.
+TEST_P(HostileModule, ResidentMemoryStaysWithinTheLimitsPlusTheOverhead) {
+  if (detail::kSanitizedBuild) {
+    GTEST_SKIP() << "a sanitizer's heap (redzones, the quarantine of freed chunks) is not the "
+                    "resident set a component costs";
+  }
+  ComponentLimits limits;
+  limits.memory_limit = std::size_t{64} << 20;
+  limits.table_limit = 1'000'000;
+  limits.fuel_per_message = 0;
+  limits.call_deadline = std::chrono::seconds(60);
+  const std::string pages = std::to_string(limits.memory_limit >> 16);
+  const std::string table_limit = std::to_string(limits.table_limit);
+  const std::string grow_page =
+      "(br_if 1 (i32.eq (memory.grow (i32.const 1)) (i32.const -1)))"
+      "(memory.fill (i32.mul (i32.sub (memory.size) (i32.const 1)) (i32.const 65536)) "
+      "(i32.const 1) (i32.const 65536))";
+  const std::string memory_to_limit = "(block (loop (br_if 1 (i32.ge_u (memory.size) (i32.const " +
+                                      pages + ")))" + grow_page + " (br 0)))";
+  const std::string memory_past_limit = "(block (loop " + grow_page + " (br 0)))";
+  const std::string grow_tables =
+      "(br_if 1 (i32.eq (table.grow $a (ref.func $f) (i32.const 1000)) (i32.const -1)))"
+      "(drop (table.grow $b (ref.null extern) (i32.const 1000)))";
+  const std::string tables_to_limit =
+      "(block (loop (br_if 1 (i32.gt_u (i32.add (i32.add (table.size $a) (table.size $b))"
+      " (i32.const 2000)) (i32.const " +
+      table_limit + ")))" + grow_tables + " (br 0)))";
+  const std::string tables_past_limit = "(block (loop " + grow_tables + " (br 0)))";
+  const std::string fields =
+      "(table $a 1 funcref) (table $b 1 externref) (func $f) (elem declare func $f)";
+  struct Case {
+    std::string handler;
+    const char* stopped_by;
+  };
+  const Case cases[] = {{memory_to_limit + tables_past_limit + "(i32.const 0)", "table_limit"},
+                        {tables_to_limit + memory_past_limit + "(i32.const 0)", "memory_limit"}};
+  for (const Case& c : cases) {
+    const auto binary = wasm(guest_wat(c.handler, fields));
+    // Peak from here: writing 5 to clear_refs resets VmHWM to VmRSS.
+    {
+      std::ofstream clear("/proc/self/clear_refs");
+      clear << "5";
+    }
+    const std::size_t before = status_bytes("VmRSS");
+    const Outcome r = run_once(binary, "greedy", GetParam(), limits);
+    EXPECT_EQ(r.reason, c.stopped_by);
+    const std::size_t peak = status_bytes("VmHWM");
+    const std::size_t grown = peak > before ? peak - before : 0;
+    std::printf("stopped by %s: resident %zu KiB before, peak %zu KiB: +%zu KiB\n", c.stopped_by,
+                before >> 10, peak >> 10, grown >> 10);
+    EXPECT_LE(grown, resident_bound(limits, GetParam()))
+        << "peak resident set grew by " << grown << " bytes, stopped by " << c.stopped_by;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, HostileModule, ::testing::ValuesIn(engines()), engine_name);

@@ -13,7 +13,9 @@ namespace airssys::wasm::detail {
 // threads), checks bounds in software instead of reserving 8 GiB of address
 // space per memory, and takes no signal handlers.
 inline constexpr const char* kAotRuntimeSource = R"C(
+#define _GNU_SOURCE /* mremap */
 #include <pthread.h>
+#include <sys/mman.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,13 +100,22 @@ void wasm_rt_load_exception(uint32_t tag, uint32_t size, const void* values) {
 }
 void wasm_rt_throw(void) { abort(); }
 
-/* Memory: calloc'ed, so large memories come from fresh zero pages the
-   kernel maps lazily; the host enforces the component's memory limit before
-   any grow reaches here. */
+/* Memory: anonymous pages mapped for it alone, which are the kernel's
+   zero pages until written, grown with mremap, which moves no bytes, and
+   unmapped when freed. A grow never holds two copies of the memory (a
+   realloc of a heap chunk would), and a freed memory never stays in the
+   allocator's heap: the process's resident set follows the memory's size.
+   The host enforces the component's memory limit before any grow reaches
+   here. */
 void wasm_rt_allocate_memory(wasm_rt_memory_t* m, uint32_t initial_pages, uint32_t max_pages) {
   uint64_t bytes = (uint64_t)initial_pages * 65536u;
-  m->data = bytes ? (uint8_t*)calloc(1, bytes) : NULL;
-  if (bytes && !m->data) wasm_rt_trap(WASM_RT_TRAP_OOB);
+  if (bytes > 0xFFFFFFFFu) wasm_rt_trap(WASM_RT_TRAP_OOB);
+  m->data = NULL;
+  if (bytes) {
+    void* data = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (data == MAP_FAILED) wasm_rt_trap(WASM_RT_TRAP_OOB);
+    m->data = (uint8_t*)data;
+  }
   m->pages = initial_pages;
   m->max_pages = max_pages;
   m->size = (uint32_t)bytes;
@@ -117,16 +128,20 @@ uint32_t wasm_rt_grow_memory(wasm_rt_memory_t* m, uint32_t delta) {
   if (delta == 0) return old;
   uint64_t bytes = pages * 65536u;
   if (bytes > 0xFFFFFFFFu) return (uint32_t)-1;
-  uint8_t* data = (uint8_t*)realloc(m->data, bytes);
-  if (!data) return (uint32_t)-1;
-  memset(data + m->size, 0, bytes - m->size);
-  m->data = data;
+  void* data = m->data
+      ? mremap(m->data, m->size, bytes, MREMAP_MAYMOVE)
+      : mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (data == MAP_FAILED) return (uint32_t)-1;
+  m->data = (uint8_t*)data;
   m->pages = (uint32_t)pages;
   m->size = (uint32_t)bytes;
   return old;
 }
 
-void wasm_rt_free_memory(wasm_rt_memory_t* m) { free(m->data); m->data = NULL; }
+void wasm_rt_free_memory(wasm_rt_memory_t* m) {
+  if (m->data) munmap(m->data, m->size);
+  m->data = NULL;
+}
 
 /* Tables of both reference types, grown with realloc. */
 #define AIRSSYS_DEFINE_TABLE(kind, elem_t)                                          \
