@@ -8,6 +8,7 @@
 #include "airssys/rt/scoped_actor.hpp"
 #include "airssys/supervisor/supervisor.hpp"
 #include "airssys/wasm/component_state.hpp"
+#include "json_text.hpp"
 
 namespace airssys::app {
 namespace {
@@ -27,6 +28,7 @@ json component_json(const wasm::ComponentStatus& s, const std::string& superviso
   j["restarts"] = s.instances() > 0 ? s.instances() - 1 : 0;
   j["messages_handled"] = s.messages_handled();
   j["fuel_used"] = s.fuel_used();
+  j["log_lines_dropped"] = s.log_lines_dropped();
   j["memory_bytes"] = s.memory_bytes();
   j["health"] = wasm::to_string(s.health());
   j["health_failures"] = s.health_failures();
@@ -102,6 +104,9 @@ std::string AdminServer::metrics_text(SystemRunner& runner) {
   per_component("airssys_component_fuel_used_total", "counter",
                 "fuel used handling messages, over all instances",
                 [](const wasm::ComponentStatus& s) { return s.fuel_used(); });
+  per_component("airssys_component_log_lines_dropped_total", "counter",
+                "guest log lines dropped over the log_rate limit, over all instances",
+                [](const wasm::ComponentStatus& s) { return s.log_lines_dropped(); });
   per_component(
       "airssys_component_mailbox_depth", "gauge", "messages waiting in its mailbox",
       [&runner](const wasm::ComponentStatus& s) {
@@ -147,7 +152,7 @@ void AdminServer::routes() {
   auto& srv = *server_;
   auto send_json = [](httplib::Response& res, int status, const json& body) {
     res.status = status;
-    res.set_content(body.dump(2) + "\n", "application/json");
+    res.set_content(json_text(body, 2) + "\n", "application/json");
   };
   auto down_components = [this](bool permanent_only) {
     json down = json::array();

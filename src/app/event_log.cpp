@@ -3,6 +3,8 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "json_text.hpp"
+
 namespace airssys::app {
 namespace {
 
@@ -104,7 +106,7 @@ void EventLog::on_event(const supervisor::SupervisionEvent& e) {
     } else if (e.kind == K::escalated) {
       ++counters_.escalations;
     }
-    write(j.dump());
+    write(json_text(j));
   }
 }
 
@@ -119,7 +121,7 @@ void EventLog::on_event(const rt::SystemEvent& e) {
   j["kind"] = rt::to_string(e.dead_letter.kind);
   std::lock_guard lock(mutex_);
   ++counters_.dead_letters;
-  write(j.dump());
+  write(json_text(j));
 }
 
 void EventLog::health_changed(const std::string& component, const std::string& before,
@@ -132,7 +134,7 @@ void EventLog::health_changed(const std::string& component, const std::string& b
   j["health"] = now;
   if (!detail.empty()) j["detail"] = detail;
   std::lock_guard lock(mutex_);
-  write(j.dump());
+  write(json_text(j));
 }
 
 void EventLog::note(const std::string& event, const std::string& detail) {
@@ -141,7 +143,7 @@ void EventLog::note(const std::string& event, const std::string& detail) {
   j["event"] = event;
   if (!detail.empty()) j["detail"] = detail;
   std::lock_guard lock(mutex_);
-  write(j.dump());
+  write(json_text(j));
 }
 
 EventLog::Snapshot EventLog::snapshot() const {

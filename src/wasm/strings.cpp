@@ -63,6 +63,9 @@ Result<void> ComponentLimits::validate() const {
   if (max_message_size == 0 || max_message_size > (std::size_t{1} << 30)) {
     return Error{ErrorCode::invalid_argument, "max_message_size must be between 1 byte and 1GiB"};
   }
+  if (log_burst == 0 || log_burst > 1'000'000) {
+    return Error{ErrorCode::invalid_argument, "log_burst must be between 1 and 1000000 lines"};
+  }
   return {};
 }
 

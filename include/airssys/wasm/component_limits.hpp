@@ -34,6 +34,12 @@ struct ComponentLimits {
   // (the guest's send returns AIRSSYS_MAILBOX_FULL) and the message is a
   // dead letter (`mailbox_full`) with an event. 0 = unbounded.
   std::size_t mailbox_capacity = 10'000;
+  // Log lines an instance may write a second (0 = unlimited), in bursts of
+  // up to log_burst; lines beyond are dropped, counted in the component's
+  // status and reported in a warning when logging resumes. A line is at
+  // most 4 KiB, so this bounds the volume too.
+  std::uint32_t log_rate = 100;
+  std::uint32_t log_burst = 200;
 
   Result<void> validate() const;
 };

@@ -42,6 +42,8 @@ class ComponentStatus {
   std::uint64_t instances() const { return instances_.load(std::memory_order_relaxed); }
   std::uint64_t messages_handled() const { return handled_.load(std::memory_order_relaxed); }
   std::uint64_t fuel_used() const { return fuel_.load(std::memory_order_relaxed); }
+  // Log lines dropped over the log_rate limit, over all instances.
+  std::uint64_t log_lines_dropped() const { return log_dropped_.load(std::memory_order_relaxed); }
   // The last health check's result, and failed checks in a row.
   ComponentHealth health() const { return health_.load(std::memory_order_relaxed); }
   std::uint32_t health_failures() const { return health_failures_.load(std::memory_order_relaxed); }
@@ -67,6 +69,7 @@ class ComponentStatus {
   void set_memory_bytes(std::uint64_t bytes) { memory_.store(bytes, std::memory_order_relaxed); }
   // Records one check's result; returns the previous health.
   ComponentHealth set_health(ComponentHealth h, std::uint32_t failures);
+  void count_log_dropped() { log_dropped_.fetch_add(1, std::memory_order_relaxed); }
   void count_message(std::uint64_t fuel) {
     handled_.fetch_add(1, std::memory_order_relaxed);
     fuel_.fetch_add(fuel, std::memory_order_relaxed);
@@ -78,6 +81,7 @@ class ComponentStatus {
   std::atomic<std::uint64_t> address_{0};
   std::atomic<std::uint64_t> instances_{0};
   std::atomic<std::uint64_t> handled_{0};
+  std::atomic<std::uint64_t> log_dropped_{0};
   std::atomic<std::uint64_t> fuel_{0};
   std::atomic<std::uint64_t> memory_{0};
   std::atomic<ComponentHealth> health_{ComponentHealth::unknown};

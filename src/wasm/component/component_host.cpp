@@ -5,12 +5,17 @@
 #include <cstring>
 #include <string_view>
 
+#include "airssys/rt/safe_text.hpp"
 #include "module_code.hpp"
 
 namespace airssys::wasm::detail {
 namespace {
 
 constexpr std::uint32_t kMaxNameLength = 255;
+// Bytes of a guest's log line and exit text once made safe (rt::safe_text:
+// longer text is cut and ends in an ellipsis).
+constexpr std::size_t kMaxLogText = 4096;
+constexpr std::size_t kMaxExitText = 1024;
 
 std::int32_t status_of(const Error& e) {
   switch (e.code) {
@@ -374,6 +379,14 @@ std::int32_t ComponentHost::reply(GuestMemory mem, std::uint32_t ptr, std::uint3
   return r ? kOk : status_of(r.error());
 }
 
+void ComponentHost::write_log(int level, const std::string& text) const {
+  if (spec_->logger) {
+    spec_->logger(spec_->name, level, text);
+  } else {
+    std::fprintf(stderr, "[%s] %s\n", spec_->name.c_str(), text.c_str());
+  }
+}
+
 GuestFault ComponentHost::call_host(HostImport which, const std::uint64_t* args,
                                     std::uint64_t* result, GuestMemory mem) {
   GuestFault fault = GuestFault::none;
@@ -407,15 +420,19 @@ GuestFault ComponentHost::call_host(HostImport which, const std::uint64_t* args,
       const auto ptr = static_cast<std::uint32_t>(args[1]);
       const auto len = static_cast<std::uint32_t>(args[2]);
       if (!mem.contains(ptr, len)) return outside("log");
-      const std::string_view text(reinterpret_cast<const char*>(mem.data + ptr),
-                                  std::min<std::uint32_t>(len, 4096));
-      const int level = static_cast<int>(static_cast<std::int32_t>(args[0]));
-      if (spec_->logger) {
-        spec_->logger(spec_->name, level, text);
-      } else {
-        std::fprintf(stderr, "[%s] %.*s\n", spec_->name.c_str(), static_cast<int>(text.size()),
-                     text.data());
+      if (!log_budget_.admit(LogBudget::Clock::now())) {
+        status_->count_log_dropped();
+        break;
       }
+      if (const std::uint64_t dropped = log_budget_.take_dropped(); dropped != 0) {
+        write_log(2, std::to_string(dropped) + " log lines dropped (over log_rate " +
+                         std::to_string(spec_->limits.log_rate) + "/s, log_burst " +
+                         std::to_string(spec_->limits.log_burst) + ")");
+      }
+      // Made safe here, once, for every place it can go (guest_abi.md).
+      write_log(static_cast<int>(static_cast<std::int32_t>(args[0])),
+                rt::safe_text(std::string_view(reinterpret_cast<const char*>(mem.data + ptr), len),
+                              kMaxLogText));
       break;
     }
     case HostImport::now:
@@ -430,8 +447,8 @@ GuestFault ComponentHost::call_host(HostImport which, const std::uint64_t* args,
       // an exit with the text left out.
       if (!mem.contains(ptr, len)) return outside("exit");
       exit_code_ = static_cast<std::int32_t>(args[0]);
-      exit_text_.assign(reinterpret_cast<const char*>(mem.data + ptr),
-                        std::min<std::uint32_t>(len, 1024));
+      exit_text_ = rt::safe_text(
+          std::string_view(reinterpret_cast<const char*>(mem.data + ptr), len), kMaxExitText);
       return GuestFault::exited;
     }
     case HostImport::send_after: {

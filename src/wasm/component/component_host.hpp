@@ -14,6 +14,7 @@
 #include "airssys/wasm/component_actor.hpp"
 #include "airssys/wasm/component_spec.hpp"
 #include "airssys/wasm/component_state.hpp"
+#include "component/log_budget.hpp"
 #include "module_code.hpp"
 #include "vm/wasm_vm.hpp"
 
@@ -22,7 +23,9 @@ namespace airssys::wasm::detail {
 class ComponentHost final : public HostInterface {
  public:
   ComponentHost(std::shared_ptr<const ComponentSpec> spec, std::shared_ptr<ComponentStatus> status)
-      : spec_(std::move(spec)), status_(std::move(status)) {}
+      : spec_(std::move(spec)),
+        status_(std::move(status)),
+        log_budget_(spec_->limits.log_rate, spec_->limits.log_burst, LogBudget::Clock::now()) {}
 
   // Each returns the reason the component must exit, or nothing.
   //
@@ -74,6 +77,8 @@ class ComponentHost final : public HostInterface {
   bool interrupted() const override { return ctx_ != nullptr && ctx_->kill_pending(); }
 
  private:
+  // One line of the guest's log (text made safe) to the spec's logger.
+  void write_log(int level, const std::string& text) const;
   CallLimits limits(rt::Duration deadline, GuestFault deadline_fault) const;
   CallLimits limits_until(SteadyTime deadline, GuestFault deadline_fault) const;
   // Creates the instance and runs _initialize and airssys_init.
@@ -102,6 +107,7 @@ class ComponentHost final : public HostInterface {
 
   std::shared_ptr<const ComponentSpec> spec_;
   std::shared_ptr<ComponentStatus> status_;
+  LogBudget log_budget_;  // of this instance
   std::unique_ptr<WasmInstance> instance_;
   CompileWait compile_;              // while the module is compiled for this start
   SteadyTime start_deadline_{};      // the startup timeout's end
