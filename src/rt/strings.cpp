@@ -88,6 +88,7 @@ const char* to_string(DeadLetterReason reason) noexcept {
     case DeadLetterReason::pending_at_shutdown: return "pending_at_shutdown";
     case DeadLetterReason::rejected: return "rejected";
     case DeadLetterReason::mailbox_full: return "mailbox_full";
+    case DeadLetterReason::too_large: return "too_large";
   }
   return "unknown";
 }

@@ -439,9 +439,12 @@ void SystemCore::fail_request(Address self, const Message& msg, ErrorCode code,
 }
 
 void SystemCore::give_up_message(Address holder, MessagePtr msg, DeadLetterReason reason) {
-  const bool refused = reason == DeadLetterReason::rejected;
+  const bool refused =
+      reason == DeadLetterReason::rejected || reason == DeadLetterReason::too_large;
   fail_request(holder, *msg, refused ? ErrorCode::resource_exhausted : ErrorCode::actor_exited,
-               refused ? "refused by the receiver" : "the receiver gave it up");
+               reason == DeadLetterReason::too_large ? "larger than the receiver's max_message_size"
+               : refused                             ? "refused by the receiver"
+                                                     : "the receiver gave it up");
   if (carries_content(msg->kind)) dead_letter(holder, *msg, reason);
 }
 

@@ -67,7 +67,8 @@ class ActorContext {
   Result<void> forward_message(Address to, MessagePtr msg);
   // Gives up a message this actor holds (taken with take_current): it
   // becomes a dead letter with an event, and a request gets an error reply
-  // (actor_exited for crashed_in_handler, resource_exhausted for rejected).
+  // (actor_exited for crashed_in_handler, resource_exhausted for rejected
+  // and too_large).
   void dead_letter(MessagePtr msg, DeadLetterReason reason);
 
   // Answers the message being handled: to a request with a reply carrying

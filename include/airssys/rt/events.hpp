@@ -22,6 +22,7 @@ enum class DeadLetterReason : std::uint8_t {
   pending_at_shutdown,  // a timer message that had not fired when the system stopped
   rejected,             // refused by the receiver: the stash of a parked address was full
   mailbox_full,         // refused by the receiver: its bounded mailbox was full
+  too_large,            // refused by the receiver: larger than it accepts (max_message_size)
 };
 
 const char* to_string(DeadLetterReason reason) noexcept;

@@ -57,9 +57,11 @@ class ComponentActor final : public rt::Actor, public supervisor::Supervised {
   void check_health(rt::ActorContext& ctx);
   // Arms the timer of the check due at check_due_.
   void schedule_check(rt::ActorContext& ctx);
-  // Handles one message's bytes now; false when the component failed on it.
-  bool deliver(rt::ActorContext& ctx, rt::Message& msg, const std::uint8_t* data, std::size_t len,
-               const rt::ActorContext::ReplyToken* token);
+  // Handles one message's bytes now: handled, refused for its size (the
+  // caller makes it a too_large dead letter), or the component failed on it.
+  enum class Delivery { handled, too_large, failed };
+  Delivery deliver(rt::ActorContext& ctx, rt::Message& msg, const std::uint8_t* data,
+                   std::size_t len, const rt::ActorContext::ReplyToken* token);
 
   std::unique_ptr<detail::ComponentHost> host_;
   rt::Address supervisor_;

@@ -131,8 +131,14 @@ void ComponentActor::become_ready(rt::ActorContext& ctx) {
     const std::uint8_t* data = nullptr;
     std::size_t len = 0;
     (void)payload_of(*w.msg, data, len);
-    if (!deliver(ctx, *w.msg, data, len, &w.token)) {
-      ctx.dead_letter(std::move(w.msg), rt::DeadLetterReason::crashed_in_handler);
+    switch (deliver(ctx, *w.msg, data, len, &w.token)) {
+      case Delivery::handled: break;
+      case Delivery::too_large:
+        ctx.dead_letter(std::move(w.msg), rt::DeadLetterReason::too_large);
+        break;
+      case Delivery::failed:
+        ctx.dead_letter(std::move(w.msg), rt::DeadLetterReason::crashed_in_handler);
+        break;
     }
   }
 }
@@ -193,25 +199,17 @@ void ComponentActor::check_health(rt::ActorContext& ctx) {
   }
 }
 
-bool ComponentActor::deliver(rt::ActorContext& ctx, rt::Message& msg, const std::uint8_t* data,
-                             std::size_t len, const rt::ActorContext::ReplyToken* token) {
-  const std::size_t limit = host_->spec().limits.max_message_size;
-  if (len > limit) {
-    const Error too_large{ErrorCode::resource_exhausted,
-                          "message of " + std::to_string(len) + " bytes exceeds max_message_size " +
-                              std::to_string(limit) + " of component " + host_->spec().name};
-    if (token != nullptr) {
-      (void)ctx.reply_error_to(*token, too_large);
-    } else if (msg.kind == rt::MessageKind::request) {
-      (void)ctx.reply_error(too_large);
-    }
-    return true;  // refused, answered when it was a request
-  }
+ComponentActor::Delivery ComponentActor::deliver(rt::ActorContext& ctx, rt::Message& msg,
+                                                 const std::uint8_t* data, std::size_t len,
+                                                 const rt::ActorContext::ReplyToken* token) {
+  // Larger than this component accepts: a dead letter with an event (a
+  // request's sender gets resource_exhausted), never handed to the guest.
+  if (len > host_->spec().limits.max_message_size) return Delivery::too_large;
   if (auto failed = host_->handle(ctx, msg.sender, data, len, token)) {
     ctx.stop(std::move(*failed));
-    return false;
+    return Delivery::failed;
   }
-  return true;
+  return Delivery::handled;
 }
 
 bool ComponentActor::on_message(rt::ActorContext& ctx, rt::Message& msg) {
@@ -273,7 +271,9 @@ bool ComponentActor::on_message(rt::ActorContext& ctx, rt::Message& msg) {
     }
     return true;
   }
-  (void)deliver(ctx, msg, data, len, nullptr);
+  if (deliver(ctx, msg, data, len, nullptr) == Delivery::too_large) {
+    ctx.dead_letter(ctx.take_current(), rt::DeadLetterReason::too_large);
+  }
   return true;
 }
 

@@ -371,11 +371,14 @@ std::int32_t ComponentHost::reply(GuestMemory mem, std::uint32_t ptr, std::uint3
                                   GuestFault& fault) {
   if (!mem.contains(ptr, len)) return outside(fault, "reply");
   if (reply_token_ == nullptr && ctx_->current() == nullptr) return kNoRequest;
+  // A message with no sender (sent from outside any actor) has no one to
+  // answer, as when there is no message at all.
+  const rt::ActorContext::ReplyToken token =
+      reply_token_ != nullptr ? *reply_token_ : ctx_->reply_token();
+  if (!token.to) return kNoRequest;
   if (len > spec_->limits.max_message_size) return kTooLarge;
   rt::Bytes payload(mem.data + ptr, mem.data + ptr + len);
-  auto r = reply_token_ != nullptr
-               ? ctx_->reply_message_to(*reply_token_, rt::make_message(std::move(payload)))
-               : ctx_->reply_message(rt::make_message(std::move(payload)));
+  auto r = ctx_->reply_message_to(token, rt::make_message(std::move(payload)));
   return r ? kOk : status_of(r.error());
 }
 
