@@ -21,6 +21,7 @@
 #include "airssys/wasm/component_supervisor.hpp"
 #include "airssys/wasm/wasm_module.hpp"
 #include "guest_path.hpp"
+#include "module_bytes.hpp"
 
 namespace airssys::wasm::test {
 
@@ -50,6 +51,17 @@ inline WasmModulePtr module(const std::string& name) {
     if (loaded.ok()) slot = *loaded;
   }
   return slot;
+}
+
+// A module from WebAssembly text, a test's own guest; null, with a test
+// failure, when it does not load.
+inline WasmModulePtr module_from_wat(const std::string& wat, const std::string& name) {
+  const auto binary = wat_to_wasm(wat, name + ".wat");
+  EXPECT_TRUE(binary.ok()) << (binary.ok() ? "" : binary.error().message);
+  if (!binary.ok()) return nullptr;
+  auto loaded = WasmModule::load(*binary, name + ".wasm");
+  EXPECT_TRUE(loaded.ok()) << (loaded.ok() ? "" : loaded.error().describe());
+  return loaded.ok() ? *loaded : nullptr;
 }
 
 inline rt::Bytes bytes(std::string_view s) {

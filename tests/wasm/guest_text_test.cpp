@@ -48,7 +48,7 @@ std::string wat_string(const std::string& s) {
 // `exit_code` and `text` as its exit text.
 WasmModulePtr talker(const std::string& text, int lines, int exit_code) {
   const std::string len = std::to_string(text.size());
-  const auto binary = wat_to_wasm(
+  return module_from_wat(
       R"((module
   (import "airssys" "exit" (func $exit (param i32 i32 i32)))
   (import "airssys" "log" (func $log (param i32 i32 i32)))
@@ -69,12 +69,7 @@ WasmModulePtr talker(const std::string& text, int lines, int exit_code) {
           std::to_string(exit_code) + R"() (i32.const 16) (i32.const )" + len + R"())
     (i32.const 0)))
 )",
-      "talker.wat");
-  EXPECT_TRUE(binary.ok()) << (binary.ok() ? "" : binary.error().message);
-  auto module =
-      WasmModule::load(binary.ok() ? *binary : std::vector<std::uint8_t>{}, "talker.wasm");
-  EXPECT_TRUE(module.ok()) << (module.ok() ? "" : module.error().describe());
-  return module.ok() ? *module : nullptr;
+      "talker");
 }
 
 class GuestText : public ComponentTest {

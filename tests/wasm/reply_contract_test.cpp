@@ -12,7 +12,7 @@ namespace {
 // Replies to every message, then exits with the negated status reply gave
 // (0 for ok, so a normal exit).
 WasmModulePtr replier() {
-  const auto binary = wat_to_wasm(R"((module
+  return module_from_wat(R"((module
   (import "airssys" "exit" (func $exit (param i32 i32 i32)))
   (import "airssys" "reply" (func $reply (param i32 i32) (result i32)))
   (memory (export "memory") 1)
@@ -23,12 +23,7 @@ WasmModulePtr replier() {
                 (i32.const 0) (i32.const 0))
     (i32.const 0)))
 )",
-                                  "replier.wat");
-  EXPECT_TRUE(binary.ok()) << (binary.ok() ? "" : binary.error().message);
-  auto module =
-      WasmModule::load(binary.ok() ? *binary : std::vector<std::uint8_t>{}, "replier.wasm");
-  EXPECT_TRUE(module.ok()) << (module.ok() ? "" : module.error().describe());
-  return module.ok() ? *module : nullptr;
+                         "replier");
 }
 
 class ReplyContract : public ComponentTest {};
