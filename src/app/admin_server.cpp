@@ -1,7 +1,10 @@
 #include "admin_server.hpp"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
+#include <cerrno>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -262,11 +265,23 @@ Result<void> AdminServer::start(const std::string& address, const std::string& t
   token_ = token;
   server_->set_payload_max_length(kMaxBody);
   server_->set_read_timeout(5, 0);
+  // SO_REUSEADDR only: the library's default, SO_REUSEPORT, let a second
+  // system bind the same port and share its requests with this one.
+  server_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   routes();
+  errno = 0;
   port_ = port == 0 ? server_->bind_to_any_port(host.c_str()) : port;
   if (port != 0 && !server_->bind_to_port(host.c_str(), port)) port_ = -1;
   if (port_ <= 0) {
-    return Error{ErrorCode::io_error, "cannot listen on " + address};
+    const int err = errno;
+    return Error{ErrorCode::io_error,
+                 "cannot listen on " + address +
+                     (err == EADDRINUSE ? std::string(": the address is already in use")
+                      : err != 0        ? ": " + std::string(std::strerror(err))
+                                        : std::string())};
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   return {};

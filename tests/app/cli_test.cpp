@@ -164,6 +164,33 @@ TEST(Cli, SigtermStopsEverythingInReverseOrder) {
   EXPECT_EQ(cause, "SIGTERM");
 }
 
+// Two systems never share an admin port (the HTTP library's default,
+// SO_REUSEPORT, let the second bind it and take half the requests): the
+// second exits 1 saying why, and the first goes on answering.
+TEST(Cli, ASecondSystemOnAnAdminAddressInUseIsRefused) {
+  TempDir dir;
+  const auto file = dir.write(
+      "system.toml", "[[component]]\nname = \"echo\"\nmodule = \"" + guest("echo") + "\"\n");
+  Program first({"run", file, "--http", "127.0.0.1:0"});
+  ASSERT_TRUE(first.started());
+  ASSERT_TRUE(first.read_until("admin endpoint"));
+  const int port = admin_port(first.stdout_text());
+  ASSERT_GT(port, 0) << first.stdout_text();
+  const std::string address = "127.0.0.1:" + std::to_string(port);
+  // --for: were the port shared, the second would run and exit 0.
+  const auto second = run_program({"run", file, "--http", address, "--for", "20s"});
+  EXPECT_EQ(second.code, 1) << second.out << second.err;
+  EXPECT_NE(second.err.find("cannot listen on " + address + ": the address is already in use"),
+            std::string::npos)
+      << second.err;
+  httplib::Client http("127.0.0.1", port);
+  for (int i = 0; i < 8; ++i) {
+    auto tree = http.Get("/tree");
+    ASSERT_TRUE(tree);
+    EXPECT_EQ(tree->status, 200);
+  }
+}
+
 TEST(Cli, AdminEndpointServesMetricsAndTreeAndGuardsMutations) {
   TempDir dir;
   const auto file = dir.write(
