@@ -1,12 +1,15 @@
 #include "admin_server.hpp"
 
 #include <httplib.h>
+#include <openssl/crypto.h>
 #include <sys/socket.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string_view>
 
 #include "airssys/rt/scoped_actor.hpp"
 #include "airssys/supervisor/supervisor.hpp"
@@ -38,6 +41,22 @@ json component_json(const wasm::ComponentStatus& s, const std::string& superviso
   const std::string failure = s.last_failure();
   if (!failure.empty()) j["last_failure"] = failure;
   return j;
+}
+
+// Whether an Authorization header carries `token` as a bearer token
+// (RFC 6750: the scheme in any case, then the token). The comparison takes
+// the same time wherever the first difference is (CRYPTO_memcmp), so the
+// time of a refusal says nothing about how much of a guess was right.
+bool bearer_matches(std::string_view header, const std::string& token) {
+  constexpr std::string_view kScheme = "bearer";
+  if (header.size() <= kScheme.size() || header[kScheme.size()] != ' ') return false;
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(header[i])) != kScheme[i]) return false;
+  }
+  std::string_view given = header.substr(kScheme.size());
+  while (!given.empty() && given.front() == ' ') given.remove_prefix(1);
+  return given.size() == token.size() &&
+         CRYPTO_memcmp(given.data(), token.data(), token.size()) == 0;
 }
 
 bool is_loopback(const std::string& host) {
@@ -202,7 +221,8 @@ void AdminServer::routes() {
   srv.Post(
       R"(/components/([^/]+)/(restart|stop|start|send))",
       [=, this](const httplib::Request& req, httplib::Response& res) {
-        if (!token_.empty() && req.get_header_value("Authorization") != "Bearer " + token_) {
+        if (!token_.empty() && !bearer_matches(req.get_header_value("Authorization"), token_)) {
+          res.set_header("WWW-Authenticate", "Bearer realm=\"airssys\"");
           return send_json(res, 401, {{"error", "missing or wrong bearer token"}});
         }
         const std::string name = req.matches[1];

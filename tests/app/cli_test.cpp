@@ -191,6 +191,36 @@ TEST(Cli, ASecondSystemOnAnAdminAddressInUseIsRefused) {
   }
 }
 
+// The token is a bearer token as RFC 6750 has it: the scheme in any case;
+// a refusal is a 401 that says which scheme to use.
+TEST(Cli, AdminTokenIsABearerTokenInAnyCaseAndA401SaysHowToAuthenticate) {
+  TempDir dir;
+  const auto file = dir.write("system.toml",
+                              "[system]\nhttp_token = \"s3cret\"\n[[component]]\nname = "
+                              "\"echo\"\nmodule = \"" +
+                                  guest("echo") + "\"\n");
+  Program p({"run", file, "--http", "127.0.0.1:0"});
+  ASSERT_TRUE(p.started());
+  ASSERT_TRUE(p.read_until("admin endpoint"));
+  const int port = admin_port(p.stdout_text());
+  ASSERT_GT(port, 0) << p.stdout_text();
+  httplib::Client http("127.0.0.1", port);
+  for (const char* header : {"Bearer s3cret", "bearer s3cret", "BEARER  s3cret"}) {
+    auto r = http.Post("/components/echo/send", {{"Authorization", header}}, "hi", "text/plain");
+    ASSERT_TRUE(r) << header;
+    EXPECT_EQ(r->status, 202) << header;
+  }
+  for (const char* header :
+       {"", "Bearer s3cre", "Bearer s3cret2", "Basic s3cret", "Bearers3cret", "Bearer S3CRET"}) {
+    httplib::Headers h;
+    if (*header != 0) h.emplace("Authorization", header);
+    auto r = http.Post("/components/echo/send", h, "hi", "text/plain");
+    ASSERT_TRUE(r) << header;
+    EXPECT_EQ(r->status, 401) << header;
+    EXPECT_EQ(r->get_header_value("WWW-Authenticate"), "Bearer realm=\"airssys\"") << header;
+  }
+}
+
 TEST(Cli, AdminEndpointServesMetricsAndTreeAndGuardsMutations) {
   TempDir dir;
   const auto file = dir.write(
