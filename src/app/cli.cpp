@@ -4,9 +4,11 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <future>
 #include <iostream>
 #include <memory>
@@ -284,6 +286,7 @@ struct RunOptions {
   std::string file;
   std::string for_duration;
   std::string events = "-";
+  bool truncate_events = false;
   std::string http;
   std::string engine;
   std::string log_level = "info";
@@ -311,9 +314,12 @@ int cmd_run(const RunOptions& o) {
 
   std::FILE* events_out = stdout;
   if (o.events != "-") {
-    events_out = std::fopen(o.events.c_str(), "w");
+    // Appended to: a restart of the program keeps the events of the runs
+    // before it (--truncate-events starts the file afresh).
+    events_out = std::fopen(o.events.c_str(), o.truncate_events ? "we" : "ae");
     if (events_out == nullptr) {
-      std::cerr << "error: cannot write events to " << o.events << '\n';
+      std::cerr << "error: cannot write events to " << o.events << ": " << std::strerror(errno)
+                << '\n';
       return 1;
     }
   }
@@ -442,8 +448,12 @@ int run_cli(int argc, char** argv) {
       ->required()
       ->check(CLI::ExistingFile);
   run_cmd->add_option("--for", run.for_duration, "Stop after this long (e.g. 15s)");
-  run_cmd->add_option("--events", run.events, "Where JSON-lines events go: a file or - (stdout)")
+  run_cmd
+      ->add_option("--events", run.events,
+                   "Where JSON-lines events go: a file (appended to) or - (stdout)")
       ->capture_default_str();
+  run_cmd->add_flag("--truncate-events", run.truncate_events,
+                    "Empty the --events file first instead of appending to it");
   run_cmd->add_option("--http", run.http,
                       "Admin/metrics endpoint host:port (overrides [system] http)");
   run_cmd->add_option("--engine", run.engine, "Engine for components that do not choose one")

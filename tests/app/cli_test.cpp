@@ -90,6 +90,29 @@ TEST(Cli, InspectShowsAModuleOrWhatIsWrongWithIt) {
   EXPECT_NE(bad.err.find("missing export airssys_handle"), std::string::npos) << bad.err;
 }
 
+// --events appends, so a restarted program keeps what the runs before it
+// wrote; --truncate-events starts the file afresh.
+TEST(Cli, EventsAreAppendedUnlessTruncatingIsAskedFor) {
+  TempDir dir;
+  const auto file = dir.write(
+      "system.toml", "[[component]]\nname = \"echo\"\nmodule = \"" + guest("echo") + "\"\n");
+  const auto events_file = dir.path("events.jsonl");
+  auto started = [&] {
+    int n = 0;
+    for (const auto& e : events_in(events_file)) n += e["event"] == "system_started";
+    return n;
+  };
+  for (int run = 1; run <= 2; ++run) {
+    auto r = run_program({"run", file, "--for", "10ms", "--events", events_file});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(started(), run);
+  }
+  auto r =
+      run_program({"run", file, "--for", "10ms", "--events", events_file, "--truncate-events"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(started(), 1);
+}
+
 TEST(Cli, RunRestartsWithTheConfiguredDelaysInOrder) {
   TempDir dir;
   const auto file = dir.write(
