@@ -4,8 +4,10 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -331,9 +333,16 @@ int cmd_run(const RunOptions& o) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // A closed output (`airssys run | head`) is a write error, never a
+  // SIGPIPE that kills the process: events stop and the system shuts down
+  // as on SIGTERM.
+  std::signal(SIGPIPE, SIG_IGN);
+  std::atomic<bool> output_closed{false};
+
   int code = 0;
   {
-    auto events = std::make_shared<EventLog>(events_out);
+    auto events =
+        std::make_shared<EventLog>(events_out, [&output_closed] { output_closed = true; });
     events->note("system_starting", config.system.name);
     if (const int compiled = compile_aot_modules(config, engine, signals, *events); compiled != 0) {
       if (events_out != stdout) std::fclose(events_out);
@@ -386,6 +395,10 @@ int cmd_run(const RunOptions& o) {
         const int sig = sigtimedwait(&signals, &info, &tick);
         if (sig == SIGINT || sig == SIGTERM) {
           stop_cause = sig == SIGINT ? "SIGINT" : "SIGTERM";
+          break;
+        }
+        if (output_closed) {
+          stop_cause = "the events output was closed";
           break;
         }
         if (std::chrono::steady_clock::now() >= deadline) {

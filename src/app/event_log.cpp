@@ -51,9 +51,12 @@ double ms(rt::Duration d) {
 
 void EventLog::write(const std::string& line) {
   if (out_ == nullptr) return;
-  std::fputs(line.c_str(), out_);
-  std::fputc('\n', out_);
-  std::fflush(out_);
+  const bool written = std::fputs(line.c_str(), out_) >= 0 && std::fputc('\n', out_) != EOF &&
+                       std::fflush(out_) == 0;
+  if (!written) {
+    out_ = nullptr;
+    if (on_closed_) on_closed_();
+  }
 }
 
 void EventLog::on_event(const supervisor::SupervisionEvent& e) {

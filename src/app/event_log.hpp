@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -18,7 +19,10 @@ namespace airssys::app {
 class EventLog final : public supervisor::SupervisionEventSink, public rt::EventSink {
  public:
   // `out` may be null (no JSON lines, counters only); it is not closed.
-  explicit EventLog(std::FILE* out) : out_(out) {}
+  // When a write to it fails (a closed pipe, a full disk) no more lines
+  // are written and `on_closed` runs, once, on the writing thread.
+  explicit EventLog(std::FILE* out, std::function<void()> on_closed = {})
+      : out_(out), on_closed_(std::move(on_closed)) {}
 
   void on_event(const supervisor::SupervisionEvent& e) override;
   void on_event(const rt::SystemEvent& e) override;
@@ -47,6 +51,7 @@ class EventLog final : public supervisor::SupervisionEventSink, public rt::Event
   void write(const std::string& line);
 
   std::FILE* out_;
+  std::function<void()> on_closed_;
   mutable std::mutex mutex_;
   std::map<std::string, std::chrono::steady_clock::time_point> exited_at_;
   Snapshot counters_;

@@ -100,6 +100,12 @@ class Program {
     }
     return false;
   }
+  // Closes this side of the program's standard output, as `| head` does
+  // when it has read enough.
+  void close_stdout() {
+    if (out_ != nullptr) std::fclose(out_);
+    out_ = nullptr;
+  }
   // Waits for the exit; returns the exit code (128 + signal if killed).
   int wait() {
     if (out_ != nullptr) {

@@ -113,6 +113,20 @@ TEST(Cli, EventsAreAppendedUnlessTruncatingIsAskedFor) {
   EXPECT_EQ(started(), 1);
 }
 
+// `airssys run | head`: once the reader is gone the next event cannot be
+// written; the program shuts down cleanly (exit 0) instead of dying of
+// SIGPIPE (exit 141). audit fails every 3 messages, so events keep coming.
+TEST(Cli, AClosedEventsOutputShutsTheSystemDownCleanly) {
+  TempDir dir;
+  const auto file = dir.write("system.toml", pipeline("10", "3", "max_restarts = 1000\n",
+                                                      "backoff = { kind = \"immediate\" }\n"));
+  Program p({"run", file, "--events", "-"});
+  ASSERT_TRUE(p.started());
+  ASSERT_TRUE(p.read_until("\"event\":\"restarted\""));
+  p.close_stdout();
+  EXPECT_EQ(p.wait(), 0) << p.stderr_text();
+}
+
 TEST(Cli, RunRestartsWithTheConfiguredDelaysInOrder) {
   TempDir dir;
   const auto file = dir.write(
