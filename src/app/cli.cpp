@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "admin_server.hpp"
 #include "airssys/app/system_config.hpp"
@@ -420,8 +421,28 @@ int cmd_run(const RunOptions& o) {
       }
       admin.stop();
       if (code == 0) {
+        // A second SIGINT or SIGTERM while the system stops (a shutdown
+        // that takes long, or never ends) exits at once.
+        std::atomic<bool> stop_done{false};
+        std::thread second_signal([&signals, &stop_done] {
+          while (!stop_done) {
+            const timespec tick{0, 50'000'000};
+            siginfo_t info;
+            const int sig = sigtimedwait(&signals, &info, &tick);
+            if (sig == SIGINT || sig == SIGTERM) {
+              const char* name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+              std::fprintf(stderr,
+                           "error: second %s during shutdown: exiting without waiting for it\n",
+                           name);
+              std::fflush(stderr);
+              std::_Exit(1);
+            }
+          }
+        });
         events->note("system_stopping", stop_cause);
         auto stopped = runner.stop();
+        stop_done = true;
+        second_signal.join();
         if (!stopped) {
           std::cerr << "error: shutdown did not finish: " << stopped.error().message << '\n';
           code = 1;

@@ -127,6 +127,27 @@ TEST(Cli, AClosedEventsOutputShutsTheSystemDownCleanly) {
   EXPECT_EQ(p.wait(), 0) << p.stderr_text();
 }
 
+// A shutdown that never ends (a guest spinning in airssys_shutdown, with
+// shutdown = "infinity" and no fuel limit): a second SIGTERM exits at once,
+// saying so.
+TEST(Cli, ASecondSignalDuringShutdownExitsAtOnce) {
+  TempDir dir;
+  const auto file =
+      dir.write("system.toml", "[[component]]\nname = \"spinner\"\nmodule = \"" + guest("spinner") +
+                                   "\"\nconfig = \"spin-on-shutdown\"\nshutdown = \"infinity\"\n"
+                                   "fuel_per_message = 0\ncall_deadline = \"3600s\"\n");
+  Program p({"run", file, "--events", "-"});
+  ASSERT_TRUE(p.started());
+  ASSERT_TRUE(p.read_until("\"event\":\"system_started\""));
+  ::kill(p.pid(), SIGTERM);
+  // The first one is taken: the system is stopping (and never will be done).
+  ASSERT_TRUE(p.read_until("\"event\":\"system_stopping\""));
+  ::kill(p.pid(), SIGTERM);
+  EXPECT_EQ(p.wait(), 1);
+  EXPECT_NE(p.stderr_text().find("second SIGTERM during shutdown"), std::string::npos)
+      << p.stderr_text();
+}
+
 TEST(Cli, RunRestartsWithTheConfiguredDelaysInOrder) {
   TempDir dir;
   const auto file = dir.write(
