@@ -285,6 +285,37 @@ int compile_aot_modules(const SystemConfig& config, std::optional<wasm::EngineKi
   return 0;
 }
 
+// While the system stops, a SIGINT or SIGTERM exits at once (the second
+// one, when a signal started the stop): a shutdown may take long or never
+// end. Signals are blocked in every thread; this one waits for them from
+// construction until destruction.
+class ExitOnSignal {
+ public:
+  ExitOnSignal(const sigset_t& signals, bool after_a_signal)
+      : thread_([this, signals, after_a_signal] {
+          while (!done_) {
+            const timespec tick{0, 50'000'000};
+            siginfo_t info;
+            const int sig = sigtimedwait(&signals, &info, &tick);
+            if (sig != SIGINT && sig != SIGTERM) continue;
+            std::fprintf(stderr, "error: %s%s during shutdown: exiting without waiting for it\n",
+                         after_a_signal ? "second " : "", sig == SIGINT ? "SIGINT" : "SIGTERM");
+            std::fflush(stderr);
+            std::_Exit(1);
+          }
+        }) {}
+  ExitOnSignal(const ExitOnSignal&) = delete;
+  ExitOnSignal& operator=(const ExitOnSignal&) = delete;
+  ~ExitOnSignal() {
+    done_ = true;
+    thread_.join();
+  }
+
+ private:
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
 struct RunOptions {
   std::string file;
   std::string for_duration;
@@ -338,12 +369,14 @@ int cmd_run(const RunOptions& o) {
   // SIGPIPE that kills the process: events stop and the system shuts down
   // as on SIGTERM.
   std::signal(SIGPIPE, SIG_IGN);
-  std::atomic<bool> output_closed{false};
+  // Shared with the event log, which may outlive this function (a worker
+  // stuck in a guest keeps the actor system's core alive).
+  auto output_closed = std::make_shared<std::atomic<bool>>(false);
 
   int code = 0;
   {
     auto events =
-        std::make_shared<EventLog>(events_out, [&output_closed] { output_closed = true; });
+        std::make_shared<EventLog>(events_out, [output_closed] { *output_closed = true; });
     events->note("system_starting", config.system.name);
     if (const int compiled = compile_aot_modules(config, engine, signals, *events); compiled != 0) {
       if (events_out != stdout) std::fclose(events_out);
@@ -367,6 +400,8 @@ int cmd_run(const RunOptions& o) {
     std::cout.flush();
 
     std::string stop_cause;
+    // From the moment the system starts to stop until it is gone.
+    std::optional<ExitOnSignal> exit_on_signal;
     {  // the endpoint and the watcher go before the runner does
       AdminServer admin(runner);
       const std::string http = !o.http.empty() ? o.http : config.system.http;
@@ -398,7 +433,7 @@ int cmd_run(const RunOptions& o) {
           stop_cause = sig == SIGINT ? "SIGINT" : "SIGTERM";
           break;
         }
-        if (output_closed) {
+        if (output_closed->load()) {
           stop_cause = "the events output was closed";
           break;
         }
@@ -419,30 +454,14 @@ int cmd_run(const RunOptions& o) {
           break;
         }
       }
+      exit_on_signal.emplace(signals, stop_cause == "SIGINT" || stop_cause == "SIGTERM");
+      if (output_closed->load()) {
+        std::cerr << "airssys: the events output was closed: stopping the system\n";
+      }
       admin.stop();
       if (code == 0) {
-        // A second SIGINT or SIGTERM while the system stops (a shutdown
-        // that takes long, or never ends) exits at once.
-        std::atomic<bool> stop_done{false};
-        std::thread second_signal([&signals, &stop_done] {
-          while (!stop_done) {
-            const timespec tick{0, 50'000'000};
-            siginfo_t info;
-            const int sig = sigtimedwait(&signals, &info, &tick);
-            if (sig == SIGINT || sig == SIGTERM) {
-              const char* name = sig == SIGINT ? "SIGINT" : "SIGTERM";
-              std::fprintf(stderr,
-                           "error: second %s during shutdown: exiting without waiting for it\n",
-                           name);
-              std::fflush(stderr);
-              std::_Exit(1);
-            }
-          }
-        });
         events->note("system_stopping", stop_cause);
         auto stopped = runner.stop();
-        stop_done = true;
-        second_signal.join();
         if (!stopped) {
           std::cerr << "error: shutdown did not finish: " << stopped.error().message << '\n';
           code = 1;
@@ -460,6 +479,7 @@ int cmd_run(const RunOptions& o) {
     // The actor system's own shutdown reports what was still pending (timer
     // messages become dead letters): the last line comes after it.
     runner_holder.reset();
+    exit_on_signal.reset();
     if (code == 0) events->note("system_stopped", stop_cause);
   }
   if (events_out != stdout) std::fclose(events_out);

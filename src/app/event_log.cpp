@@ -1,5 +1,8 @@
 #include "event_log.hpp"
 
+#include <poll.h>
+
+#include <cerrno>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
@@ -51,8 +54,16 @@ double ms(rt::Duration d) {
 
 void EventLog::write(const std::string& line) {
   if (out_ == nullptr) return;
-  const bool written = std::fputs(line.c_str(), out_) >= 0 && std::fputc('\n', out_) != EOF &&
-                       std::fflush(out_) == 0;
+  bool written = std::fputs(line.c_str(), out_) >= 0 && std::fputc('\n', out_) != EOF &&
+                 std::fflush(out_) == 0;
+  // A non-blocking output that is full (a slow reader) is not a closed
+  // one: wait until it takes more, then flush what is left.
+  while (!written && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+    std::clearerr(out_);
+    pollfd ready{::fileno(out_), POLLOUT, 0};
+    (void)::poll(&ready, 1, 1000);
+    written = std::fflush(out_) == 0;
+  }
   if (!written) {
     out_ = nullptr;
     if (on_closed_) on_closed_();

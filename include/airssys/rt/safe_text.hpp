@@ -23,8 +23,9 @@ namespace airssys::rt {
 //  - text longer than the limit is cut at a character and ends in "…".
 std::string safe_text(std::string_view bytes, std::size_t max_bytes);
 
-// Whether `text` is what safe_text returns for it: valid UTF-8 with nothing
-// safe_text would escape (the check the tests and the writers' asserts use).
+// Whether `text` is valid UTF-8 with no character safe_text escapes other
+// than the backslash (which stays in its escapes): what every output of
+// safe_text is.
 bool is_safe_text(std::string_view text);
 
 }  // namespace airssys::rt
