@@ -1,6 +1,9 @@
 #include "admin_server.hpp"
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <sys/socket.h>
 
@@ -59,8 +62,32 @@ bool bearer_matches(std::string_view header, const std::string& token) {
          CRYPTO_memcmp(given.data(), token.data(), token.size()) == 0;
 }
 
+// Whether every address `host` resolves to is a loopback one (127.0.0.0/8,
+// ::1, or IPv4 loopback mapped into IPv6): decided from the addresses the
+// server will bind, never from how the name is spelt ("127.x.example" is
+// a name like any other). A name that does not resolve is not loopback.
 bool is_loopback(const std::string& host) {
-  return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0 || found == nullptr) return false;
+  bool loopback = true;
+  for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    if (a->ai_family == AF_INET) {
+      const auto* in = reinterpret_cast<const sockaddr_in*>(a->ai_addr);
+      loopback = loopback && (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    } else if (a->ai_family == AF_INET6) {
+      const auto* in6 = reinterpret_cast<const sockaddr_in6*>(a->ai_addr);
+      const bool mapped_loopback =
+          IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127;
+      loopback = loopback && (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) || mapped_loopback);
+    } else {
+      loopback = false;
+    }
+  }
+  ::freeaddrinfo(found);
+  return loopback;
 }
 
 std::string escape_label(const std::string& v) {
@@ -269,7 +296,11 @@ Result<void> AdminServer::start(const std::string& address, const std::string& t
   if (colon == std::string::npos) {
     return Error{ErrorCode::invalid_argument, "admin address must be host:port, not " + address};
   }
-  const std::string host = address.substr(0, colon);
+  std::string host = address.substr(0, colon);
+  // [::1]:8080: an IPv6 address in brackets, as in a URL.
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
   int port = 0;
   try {
     port = std::stoi(address.substr(colon + 1));
