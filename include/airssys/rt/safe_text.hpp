@@ -18,7 +18,7 @@ namespace airssys::rt {
 //  - control characters (U+0000-U+001F, U+007F-U+009F), line and paragraph
 //    separators (U+2028, U+2029) and bidirectional controls (U+061C,
 //    U+200E, U+200F, U+202A-U+202E, U+2066-U+2069) are written as escapes:
-//    \n \r \t, \xNN below U+0100, \u{XXXX} above; a backslash is \\, so an
+//    \n \r \t, \x1b below U+0100, \u{202e} above (hex digits); a backslash is \\, so an
 //    escape in the output always stands for one character of the input;
 //  - text longer than the limit is cut at a character and ends in "…".
 std::string safe_text(std::string_view bytes, std::size_t max_bytes);
