@@ -38,6 +38,16 @@ enum {
   AIRSSYS_STOPPING = -6,
   AIRSSYS_INVALID_ARGUMENT = -7,
   AIRSSYS_MAILBOX_FULL = -8, /* the receiver's bounded mailbox is full */
+  AIRSSYS_TIMER_LIMIT = -9,  /* max_timers or timer_bytes pending already */
+  AIRSSYS_NO_SUCH_TIMER = -10,
+};
+
+/* What airssys_message_kind says of the message being handled. */
+enum {
+  AIRSSYS_PLAIN_MESSAGE = 0,   /* airssys_reply sends a message back to its sender */
+  AIRSSYS_REQUEST_MESSAGE = 1, /* airssys_reply answers the request */
+  AIRSSYS_UNANSWERABLE = 2,    /* from no actor, or itself an answer: reply returns -5 */
+  AIRSSYS_TIMER_MESSAGE = 3,   /* one of its own timers: reply returns -5 */
 };
 
 /* Reply status passed to airssys_handle_reply. */
@@ -85,7 +95,9 @@ int32_t airssys_send_name(const char* name, uint32_t name_len, const void* data,
 AIRSSYS_IMPORT("request")
 int64_t airssys_request(airssys_address to, const void* data, uint32_t len, uint32_t timeout_ms);
 /* Answers the message being handled (a request gets its reply, a plain
- * message a message back to its sender). */
+ * message a message back to its sender, which cannot be answered in turn);
+ * AIRSSYS_NO_REQUEST outside airssys_handle and for a message
+ * airssys_message_kind calls unanswerable or a timer. */
 AIRSSYS_IMPORT("reply") int32_t airssys_reply(const void* data, uint32_t len);
 AIRSSYS_IMPORT("self") airssys_address airssys_self(void);
 /* The address registered under `name`, or 0 (needs "lookup"). */
@@ -93,13 +105,26 @@ AIRSSYS_IMPORT("lookup") airssys_address airssys_lookup(const char* name, uint32
 AIRSSYS_IMPORT("log") void airssys_log(int32_t level, const char* text, uint32_t len);
 /* Monotonic nanoseconds. */
 AIRSSYS_IMPORT("now") int64_t airssys_now(void);
+/* Sends to `to` after `delay_ms` milliseconds: to itself (a timer) always,
+ * elsewhere with a send grant covering `to`, as airssys_send. The timer
+ * belongs to this instance: it is cancelled when the instance ends.
+ * AIRSSYS_TIMER_LIMIT when max_timers or timer_bytes are pending already. */
+AIRSSYS_IMPORT("send_after")
+int32_t airssys_send_after(airssys_address to, uint32_t delay_ms, const void* data, uint32_t len);
+/* airssys_send_after that returns a timer id (> 0) for airssys_cancel_timer,
+ * or a negative status. */
+AIRSSYS_IMPORT("start_timer")
+int64_t airssys_start_timer(airssys_address to, uint32_t delay_ms, const void* data, uint32_t len);
+/* Cancels a pending timer: AIRSSYS_OK, or AIRSSYS_NO_SUCH_TIMER when it has
+ * fired already (its message may be waiting to be handled), was cancelled,
+ * or is not one of this instance's. */
+AIRSSYS_IMPORT("cancel_timer") int32_t airssys_cancel_timer(int64_t timer);
+/* What the message being handled is (AIRSSYS_PLAIN_MESSAGE ...), or
+ * AIRSSYS_NO_REQUEST outside airssys_handle. */
+AIRSSYS_IMPORT("message_kind") int32_t airssys_message_kind(void);
 /* Ends this component: code 0 is a normal exit (a transient component is
  * not restarted), anything else a failure with `reason` as its detail.
  * Does not return. */
-/* Sends to `to` after `delay_ms` milliseconds: to itself (a timer) always,
- * elsewhere with a send grant covering `to`, as airssys_send. */
-AIRSSYS_IMPORT("send_after")
-int32_t airssys_send_after(airssys_address to, uint32_t delay_ms, const void* data, uint32_t len);
 AIRSSYS_IMPORT("exit")
 __attribute__((noreturn)) void airssys_exit(int32_t code, const char* reason, uint32_t len);
 

@@ -309,12 +309,29 @@ void read_component(const toml::table& t, SystemConfig& config, std::vector<Conf
                                 ? "[[component]] '" + *name_node->value<std::string>() + "'"
                                 : "[[component]]";
   TableReader r(t, label, errors, file);
-  r.allow(
-      {"name",          "module",          "supervisor",       "engine",         "restart",
-       "shutdown",      "startup_timeout", "memory_limit",     "table_limit",    "fuel_per_message",
-       "call_deadline", "stack_limit",     "max_message_size", "stash_capacity", "mailbox_capacity",
-       "log_rate",      "log_burst",       "backoff",          "capabilities",   "config",
-       "health"});
+  r.allow({"name",
+           "module",
+           "supervisor",
+           "engine",
+           "restart",
+           "shutdown",
+           "startup_timeout",
+           "memory_limit",
+           "table_limit",
+           "fuel_per_message",
+           "call_deadline",
+           "stack_limit",
+           "max_message_size",
+           "stash_capacity",
+           "mailbox_capacity",
+           "log_rate",
+           "log_burst",
+           "max_timers",
+           "timer_bytes",
+           "backoff",
+           "capabilities",
+           "config",
+           "health"});
   ComponentDecl d;
   d.at = position_of(t.source());
   if (auto v = r.string("name", true)) d.name = *v;
@@ -359,6 +376,9 @@ void read_component(const toml::table& t, SystemConfig& config, std::vector<Conf
     d.limits.log_rate = static_cast<std::uint32_t>(*v);
   if (auto v = r.integer("log_burst", 1, 1'000'000))
     d.limits.log_burst = static_cast<std::uint32_t>(*v);
+  if (auto v = r.integer("max_timers", 1, 1'000'000))
+    d.limits.max_timers = static_cast<std::uint32_t>(*v);
+  if (auto v = r.size("timer_bytes")) d.limits.timer_bytes = *v;
   d.backoff = backoff(r, errors, file);
   if (auto v = r.string("config")) d.config = *v;
   if (const toml::node* n = r.node("health"); n != nullptr) {

@@ -58,15 +58,18 @@ enum class HostImport : std::uint8_t {
   now,
   exit,
   send_after,
+  start_timer,   // additive in v1: send_after that returns a timer id
+  cancel_timer,  // additive in v1
+  message_kind,  // additive in v1: what the message being handled is
   // added by the metering pass, in this order
   meter_out_of_fuel,
   meter_memory_grow,
   meter_table_grow,   // (elements all tables would hold) before a table.grow
   meter_stack_check,  // at every function entry in native (aot) code
 };
-inline constexpr std::size_t kHostImportCount = 14;
-inline constexpr std::size_t kGuestVisibleImportCount = 10;
-inline constexpr std::size_t kFirstMeterImport = 10;
+inline constexpr std::size_t kHostImportCount = 17;
+inline constexpr std::size_t kGuestVisibleImportCount = 13;
+inline constexpr std::size_t kFirstMeterImport = 13;
 inline constexpr std::size_t kMeterImportCount = kHostImportCount - kFirstMeterImport;
 
 inline constexpr std::array<FunctionShape, kHostImportCount> kHostImports = {{
@@ -80,6 +83,9 @@ inline constexpr std::array<FunctionShape, kHostImportCount> kHostImports = {{
     {"now", "", "I"},
     {"exit", "iii", ""},
     {"send_after", "Iiii", "i"},
+    {"start_timer", "Iiii", "I"},
+    {"cancel_timer", "I", "i"},
+    {"message_kind", "", "i"},
     {"out_of_fuel", "", ""},
     {"memory_grow", "i", "i"},
     {"table_grow", "I", ""},
@@ -97,6 +103,16 @@ enum HostStatus : std::int32_t {
   kStopping = -6,
   kInvalidArgument = -7,
   kMailboxFull = -8,
+  kTimerLimit = -9,  // max_timers or timer_bytes pending already
+  kNoSuchTimer = -10,
+};
+
+// What message_kind says of the message being handled.
+enum MessageNature : std::int32_t {
+  kPlainMessage = 0,    // reply sends a message back to its sender
+  kRequestMessage = 1,  // reply answers it
+  kUnanswerable = 2,    // from no actor, or itself an answer made by reply
+  kTimerMessage = 3,    // one of its own timers
 };
 
 // Reply status passed to airssys_handle_reply.

@@ -66,6 +66,12 @@ Result<void> ComponentLimits::validate() const {
   if (log_burst == 0 || log_burst > 1'000'000) {
     return Error{ErrorCode::invalid_argument, "log_burst must be between 1 and 1000000 lines"};
   }
+  if (max_timers == 0 || max_timers > 1'000'000) {
+    return Error{ErrorCode::invalid_argument, "max_timers must be between 1 and 1000000 timers"};
+  }
+  if (timer_bytes == 0 || timer_bytes > (std::size_t{4} << 30)) {
+    return Error{ErrorCode::invalid_argument, "timer_bytes must be between 1 byte and 4GiB"};
+  }
   return {};
 }
 

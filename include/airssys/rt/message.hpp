@@ -58,6 +58,10 @@ class Message {
   const T& as() const;
 
   MessageKind kind = MessageKind::user;
+  // An answer to a plain message (what a component's reply to one sends):
+  // components cannot answer it in turn, so two of them cannot keep a
+  // message bouncing between them through reply alone.
+  bool is_answer = false;
   Address sender;
   std::uint64_t correlation = 0;
   // Intrusive link used by mailboxes and queues; owned by whoever holds the message.

@@ -40,6 +40,11 @@ struct ComponentLimits {
   // most 4 KiB, so this bounds the volume too.
   std::uint32_t log_rate = 100;
   std::uint32_t log_burst = 200;
+  // Timers an instance may have pending (send_after, start_timer), and the
+  // bytes they carry together; arming one more returns AIRSSYS_TIMER_LIMIT.
+  // An instance's timers are cancelled when it ends.
+  std::uint32_t max_timers = 1000;
+  std::size_t timer_bytes = std::size_t{16} << 20;
 
   Result<void> validate() const;
 };

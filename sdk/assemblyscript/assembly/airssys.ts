@@ -27,6 +27,14 @@ declare function host_log(level: i32, ptr: usize, len: u32): void;
 declare function host_now(): i64;
 @external("airssys", "exit")
 declare function host_exit(code: i32, ptr: usize, len: u32): void;
+@external("airssys", "send_after")
+declare function host_send_after(to: u64, delay_ms: u32, ptr: usize, len: u32): i32;
+@external("airssys", "start_timer")
+declare function host_start_timer(to: u64, delay_ms: u32, ptr: usize, len: u32): i64;
+@external("airssys", "cancel_timer")
+declare function host_cancel_timer(timer: i64): i32;
+@external("airssys", "message_kind")
+declare function host_message_kind(): i32;
 
 // Status codes of host calls.
 export const OK: i32 = 0;
@@ -38,6 +46,14 @@ export const NO_REQUEST: i32 = -5;
 export const STOPPING: i32 = -6;
 export const INVALID_ARGUMENT: i32 = -7;
 export const MAILBOX_FULL: i32 = -8;
+export const TIMER_LIMIT: i32 = -9;
+export const NO_SUCH_TIMER: i32 = -10;
+
+// What messageKind() says of the message being handled.
+export const PLAIN_MESSAGE: i32 = 0; // reply() sends a message back to its sender
+export const REQUEST_MESSAGE: i32 = 1; // reply() answers the request
+export const UNANSWERABLE: i32 = 2; // from no actor, or itself an answer
+export const TIMER_MESSAGE: i32 = 3; // one of its own timers
 
 export const HEALTHY: i32 = 0;
 export const DEGRADED: i32 = 1;
@@ -101,6 +117,30 @@ export function now(): i64 {
 export function log(level: i32, s: string): void {
   const b = bytesOf(s);
   host_log(level, changetype<usize>(b), b.byteLength);
+}
+
+// Sends `s` to `to` after `delayMs` (to itself: a timer; elsewhere a send
+// grant must cover `to`). The timer is cancelled when this instance ends.
+export function sendAfter(to: u64, delayMs: u32, s: string): i32 {
+  const b = bytesOf(s);
+  return host_send_after(to, delayMs, changetype<usize>(b), b.byteLength);
+}
+
+// sendAfter that returns a timer id (> 0) for cancelTimer, or a negative status.
+export function startTimer(to: u64, delayMs: u32, s: string): i64 {
+  const b = bytesOf(s);
+  return host_start_timer(to, delayMs, changetype<usize>(b), b.byteLength);
+}
+
+// OK, or NO_SUCH_TIMER when it fired already, was cancelled or is not ours.
+export function cancelTimer(timer: i64): i32 {
+  return host_cancel_timer(timer);
+}
+
+// PLAIN_MESSAGE, REQUEST_MESSAGE, UNANSWERABLE or TIMER_MESSAGE for the
+// message being handled; NO_REQUEST outside airssys_handle.
+export function messageKind(): i32 {
+  return host_message_kind();
 }
 
 // Ends the component: code 0 is a normal exit, anything else a failure.

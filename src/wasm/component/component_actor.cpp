@@ -23,6 +23,11 @@ struct CompileDeadline {};
 
 // The bytes of a component message, or false for other payloads.
 bool payload_of(const rt::Message& msg, const std::uint8_t*& data, std::size_t& len) {
+  if (msg.is<detail::GuestTimerFired>()) {
+    data = msg.as<detail::GuestTimerFired>().bytes.data();
+    len = msg.as<detail::GuestTimerFired>().bytes.size();
+    return true;
+  }
   if (msg.is<rt::Bytes>()) {
     data = msg.as<rt::Bytes>().data();
     len = msg.as<rt::Bytes>().size();
@@ -205,7 +210,7 @@ ComponentActor::Delivery ComponentActor::deliver(rt::ActorContext& ctx, rt::Mess
   // Larger than this component accepts: a dead letter with an event (a
   // request's sender gets resource_exhausted), never handed to the guest.
   if (len > host_->spec().limits.max_message_size) return Delivery::too_large;
-  if (auto failed = host_->handle(ctx, msg.sender, data, len, token)) {
+  if (auto failed = host_->handle(ctx, msg, data, len, token)) {
     ctx.stop(std::move(*failed));
     return Delivery::failed;
   }
@@ -238,6 +243,13 @@ bool ComponentActor::on_message(rt::ActorContext& ctx, rt::Message& msg) {
       check_health(ctx);
     }
     return true;
+  }
+  if (msg.is<detail::GuestTimerFired>()) {
+    const auto& timer = msg.as<detail::GuestTimerFired>();
+    // Armed by an earlier instance at this address: cancelled when it
+    // ended, though it had fired already.
+    if (timer.instance != host_->instance()) return true;
+    host_->timer_fired(timer.handle);
   }
   if (host_->crashed()) return false;
   if (msg.kind != rt::MessageKind::user && msg.kind != rt::MessageKind::request) return false;
@@ -291,6 +303,7 @@ void ComponentActor::on_stop(rt::ActorContext& ctx, const rt::ExitReason& reason
     // the guest gets no shutdown call, as an Erlang process killed by a link.
     host_->status().set_failed(reason.to_string());
   }
+  host_->cancel_timers();  // (after a kill, which runs no on_stop, the host's destructor does)
 }
 
 }  // namespace airssys::wasm

@@ -133,6 +133,8 @@ std::optional<rt::ExitReason> ComponentHost::start(rt::ActorContext& ctx,
                                                    std::function<void()> compiled) {
   status_->set_address(ctx.self());
   status_->count_instance();
+  instance_serial_ = status_->instances();
+  system_ = &ctx.system();
   status_->set_state(ComponentState::creating);
   start_deadline_ = deadline_after(spec_->startup_timeout);
   const EngineKind engine = spec_->engine;
@@ -196,16 +198,26 @@ std::optional<rt::ExitReason> ComponentHost::instantiate(rt::ActorContext& ctx,
   return std::nullopt;  // Ready is the actor's call (after the first health check)
 }
 
-std::optional<rt::ExitReason> ComponentHost::handle(rt::ActorContext& ctx, rt::Address sender,
+MessageNature ComponentHost::nature_of(const rt::Message& msg,
+                                       const rt::ActorContext::ReplyToken& token) {
+  if (msg.is<GuestTimerFired>()) return kTimerMessage;
+  if (token.is_request) return kRequestMessage;
+  // No one to answer (sent from outside any actor), or an answer itself.
+  if (!token.to || msg.is_answer) return kUnanswerable;
+  return kPlainMessage;
+}
+
+std::optional<rt::ExitReason> ComponentHost::handle(rt::ActorContext& ctx, const rt::Message& msg,
                                                     const std::uint8_t* data, std::size_t len,
                                                     const rt::ActorContext::ReplyToken* token) {
   const CallLimits l = limits(spec_->limits.call_deadline, GuestFault::deadline);
   CallOutcome out = copy_in(ctx, data, len, l);
   std::uint64_t fuel = instance_->fuel_used();
   if (out.ok()) {
-    reply_token_ = token;
-    out = call(ctx, GuestExport::handle, {sender.value(), out.value, len}, l);
-    reply_token_ = nullptr;
+    const rt::ActorContext::ReplyToken answer = token != nullptr ? *token : ctx.reply_token();
+    handling_ = Handling{answer, nature_of(msg, answer)};
+    out = call(ctx, GuestExport::handle, {msg.sender.value(), out.value, len}, l);
+    handling_.reset();
     fuel += instance_->fuel_used();
   }
   status_->count_message(fuel);
@@ -370,16 +382,57 @@ std::int64_t ComponentHost::request(GuestMemory mem, const std::uint64_t* args, 
 std::int32_t ComponentHost::reply(GuestMemory mem, std::uint32_t ptr, std::uint32_t len,
                                   GuestFault& fault) {
   if (!mem.contains(ptr, len)) return outside(fault, "reply");
-  if (reply_token_ == nullptr && ctx_->current() == nullptr) return kNoRequest;
-  // A message with no sender (sent from outside any actor) has no one to
-  // answer, as when there is no message at all.
-  const rt::ActorContext::ReplyToken token =
-      reply_token_ != nullptr ? *reply_token_ : ctx_->reply_token();
-  if (!token.to) return kNoRequest;
+  // Only the message airssys_handle is handling can be answered, and not
+  // one with no one to answer, an answer itself, or a timer: a message
+  // bounces at most once between two components.
+  if (!handling_ || handling_->nature == kUnanswerable || handling_->nature == kTimerMessage) {
+    return kNoRequest;
+  }
   if (len > spec_->limits.max_message_size) return kTooLarge;
   rt::Bytes payload(mem.data + ptr, mem.data + ptr + len);
-  auto r = ctx_->reply_message_to(token, rt::make_message(std::move(payload)));
+  rt::MessagePtr msg = rt::make_message(std::move(payload));
+  msg->is_answer = handling_->nature == kPlainMessage;
+  auto r = ctx_->reply_message_to(handling_->token, std::move(msg));
   return r ? kOk : status_of(r.error());
+}
+
+std::int64_t ComponentHost::arm_timer(GuestMemory mem, const std::uint64_t* args, GuestFault& fault,
+                                      const char* call) {
+  const auto to = rt::Address::from_value(args[0]);
+  const auto delay_ms = static_cast<std::uint32_t>(args[1]);
+  const auto ptr = static_cast<std::uint32_t>(args[2]);
+  const auto len = static_cast<std::uint32_t>(args[3]);
+  if (!mem.contains(ptr, len)) return outside(fault, call);
+  // To itself a component may always send (its own timers); elsewhere
+  // the target must be granted as for send.
+  const bool to_self = to == ctx_->self();
+  if (!to_self && !may_reach(Capabilities::Reach::send, to.value())) return kNotGranted;
+  if (len > spec_->limits.max_message_size) return kTooLarge;
+  const rt::Clock::time_point now = ctx_->now();
+  const rt::Clock::time_point at = now + std::chrono::milliseconds(delay_ms);
+  const std::uint64_t handle = timers_.add(at, len, now);
+  if (handle == 0) return kTimerLimit;
+  rt::Bytes payload(mem.data + ptr, mem.data + ptr + len);
+  // A timer to itself says which instance armed it: a successor at the
+  // same address does not get it, even when it fired just before the end.
+  rt::MessagePtr msg =
+      to_self ? rt::make_message(GuestTimerFired{instance_serial_, handle, std::move(payload)})
+              : rt::make_message(std::move(payload));
+  timers_.armed(handle, ctx_->send_message_at(at, to, std::move(msg)));
+  return static_cast<std::int64_t>(handle);
+}
+
+std::int32_t ComponentHost::cancel_timer(std::uint64_t handle) {
+  const std::optional<rt::TimerId> id = timers_.cancel(handle);
+  // Already fired (its message may be in the mailbox), cancelled, or never
+  // armed by this instance.
+  if (!id || !ctx_->cancel_timer(*id)) return kNoSuchTimer;
+  return kOk;
+}
+
+void ComponentHost::cancel_timers() {
+  if (system_ == nullptr) return;
+  for (const rt::TimerId id : timers_.take_all()) (void)system_->cancel_timer(id);
 }
 
 void ComponentHost::write_log(int level, const std::string& text) const {
@@ -455,27 +508,16 @@ GuestFault ComponentHost::call_host(HostImport which, const std::uint64_t* args,
       return GuestFault::exited;
     }
     case HostImport::send_after: {
-      const auto to = rt::Address::from_value(args[0]);
-      const auto delay_ms = static_cast<std::uint32_t>(args[1]);
-      const auto ptr = static_cast<std::uint32_t>(args[2]);
-      const auto len = static_cast<std::uint32_t>(args[3]);
-      if (!mem.contains(ptr, len)) return outside("send_after");
-      // To itself a component may always send (its own timers); elsewhere
-      // the target must be granted as for send.
-      if (to != ctx_->self() && !may_reach(Capabilities::Reach::send, to.value())) {
-        as_result(kNotGranted);
-        break;
-      }
-      if (len > spec_->limits.max_message_size) {
-        as_result(kTooLarge);
-        break;
-      }
-      rt::Bytes payload(mem.data + ptr, mem.data + ptr + len);
-      (void)ctx_->send_message_after(std::chrono::milliseconds(delay_ms), to,
-                                     rt::make_message(std::move(payload)));
-      as_result(kOk);
+      // start_timer's, with 0 for any timer id.
+      const std::int64_t r = arm_timer(mem, args, fault, "send_after");
+      as_result(r > 0 ? std::int64_t{kOk} : r);
       break;
     }
+    case HostImport::start_timer: as_result(arm_timer(mem, args, fault, "start_timer")); break;
+    case HostImport::cancel_timer: as_result(cancel_timer(args[0])); break;
+    case HostImport::message_kind:
+      as_result(handling_ ? std::int64_t{handling_->nature} : std::int64_t{kNoRequest});
+      break;
     case HostImport::meter_out_of_fuel:
     case HostImport::meter_memory_grow:
     case HostImport::meter_table_grow:

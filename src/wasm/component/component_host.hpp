@@ -14,6 +14,7 @@
 #include "airssys/wasm/component_actor.hpp"
 #include "airssys/wasm/component_spec.hpp"
 #include "airssys/wasm/component_state.hpp"
+#include "component/guest_timers.hpp"
 #include "component/log_budget.hpp"
 #include "module_code.hpp"
 #include "vm/wasm_vm.hpp"
@@ -25,7 +26,12 @@ class ComponentHost final : public HostInterface {
   ComponentHost(std::shared_ptr<const ComponentSpec> spec, std::shared_ptr<ComponentStatus> status)
       : spec_(std::move(spec)),
         status_(std::move(status)),
-        log_budget_(spec_->limits.log_rate, spec_->limits.log_burst, LogBudget::Clock::now()) {}
+        log_budget_(spec_->limits.log_rate, spec_->limits.log_burst, LogBudget::Clock::now()),
+        timers_(spec_->limits.max_timers, spec_->limits.timer_bytes) {}
+  // The instance's timers end with it.
+  ~ComponentHost() override { cancel_timers(); }
+  ComponentHost(const ComponentHost&) = delete;
+  ComponentHost& operator=(const ComponentHost&) = delete;
 
   // Each returns the reason the component must exit, or nothing.
   //
@@ -50,9 +56,10 @@ class ComponentHost final : public HostInterface {
   // The startup timeout passed while compiling: the start fails with
   // "startup_timeout: <compile_too_slow()>" and the compile is abandoned.
   rt::ExitReason compile_timed_out();
-  // `token` answers a message handled later than it arrived (taken while
-  // the component was not yet Ready); null for the message being handled.
-  std::optional<rt::ExitReason> handle(rt::ActorContext& ctx, rt::Address sender,
+  // `msg` carries the payload `data`/`len`. `token` answers a message
+  // handled later than it arrived (taken while the component was not yet
+  // Ready); null for the message being handled.
+  std::optional<rt::ExitReason> handle(rt::ActorContext& ctx, const rt::Message& msg,
                                        const std::uint8_t* data, std::size_t len,
                                        const rt::ActorContext::ReplyToken* token = nullptr);
   std::optional<rt::ExitReason> handle_reply(rt::ActorContext& ctx, std::uint64_t request_id,
@@ -67,6 +74,14 @@ class ComponentHost final : public HostInterface {
   Probe probe_health(rt::ActorContext& ctx);
   bool has_health_export() const;
   void shutdown(rt::ActorContext& ctx);
+
+  // Which instance of the component this is (1 for the first); timers it
+  // armed to itself carry it.
+  std::uint64_t instance() const { return instance_serial_; }
+  // A timer this instance armed to itself arrived.
+  void timer_fired(std::uint64_t handle) { timers_.fired(handle); }
+  // Cancels every timer this instance has pending (it ends).
+  void cancel_timers();
 
   bool crashed() const { return crashed_; }
   const ComponentSpec& spec() const { return *spec_; }
@@ -104,15 +119,30 @@ class ComponentHost final : public HostInterface {
   std::int32_t send_name(GuestMemory mem, const std::uint64_t* args, GuestFault& fault);
   std::int64_t request(GuestMemory mem, const std::uint64_t* args, GuestFault& fault);
   std::int32_t reply(GuestMemory mem, std::uint32_t ptr, std::uint32_t len, GuestFault& fault);
+  // send_after and start_timer: a timer id (> 0) or a negative status.
+  std::int64_t arm_timer(GuestMemory mem, const std::uint64_t* args, GuestFault& fault,
+                         const char* call);
+  std::int32_t cancel_timer(std::uint64_t handle);
+  // What message_kind says of the message being handled.
+  static MessageNature nature_of(const rt::Message& msg, const rt::ActorContext::ReplyToken& token);
+
+  // The message airssys_handle is handling.
+  struct Handling {
+    rt::ActorContext::ReplyToken token;
+    MessageNature nature;
+  };
 
   std::shared_ptr<const ComponentSpec> spec_;
   std::shared_ptr<ComponentStatus> status_;
   LogBudget log_budget_;  // of this instance
   std::unique_ptr<WasmInstance> instance_;
-  CompileWait compile_;              // while the module is compiled for this start
-  SteadyTime start_deadline_{};      // the startup timeout's end
-  rt::ActorContext* ctx_ = nullptr;  // during a guest call
-  const rt::ActorContext::ReplyToken* reply_token_ = nullptr;  // during a deferred handle
+  CompileWait compile_;          // while the module is compiled for this start
+  SteadyTime start_deadline_{};  // the startup timeout's end
+  GuestTimers timers_;           // of this instance
+  rt::ActorSystem* system_ = nullptr;
+  std::uint64_t instance_serial_ = 0;
+  rt::ActorContext* ctx_ = nullptr;   // during a guest call
+  std::optional<Handling> handling_;  // during airssys_handle
   bool crashed_ = false;
   std::int32_t exit_code_ = 0;
   std::string exit_text_;
