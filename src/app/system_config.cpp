@@ -9,6 +9,9 @@
 #include <set>
 
 #include "airssys/app/units.hpp"
+#include "airssys/supervisor/supervisor.hpp"
+#include "airssys/wasm/aot_compiles.hpp"
+#include "airssys/wasm/component_spawner.hpp"
 
 namespace airssys::app {
 
@@ -526,7 +529,53 @@ void check_structure(SystemConfig& config, std::vector<ConfigError>& errors,
   }
 }
 
+// What `run` would refuse of a config that reads well: every spec it
+// builds is checked by the checks starting it runs (ComponentSpawner::check,
+// ChildSpec::validate_settings), and an aot component needs a C compiler.
+void check_as_run(const SystemConfig& config, std::vector<ConfigError>& errors,
+                  const std::string& file) {
+  for (const auto& s : config.supervisors) {
+    const sv::ChildSpec child = sv::supervisor_child(s.name, {}, s.restart);
+    if (auto r = child.validate_settings(); !r) {
+      errors.push_back({file, s.at, "supervisor '" + s.name + "': " + r.error().message});
+    }
+  }
+  bool compiler_checked = false;
+  for (const auto& c : config.components) {
+    if (!c.module) continue;  // not loaded (load_modules false)
+    const wasm::ComponentSpec spec = component_spec_of(c, config.system.engine);
+    if (auto r = wasm::ComponentSpawner::check(spec); !r) {
+      errors.push_back({file, c.at, r.error().message});
+    }
+    if (spec.engine == wasm::EngineKind::aot && !compiler_checked) {
+      compiler_checked = true;
+      if (auto r = wasm::aot_compiler_available(); !r) {
+        errors.push_back({file, c.at,
+                          "component \"" + c.name +
+                              "\" runs on the aot engine, which needs a C "
+                              "compiler: " +
+                              r.error().message});
+      }
+    }
+  }
+}
+
 }  // namespace
+
+wasm::ComponentSpec component_spec_of(const ComponentDecl& c, wasm::EngineKind system_engine) {
+  wasm::ComponentSpec cs = wasm::ComponentSpec::of(c.name, c.module);
+  cs.engine = c.engine.value_or(system_engine);
+  cs.limits = c.limits;
+  cs.capabilities = c.capabilities;
+  cs.config.assign(c.config.begin(), c.config.end());
+  cs.restart = c.restart;
+  cs.shutdown = c.shutdown;
+  cs.startup_timeout = c.startup_timeout;
+  cs.stash_capacity = c.stash_capacity;
+  cs.backoff = c.backoff;
+  cs.health = c.health;
+  return cs;
+}
 
 LoadResult load_system_config(const std::filesystem::path& path, bool load_modules) {
   LoadResult result;
@@ -571,6 +620,8 @@ LoadResult load_system_config(const std::filesystem::path& path, bool load_modul
     result.errors.push_back({file, {}, "no [[component]]: nothing to run"});
   }
   check_structure(config, result.errors, file);
+  // Only of a config that reads well: its errors would repeat the reader's.
+  if (result.errors.empty()) check_as_run(config, result.errors, file);
   std::stable_sort(
       result.errors.begin(), result.errors.end(), [](const ConfigError& a, const ConfigError& b) {
         return a.at.line < b.at.line || (a.at.line == b.at.line && a.at.column < b.at.column);

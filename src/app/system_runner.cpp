@@ -77,22 +77,15 @@ Result<supervisor::SupervisorSpec> SystemRunner::build(const SupervisorDecl& dec
     if (child.sup != nullptr) {
       auto nested = build(*child.sup);
       if (!nested) return nested.error();
+      // Checked now, not when its parent starts it: nothing starts of a
+      // tree that would fail part way.
+      if (auto ok = nested->validate(); !ok) return ok.error();
       spec.children.push_back(
           supervisor::supervisor_child(child.sup->name, std::move(*nested), child.sup->restart));
       continue;
     }
     const ComponentDecl& c = *child.comp;
-    wasm::ComponentSpec cs = wasm::ComponentSpec::of(c.name, c.module);
-    cs.engine = c.engine.value_or(engine_);
-    cs.limits = c.limits;
-    cs.capabilities = c.capabilities;
-    cs.config.assign(c.config.begin(), c.config.end());
-    cs.restart = c.restart;
-    cs.shutdown = c.shutdown;
-    cs.startup_timeout = c.startup_timeout;
-    cs.stash_capacity = c.stash_capacity;
-    cs.backoff = c.backoff;
-    cs.health = c.health;
+    wasm::ComponentSpec cs = component_spec_of(c, engine_);
     cs.on_health_change = [events = events_](const std::string& component,
                                              wasm::ComponentHealth before,
                                              wasm::ComponentHealth now, const std::string& detail) {

@@ -141,10 +141,15 @@ ChildSpec ChildSpec::temporary(std::string id, ChildFactory start) {
 }
 
 Result<void> ChildSpec::validate() const {
+  if (auto r = validate_settings(); !r) return r;
+  if (!start) return invalid("child '" + id + "': no start function");
+  return {};
+}
+
+Result<void> ChildSpec::validate_settings() const {
   const std::string where = "child '" + id + "': ";
   if (id.empty()) return invalid("a child spec needs an id");
   if (id.find('/') != std::string::npos) return invalid(where + "an id must not contain '/'");
-  if (!start) return invalid(where + "no start function");
   if (shutdown.kind == ShutdownPolicy::Kind::timeout && shutdown.timeout < rt::Duration::zero()) {
     return invalid(where + "shutdown timeout must not be negative");
   }

@@ -50,6 +50,10 @@ Result<void> ComponentLimits::validate() const {
   if (memory_limit < 65536) {
     return Error{ErrorCode::invalid_argument, "memory_limit must be at least one page (64KiB)"};
   }
+  if (memory_limit > (std::size_t{4} << 30)) {
+    return Error{ErrorCode::invalid_argument,
+                 "memory_limit must be at most 4GiB (all a 32-bit wasm memory can address)"};
+  }
   if (table_limit == 0 || table_limit > 100'000'000) {
     return Error{ErrorCode::invalid_argument,
                  "table_limit must be between 1 and 100000000 elements"};

@@ -66,6 +66,72 @@ TEST(Cli, CheckNamesEachErrorWithItsPositionAndExitsOne) {
       << r.err;
 }
 
+// Each config reads well but `run` would refuse it; `check` reports it with
+// its position, and `run` refuses it before anything starts.
+TEST(Cli, CheckRefusesWhatRunWouldAndRunStartsNothingOfIt) {
+  const std::string module = "module = \"" + guest("echo") + "\"\n";
+  auto component = [&](const std::string& name, const std::string& extra) {
+    return "[[component]]\nname = \"" + name + "\"\n" + module + extra;
+  };
+  struct Case {
+    std::string text;
+    std::string error;  // "line:column: ..." as check and run say it
+  };
+  std::vector<Case> cases;
+  for (const char* name : {"/a", "a/b", "a/", "x/y/z"}) {
+    cases.push_back({component("ok", "") + component(name, ""),
+                     "4:1: component \"" + std::string(name) + "\": child '" + name +
+                         "': an id must not contain '/'"});
+    cases.push_back({"[[supervisor]]\nname = \"root\"\n[[supervisor]]\nname = \"" +
+                         std::string(name) + "\"\nparent = \"root\"\n" + component("ok", ""),
+                     "3:1: supervisor '" + std::string(name) + "'"});
+  }
+  for (const char* t : {"0ms", "0s"}) {
+    cases.push_back(
+        {component("ok", "") + component("b", "startup_timeout = \"" + std::string(t) + "\"\n"),
+         "4:1: component \"b\": child 'b': startup timeout must be positive"});
+  }
+  for (const char* size : {"4097MiB", "5GiB", "4096GiB"}) {
+    cases.push_back({component("b", "memory_limit = \"" + std::string(size) + "\"\n"),
+                     "1:1: [[component]] 'b': memory_limit must be at most 4GiB"});
+  }
+  cases.push_back({component("b", "max_timers = 0\n"), "max_timers"});
+  cases.push_back({component("b", "timer_bytes = \"8GiB\"\n"), "timer_bytes must be"});
+  TempDir dir;
+  int k = 0;
+  for (const Case& c : cases) {
+    const auto file = dir.write("bad" + std::to_string(k++) + ".toml", c.text);
+    auto checked = run_program({"check", file});
+    EXPECT_EQ(checked.code, 1) << c.text;
+    EXPECT_NE(checked.err.find(c.error), std::string::npos) << c.text << "\n" << checked.err;
+    auto ran = run_program({"run", file, "--for", "5s"});
+    EXPECT_EQ(ran.code, 1) << c.text;
+    EXPECT_NE(ran.err.find(c.error), std::string::npos) << c.text << "\n" << ran.err;
+    EXPECT_EQ(ran.out.find("\"event\":\"starting\""), std::string::npos) << ran.out;
+  }
+}
+
+TEST(Cli, AnAotComponentWithoutACCompilerIsRefusedByCheckAndRun) {
+  TempDir dir;
+  const auto file = dir.write("aot.toml", "[[component]]\nname = \"e\"\nmodule = \"" +
+                                              guest("echo") + "\"\nengine = \"aot\"\n");
+  for (const char* cc : {"/nonexistent/cc", "false"}) {
+    ::setenv("AIRSSYS_CC", cc, 1);
+    for (const char* cmd : {"check", "run"}) {
+      std::vector<std::string> args{cmd, file};
+      if (std::string(cmd) == "run") args.insert(args.end(), {"--for", "5s"});
+      auto r = run_program(args);
+      EXPECT_EQ(r.code, 1) << cmd << " " << cc;
+      EXPECT_NE(r.err.find(file + ":1:1: component \"e\" runs on the aot engine, which needs a C "
+                                  "compiler"),
+                std::string::npos)
+          << cmd << " " << cc << ": " << r.err;
+      EXPECT_EQ(r.out.find("\"event\":\"starting\""), std::string::npos) << r.out;
+    }
+  }
+  ::unsetenv("AIRSSYS_CC");
+}
+
 TEST(Cli, CheckAcceptsTheExampleSystem) {
   auto r = run_program({"check", std::string(AIRSSYS_EXAMPLE_MODULES) + "/system.toml"});
   EXPECT_EQ(r.code, 0) << r.err;

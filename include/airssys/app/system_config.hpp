@@ -18,6 +18,7 @@
 #include "airssys/supervisor/supervisor_config.hpp"
 #include "airssys/wasm/capabilities.hpp"
 #include "airssys/wasm/component_limits.hpp"
+#include "airssys/wasm/component_spec.hpp"
 #include "airssys/wasm/engine_kind.hpp"
 #include "airssys/wasm/health_settings.hpp"
 #include "airssys/wasm/module_limits.hpp"
@@ -91,8 +92,12 @@ struct LoadResult {
   bool ok() const { return errors.empty() && config.has_value(); }
 };
 
-// Parses and checks `file`. With `load_modules` false, module files are
-// only checked to exist (for tools that do not need them).
+// The component spec `c` describes (no logger, no callbacks), on its own
+// engine or else `system_engine`.
+wasm::ComponentSpec component_spec_of(const ComponentDecl& c, wasm::EngineKind system_engine);
+
+// Parses and checks `file`: what `run` would refuse, it refuses. With `load_modules` false, module
+// files are only checked to exist (for tools that do not need them).
 LoadResult load_system_config(const std::filesystem::path& file, bool load_modules = true);
 
 }  // namespace airssys::app

@@ -144,6 +144,9 @@ struct ChildSpec {
 
   // Clear errors for specs that cannot work.
   Result<void> validate() const;
+  // validate() but for the start function: what a config can be checked
+  // for before anything exists to start.
+  Result<void> validate_settings() const;
 };
 
 }  // namespace airssys::supervisor

@@ -24,6 +24,9 @@ class ComponentSpawner {
   // Adds the component to a running supervisor and waits until it is Ready.
   Result<rt::Address> spawn_supervised_component(supervisor::SupervisorRef& supervisor,
                                                  const ComponentSpec& spec);
+  // Everything child_spec and a supervisor would refuse in `spec`, without
+  // registering or starting anything (`airssys check` runs it).
+  static Result<void> check(const ComponentSpec& spec);
   // A child spec whose every start creates a fresh instance of the component
   // (validated now; the error names the component).
   Result<supervisor::ChildSpec> child_spec(const ComponentSpec& spec);

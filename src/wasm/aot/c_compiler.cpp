@@ -287,4 +287,12 @@ void cancel_aot_compiles() {
   detail::cancel_bounded_processes();
 }
 
+Result<void> aot_compiler_available() {
+  auto limits = detail::compiler_limits();
+  if (!limits) return limits.error();
+  auto cc = detail::c_compiler(*limits);
+  if (!cc) return cc.error();
+  return {};
+}
+
 }  // namespace airssys::wasm

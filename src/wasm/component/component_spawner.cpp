@@ -51,18 +51,11 @@ Result<rt::Address> ComponentSpawner::spawn_component(const ComponentSpec& spec)
   return address;
 }
 
-Result<supervisor::ChildSpec> ComponentSpawner::child_spec(const ComponentSpec& spec) {
-  Result<void> error;
-  auto status = register_status(spec, error);
-  if (!status) return error.error();
-  auto shared = std::make_shared<const ComponentSpec>(spec);
-  supervisor::ChildSpec child = supervisor::ChildSpec::permanent(
-      spec.name, [shared, status](const supervisor::ChildStartInfo& info) {
-        // A new actor and so a new instance on every start: nothing of a
-        // crashed instance is reused.
-        return supervisor::StartResult::start(std::make_unique<ComponentActor>(
-            shared, status, info.supervisor, info.tree, info.path));
-      });
+namespace {
+
+// The child settings a component spec describes, starting with `start`.
+supervisor::ChildSpec child_of(const ComponentSpec& spec, supervisor::ChildFactory start) {
+  supervisor::ChildSpec child = supervisor::ChildSpec::permanent(spec.name, std::move(start));
   child.with_restart_policy(spec.restart)
       .with_shutdown(spec.shutdown)
       .with_startup_timeout(spec.startup_timeout)
@@ -71,6 +64,33 @@ Result<supervisor::ChildSpec> ComponentSpawner::child_spec(const ComponentSpec& 
       .with_name(spec.name);
   if (spec.backoff) child.with_backoff(*spec.backoff);
   return child;
+}
+
+}  // namespace
+
+Result<void> ComponentSpawner::check(const ComponentSpec& spec) {
+  if (auto r = spec.validate(); !r) return r;
+  if (auto r = child_of(spec, {}).validate_settings(); !r) {
+    return Error{ErrorCode::invalid_argument,
+                 "component \"" + spec.name + "\": " + r.error().message};
+  }
+  return {};
+}
+
+Result<supervisor::ChildSpec> ComponentSpawner::child_spec(const ComponentSpec& spec) {
+  // Everything a supervisor would refuse, refused now: a tree is checked
+  // whole before any of it starts.
+  if (auto r = check(spec); !r) return r.error();
+  Result<void> error;
+  auto status = register_status(spec, error);
+  if (!status) return error.error();
+  auto shared = std::make_shared<const ComponentSpec>(spec);
+  return child_of(spec, [shared, status](const supervisor::ChildStartInfo& info) {
+    // A new actor and so a new instance on every start: nothing of a
+    // crashed instance is reused.
+    return supervisor::StartResult::start(
+        std::make_unique<ComponentActor>(shared, status, info.supervisor, info.tree, info.path));
+  });
 }
 
 Result<rt::Address> ComponentSpawner::spawn_supervised_component(
