@@ -3,10 +3,18 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "airssys/rt/scoped_actor.hpp"
 #include "airssys/supervisor/supervisor.hpp"
 #include "airssys/wasm/aot_compiles.hpp"
 
 namespace airssys::app {
+namespace {
+
+// How long a killed component may take to end: a guest call returns at its
+// next fuel slice (about 260k instructions), well within this.
+constexpr rt::Duration kKillGrace = std::chrono::seconds(2);
+
+}  // namespace
 
 std::vector<AotModuleUse> aot_modules(const SystemConfig& config,
                                       std::optional<wasm::EngineKind> engine_override) {
@@ -120,8 +128,36 @@ Result<rt::ExitReason> SystemRunner::stop() {
   // compile (nor may a restart start one).
   wasm::cancel_aot_compiles();
   if (root_.is_none() || !system_->is_alive(root_)) return rt::ExitReason::noproc();
-  supervisor::SupervisorRef ref(*system_, root_, config_.system.shutdown_timeout * 4);
-  return ref.stop();
+  const rt::Duration limit = config_.system.shutdown_timeout;
+  supervisor::SupervisorRef ref(*system_, root_, limit);
+  auto stopped = ref.stop();
+  if (stopped || stopped.error().code != ErrorCode::timeout) return stopped;
+
+  // Past shutdown_timeout. The supervisors go first, so none restarts a
+  // component killed after it; a component in a guest call ends at the
+  // call's next fuel slice (interrupted as `killed`).
+  rt::ScopedActor waiter(*system_);
+  for (const auto& s : config_.supervisors) {
+    if (auto a = system_->whereis(s.name)) (void)system_->exit(*a, rt::ExitReason::kill());
+  }
+  std::vector<std::pair<std::shared_ptr<wasm::ComponentStatus>, rt::MonitorRef>> dying;
+  for (const auto& c : config_.components) {
+    auto status = registry_.status(c.name);
+    if (!status || !system_->is_alive(status->address())) continue;
+    dying.emplace_back(status, waiter.monitor(status->address()));
+    (void)system_->exit(status->address(), rt::ExitReason::kill());
+  }
+  std::string names;
+  for (auto& [status, ref] : dying) {
+    (void)waiter.await_down(ref, kKillGrace);
+    status->set_state(wasm::ComponentState::killed);
+    killed_.push_back(status->name());
+    names += (names.empty() ? "" : ", ") + status->name();
+  }
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(limit).count();
+  return Error{ErrorCode::timeout, "the tree did not stop within shutdown_timeout (" +
+                                       std::to_string(ms) + " ms)" +
+                                       (names.empty() ? std::string() : ": killed " + names)};
 }
 
 std::string SystemRunner::parent_of(const std::string& name) const {

@@ -43,10 +43,14 @@ class SystemRunner {
 
   // Starts the root supervisor and waits until every component is Ready.
   Result<rt::Address> start();
-  // Stops the tree (reverse order, each within its shutdown timeout).
-  // First kills the aot engine's C compiles in this process and refuses
-  // new ones (wasm::cancel_aot_compiles): stopping is for good.
+  // Stops the tree (reverse order, each within its shutdown timeout), all
+  // of it within [system] shutdown_timeout: what still runs then is killed
+  // (supervisors, then components, whose state becomes `killed`; killed()
+  // names them) and the result is a timeout error saying so. First kills
+  // the aot engine's C compiles in this process and refuses new ones
+  // (wasm::cancel_aot_compiles): stopping is for good.
   Result<rt::ExitReason> stop();
+  const std::vector<std::string>& killed() const { return killed_; }
 
   rt::ActorSystem& system() { return *system_; }
   wasm::ComponentRegistry& registry() { return registry_; }
@@ -73,6 +77,7 @@ class SystemRunner {
   std::unique_ptr<wasm::ComponentSpawner> spawner_;
   std::shared_ptr<supervisor::SupervisionTree> tree_;
   rt::Address root_;
+  std::vector<std::string> killed_;
   int log_level_ = 1;
 };
 

@@ -196,6 +196,33 @@ TEST(Cli, AClosedEventsOutputShutsTheSystemDownCleanly) {
 // A shutdown that never ends (a guest spinning in airssys_shutdown, with
 // shutdown = "infinity" and no fuel limit): a second SIGTERM exits at once,
 // saying so.
+// A guest that never finishes its airssys_shutdown (unmetered, with an hour
+// of call deadline and shutdown = "infinity") cannot hold the process past
+// [system] shutdown_timeout: it is killed there and reported so.
+TEST(Cli, ShutdownTimeoutBoundsTheWholeShutdown) {
+  TempDir dir;
+  const auto file =
+      dir.write("system.toml",
+                "[system]\nshutdown_timeout = \"1s\"\n\n[[component]]\nname = \"spinner\"\n"
+                "module = \"" +
+                    guest("spinner") +
+                    "\"\nconfig = \"spin-on-shutdown\"\nshutdown = \"infinity\"\n"
+                    "fuel_per_message = 0\ncall_deadline = \"3600s\"\n\n[[component]]\n"
+                    "name = \"echo\"\nmodule = \"" +
+                    guest("echo") + "\"\n");
+  Program p({"run", file, "--events", "-"});
+  ASSERT_TRUE(p.started());
+  ASSERT_TRUE(p.read_until("\"event\":\"system_started\""));
+  ::kill(p.pid(), SIGTERM);
+  EXPECT_EQ(p.wait(), 1);
+  EXPECT_NE(p.stderr_text().find("did not stop within shutdown_timeout (1000 ms): killed spinner"),
+            std::string::npos)
+      << p.stderr_text();
+  // echo, stopped first (reverse order), ended well; spinner was killed.
+  EXPECT_NE(p.stdout_text().find("echo: terminated"), std::string::npos) << p.stdout_text();
+  EXPECT_NE(p.stdout_text().find("spinner: killed"), std::string::npos) << p.stdout_text();
+}
+
 TEST(Cli, ASecondSignalDuringShutdownExitsAtOnce) {
   TempDir dir;
   const auto file =

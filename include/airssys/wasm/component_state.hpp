@@ -22,7 +22,13 @@ enum class ComponentState : std::uint8_t {
   stopping,    // airssys_shutdown is running
   terminated,  // stopped without failure
   failed,      // crashed or failed to start; a supervisor may restart it
+  killed,      // still running when the system's shutdown_timeout passed
 };
+// Every state, in the order above (for tables that list them all).
+inline constexpr ComponentState kComponentStates[] = {
+    ComponentState::creating, ComponentState::starting,   ComponentState::ready,
+    ComponentState::stopping, ComponentState::terminated, ComponentState::failed,
+    ComponentState::killed};
 
 const char* to_string(ComponentState state) noexcept;
 

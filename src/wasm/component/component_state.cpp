@@ -12,6 +12,7 @@ const char* to_string(ComponentState state) noexcept {
     case ComponentState::stopping: return "stopping";
     case ComponentState::terminated: return "terminated";
     case ComponentState::failed: return "failed";
+    case ComponentState::killed: return "killed";
   }
   return "unknown";
 }
