@@ -1,5 +1,7 @@
 #include "system_runner.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 
@@ -41,7 +43,8 @@ SystemRunner::SystemRunner(const SystemConfig& config, std::shared_ptr<EventLog>
     : config_(config),
       events_(std::move(events)),
       engine_(engine_override.value_or(config.system.engine)),
-      tree_(std::make_shared<supervisor::SupervisionTree>()) {
+      tree_(std::make_shared<supervisor::SupervisionTree>()),
+      guest_log_(std::make_shared<LineWriter>(STDERR_FILENO)) {
   rt::ActorSystemConfig sc;
   sc.workers = config.system.workers;
   sc.events = events_;
@@ -99,11 +102,13 @@ Result<supervisor::SupervisorSpec> SystemRunner::build(const SupervisorDecl& dec
                                              wasm::ComponentHealth now, const std::string& detail) {
       events->health_changed(component, wasm::to_string(before), wasm::to_string(now), detail);
     };
-    cs.logger = [min = log_level_](const std::string& component, int level, std::string_view text) {
-      if (level < min) return;
+    cs.log_level = log_level_;
+    cs.logger = [out = guest_log_](const std::string& component, int level, std::string_view text) {
       static const char* const kLevels[] = {"debug", "info", "warn", "error"};
-      std::fprintf(stderr, "[%s] %s: %.*s\n", component.c_str(), kLevels[std::clamp(level, 0, 3)],
-                   static_cast<int>(text.size()), text.data());
+      // Queued for the writer thread: a slow standard error never holds
+      // up the worker running the guest.
+      (void)out->write("[" + component + "] " + kLevels[std::clamp(level, 0, 3)] + ": " +
+                       std::string(text));
     };
     auto spec_child = spawner_->child_spec(cs);
     if (!spec_child) return spec_child.error();

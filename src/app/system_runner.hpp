@@ -15,6 +15,7 @@
 #include "airssys/wasm/component_registry.hpp"
 #include "airssys/wasm/component_spawner.hpp"
 #include "event_log.hpp"
+#include "line_writer.hpp"
 
 namespace airssys::app {
 
@@ -37,8 +38,9 @@ class SystemRunner {
                std::optional<wasm::EngineKind> engine_override);
   ~SystemRunner();
 
-  // Guest log lines below `level` (0 debug .. 3 error) are dropped; the
-  // rest go to stderr as "[component] text".
+  // Guest log lines below `level` (0 debug .. 3 error) are dropped (before
+  // the log budget counts them); the rest go to stderr as "[component]
+  // level: text", through a writer thread that never blocks a worker.
   void set_guest_log_level(int level) { log_level_ = level; }
 
   // Starts the root supervisor and waits until every component is Ready.
@@ -76,6 +78,9 @@ class SystemRunner {
   wasm::ComponentRegistry registry_;
   std::unique_ptr<wasm::ComponentSpawner> spawner_;
   std::shared_ptr<supervisor::SupervisionTree> tree_;
+  // Guest log lines to standard error; shared with the loggers, which a
+  // worker still in a guest may call after this runner is gone.
+  std::shared_ptr<LineWriter> guest_log_;
   rt::Address root_;
   std::vector<std::string> killed_;
   int log_level_ = 1;

@@ -46,7 +46,7 @@ std::string wat_string(const std::string& s) {
 
 // A guest whose handler logs `text` `lines` times, then exits with
 // `exit_code` and `text` as its exit text.
-WasmModulePtr talker(const std::string& text, int lines, int exit_code) {
+WasmModulePtr talker(const std::string& text, int lines, int exit_code, int level = 3) {
   const std::string len = std::to_string(text.size());
   return module_from_wat(
       R"((module
@@ -61,8 +61,8 @@ WasmModulePtr talker(const std::string& text, int lines, int exit_code) {
     (block (loop
       (br_if 1 (i32.ge_u (local.get $i) (i32.const )" +
           std::to_string(lines) + R"()))
-      (call $log (i32.const 3) (i32.const 16) (i32.const )" +
-          len + R"())
+      (call $log (i32.const )" +
+          std::to_string(level) + R"() (i32.const 16) (i32.const )" + len + R"())
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br 0)))
     (call $exit (i32.const )" +
@@ -144,6 +144,21 @@ TEST_P(GuestText, ALogFloodIsCutToTheBudgetAndCounted) {
   EXPECT_GE(written, 200u);
   EXPECT_LE(written + reports, 200u + static_cast<std::uint64_t>(std::ceil(seconds)) + 1);
   EXPECT_EQ(status("flooder")->log_lines_dropped(), kLines - written);
+}
+
+// Debug lines under an error-only log level are dropped before the budget:
+// they neither use it up nor count as dropped over it.
+TEST_P(GuestText, LinesBelowTheLogLevelCostNoBudget) {
+  for (const int lines : {10, 1000}) {
+    auto spec = talking("quiet" + std::to_string(lines), talker("debug line", lines, 0, 0));
+    spec.limits.log_rate = 1;
+    spec.limits.log_burst = 5;
+    spec.log_level = 3;
+    const auto a = start(spec);
+    EXPECT_EQ(exit_reason_of(a, "go"), rt::ExitReason::normal());
+    EXPECT_EQ(status(spec.name)->log_lines_dropped(), 0u) << lines;
+  }
+  EXPECT_TRUE(lines().empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, GuestText, ::testing::ValuesIn(engines()), engine_name);

@@ -45,6 +45,9 @@ struct ComponentSpec {
   std::size_t stash_capacity = 1024;
   std::optional<supervisor::BackoffStrategy> backoff;  // overrides the supervisor's
   ComponentLogger logger;                              // stderr when empty
+  // Guest log lines below this level (0 debug .. 3 error) are dropped
+  // before they count against the log budget (limits.log_rate).
+  int log_level = 0;
   HealthSettings health;
   HealthObserver on_health_change;
 

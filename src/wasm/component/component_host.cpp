@@ -476,6 +476,8 @@ GuestFault ComponentHost::call_host(HostImport which, const std::uint64_t* args,
       const auto ptr = static_cast<std::uint32_t>(args[1]);
       const auto len = static_cast<std::uint32_t>(args[2]);
       if (!mem.contains(ptr, len)) return outside("log");
+      const auto level = static_cast<std::int32_t>(args[0]);
+      if (level < spec_->log_level) break;  // filtered out: costs no budget
       if (!log_budget_.admit(LogBudget::Clock::now())) {
         status_->count_log_dropped();
         break;
@@ -486,7 +488,7 @@ GuestFault ComponentHost::call_host(HostImport which, const std::uint64_t* args,
                          std::to_string(spec_->limits.log_burst) + ")");
       }
       // Made safe here, once, for every place it can go (guest_abi.md).
-      write_log(static_cast<int>(static_cast<std::int32_t>(args[0])),
+      write_log(static_cast<int>(level),
                 rt::safe_text(std::string_view(reinterpret_cast<const char*>(mem.data + ptr), len),
                               kMaxLogText));
       break;
