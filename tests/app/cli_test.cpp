@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app_support.hpp"
+#include "http_probe.hpp"
 
 namespace airssys::app::test {
 namespace {
@@ -371,6 +372,31 @@ TEST(Cli, AdminEndpointServesMetricsAndTreeAndGuardsMutations) {
   EXPECT_NE(live_tree.out.find("root [supervisor]  running"), std::string::npos) << live_tree.out;
   EXPECT_NE(live_tree.out.find("audit  running"), std::string::npos) << live_tree.out;
 
+  ::kill(p.pid(), SIGTERM);
+  EXPECT_EQ(p.wait(), 0) << p.stderr_text();
+}
+
+// What `curl -X POST http://HOST:PORT/components/NAME/stop` sends: no
+// Content-Length and no body. The action is taken (the HTTP library before
+// answered 400 with an empty body).
+TEST(Cli, AdminActionsNeedNoBody) {
+  TempDir dir;
+  const auto file = dir.write(
+      "system.toml", "[[component]]\nname = \"echo\"\nmodule = \"" + guest("echo") + "\"\n");
+  Program p({"run", file, "--http", "127.0.0.1:0"});
+  ASSERT_TRUE(p.started());
+  ASSERT_TRUE(p.read_until("admin endpoint"));
+  const int port = admin_port(p.stdout_text());
+  ASSERT_GT(port, 0) << p.stdout_text();
+  for (const std::string action : {"stop", "start", "restart"}) {
+    RawClient curl(port);
+    ASSERT_TRUE(curl.send("POST /components/echo/" + action +
+                          " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                          "\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n"));
+    const auto a = curl.read_answer();
+    EXPECT_EQ(a.status, 200) << action << ": " << a.bytes;
+    EXPECT_EQ(json::parse(a.body, nullptr, false)["name"], "echo") << a.body;
+  }
   ::kill(p.pid(), SIGTERM);
   EXPECT_EQ(p.wait(), 0) << p.stderr_text();
 }
