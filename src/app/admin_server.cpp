@@ -12,6 +12,7 @@
 #include <cctype>
 #include <cerrno>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -362,11 +363,14 @@ Exchange* AdminServer::Impl::begin(MHD_Connection* connection, const char* url,
   const std::string length = header(connection, MHD_HTTP_HEADER_CONTENT_LENGTH);
   e->has_body = !length.empty() || has_header(connection, MHD_HTTP_HEADER_TRANSFER_ENCODING);
   // The library has checked that a Content-Length is a number.
-  if (!length.empty() && std::strtoull(length.c_str(), nullptr, 10) > limits.max_body_bytes) {
+  const std::uint64_t declared = length.empty() ? 0 : std::strtoull(length.c_str(), nullptr, 10);
+  if (declared > limits.max_body_bytes) {
     e->refusal =
         error_reply(413, "the body is over " + std::to_string(limits.max_body_bytes) + " bytes");
     return e.release();
   }
+  // A body said to fit takes its size, not what growing a buffer to it does.
+  if (e->action->action == Action::send) e->body.reserve(static_cast<std::size_t>(declared));
   const char* reply = nullptr;
   e->want_reply = MHD_lookup_connection_value_n(connection, MHD_GET_ARGUMENT_KIND, "reply", 5,
                                                 &reply, nullptr) == MHD_YES &&
