@@ -1,29 +1,53 @@
 #include "admin_server.hpp"
 
 #include <arpa/inet.h>
-#include <httplib.h>
+#include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "airssys/rt/scoped_actor.hpp"
 #include "airssys/supervisor/supervisor.hpp"
 #include "airssys/wasm/component_state.hpp"
+#include "connection_book.hpp"
 #include "json_text.hpp"
 
 namespace airssys::app {
 namespace {
 
 using nlohmann::json;
-constexpr std::size_t kMaxBody = std::size_t{1} << 20;
+using Clock = ConnectionBook::Clock;
+
+// Connections the event loop may hold beyond max_connections: the ones it
+// has accepted over the limit and closed at once, until it has cleaned
+// them up. With those too it stops accepting for a moment and new
+// connections wait in the kernel's listen backlog (kBacklog of them).
+constexpr std::size_t kRefusedSlack = 16;
+constexpr int kBacklog = 64;
+// Threads that carry out restart / stop / start / send, which wait for
+// supervisors and components: the event loop never waits for them.
+constexpr int kActionWorkers = 4;
 
 json component_json(const wasm::ComponentStatus& s, const std::string& supervisor,
                     rt::ActorSystem& system) {
@@ -103,18 +127,374 @@ std::string escape_label(const std::string& v) {
   return out;
 }
 
+// An answer to a request.
+struct Reply {
+  unsigned status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool close = false;  // close the connection once it is sent
+};
+
+Reply reply_of(unsigned status, std::string body, std::string content_type) {
+  Reply r;
+  r.status = status;
+  r.body = std::move(body);
+  r.content_type = std::move(content_type);
+  return r;
+}
+
+Reply json_reply(unsigned status, const json& body) {
+  return reply_of(status, json_text(body, 2) + "\n", "application/json");
+}
+
+Reply error_reply(unsigned status, const std::string& message) {
+  return json_reply(status, {{"error", message}});
+}
+
+enum class Action { restart, stop, start, send };
+
+struct ActionRoute {
+  std::string component;
+  Action action;
+};
+
+// The component NAME of "/components/NAME" (a name has no '/').
+std::optional<std::string> component_of(std::string_view path) {
+  constexpr std::string_view kPrefix = "/components/";
+  if (!path.starts_with(kPrefix)) return std::nullopt;
+  path.remove_prefix(kPrefix.size());
+  if (path.empty() || path.find('/') != std::string_view::npos) return std::nullopt;
+  return std::string(path);
+}
+
+// "/components/NAME/ACTION", the POST routes.
+std::optional<ActionRoute> action_of(std::string_view path) {
+  const auto slash = path.rfind('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  auto name = component_of(path.substr(0, slash));
+  if (!name) return std::nullopt;
+  constexpr std::pair<std::string_view, Action> kActions[] = {{"restart", Action::restart},
+                                                              {"stop", Action::stop},
+                                                              {"start", Action::start},
+                                                              {"send", Action::send}};
+  for (const auto& [text, action] : kActions) {
+    if (path.substr(slash + 1) == text) return ActionRoute{*name, action};
+  }
+  return std::nullopt;
+}
+
+Reply no_route(std::string_view method, std::string_view path) {
+  return error_reply(404, "no " + std::string(method) + " " + std::string(path) + " here");
+}
+
+// One request, from the arrival of its head to its answer (the library's
+// per-request pointer).
+struct Exchange {
+  std::string method;
+  std::string path;
+  // An answer decided from the head: the body, if any, is read and dropped.
+  std::optional<Reply> refusal;
+  std::optional<ActionRoute> action;
+  bool has_body = false;  // a Content-Length or Transfer-Encoding was sent
+  bool want_reply = false;
+  std::string body;
+  bool received = false;
+  // From the action worker (under Impl::jobs_mutex).
+  std::optional<Reply> answer;
+};
+
+MHD_socket socket_of(MHD_Connection* connection) {
+  const MHD_ConnectionInfo* info =
+      MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+  return info != nullptr ? info->connect_fd : MHD_INVALID_SOCKET;
+}
+
+std::string header(MHD_Connection* connection, const char* name) {
+  const char* value = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, name);
+  return value != nullptr ? value : "";
+}
+
+bool has_header(MHD_Connection* connection, const char* name) {
+  return MHD_lookup_connection_value(connection, MHD_HEADER_KIND, name) != nullptr;
+}
+
+MHD_Result queue(MHD_Connection* connection, const Reply& reply) {
+  MHD_Response* response = MHD_create_response_from_buffer(
+      reply.body.size(), const_cast<char*>(reply.body.data()), MHD_RESPMEM_MUST_COPY);
+  if (response == nullptr) return MHD_NO;
+  MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, reply.content_type.c_str());
+  for (const auto& [name, value] : reply.headers) {
+    MHD_add_response_header(response, name.c_str(), value.c_str());
+  }
+  if (reply.close) MHD_add_response_header(response, MHD_HTTP_HEADER_CONNECTION, "close");
+  const MHD_Result queued = MHD_queue_response(connection, reply.status, response);
+  MHD_destroy_response(response);
+  return queued;
+}
+
 }  // namespace
 
-AdminServer::AdminServer(SystemRunner& runner)
-    : runner_(runner), server_(std::make_unique<httplib::Server>()) {}
+struct AdminServer::Impl {
+  Impl(SystemRunner& r, AdminLimits l) : runner(r), limits(l), book(l.max_connections) {}
+
+  SystemRunner& runner;
+  const AdminLimits limits;
+  std::string token;
+  int port = 0;
+  MHD_Daemon* daemon = nullptr;
+
+  // The open connections, and the thread that closes those whose request
+  // is late. book_mutex is taken last: nothing else is locked under it.
+  mutable std::mutex book_mutex;
+  std::condition_variable book_changed;
+  ConnectionBook book;
+  bool cutter_stopping = false;
+  std::thread cutter;
+
+  // Actions waiting for a worker, their connections suspended meanwhile.
+  std::mutex jobs_mutex;
+  std::condition_variable jobs_ready;
+  std::deque<std::pair<MHD_Connection*, Exchange*>> jobs;
+  bool jobs_stopping = false;
+  std::vector<std::thread> workers;
+
+  Exchange* begin(MHD_Connection* connection, const char* url, const char* method);
+  void take_body(Exchange& e, const char* data, std::size_t size);
+  MHD_Result finish(MHD_Connection* connection, Exchange& e);
+  Reply get(const std::string& path);
+  Reply act(const Exchange& e);
+  void cut_late_connections();
+  void work();
+
+  static MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url,
+                               const char* method, const char* version, const char* upload_data,
+                               std::size_t* upload_size, void** request);
+  static void on_completed(void* cls, MHD_Connection* connection, void** request,
+                           MHD_RequestTerminationCode code);
+  static void on_connection(void* cls, MHD_Connection* connection, void** socket_context,
+                            MHD_ConnectionNotificationCode code);
+};
+
+// Accepted and closed connections: admission against the limit, and the
+// time the first request has to arrive.
+void AdminServer::Impl::on_connection(void* cls, MHD_Connection* connection, void**,
+                                      MHD_ConnectionNotificationCode code) {
+  auto& self = *static_cast<Impl*>(cls);
+  const MHD_socket socket = socket_of(connection);
+  std::lock_guard lock(self.book_mutex);
+  if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+    if (!self.book.admit(socket, Clock::now() + self.limits.receive_timeout)) {
+      // Over the limit: the event loop sees the end of the stream at once
+      // and closes it (the socket stays open until then, so no other
+      // connection can be given its number meanwhile).
+      ::shutdown(socket, SHUT_RDWR);
+      return;
+    }
+    self.book_changed.notify_one();
+  } else {
+    self.book.closed(socket);
+  }
+}
+
+MHD_Result AdminServer::Impl::on_request(void* cls, MHD_Connection* connection, const char* url,
+                                         const char* method, const char*, const char* upload_data,
+                                         std::size_t* upload_size, void** request) {
+  auto& self = *static_cast<Impl*>(cls);
+  auto* e = static_cast<Exchange*>(*request);
+  // Nothing may be thrown into the library: a request that throws (out of
+  // memory, a bug) loses its connection, the endpoint carries on.
+  try {
+    if (e == nullptr) {  // the head has arrived
+      *request = self.begin(connection, url, method);
+      return MHD_YES;
+    }
+    if (*upload_size > 0) {
+      self.take_body(*e, upload_data, *upload_size);
+      *upload_size = 0;
+      return MHD_YES;
+    }
+    return self.finish(connection, *e);
+  } catch (...) {
+    return MHD_NO;
+  }
+}
+
+// The request has been answered (or abandoned): the next one on this
+// connection is due by a fresh deadline.
+void AdminServer::Impl::on_completed(void* cls, MHD_Connection* connection, void** request,
+                                     MHD_RequestTerminationCode) {
+  auto& self = *static_cast<Impl*>(cls);
+  delete static_cast<Exchange*>(*request);
+  *request = nullptr;
+  std::lock_guard lock(self.book_mutex);
+  self.book.rearm(socket_of(connection), Clock::now() + self.limits.receive_timeout);
+  self.book_changed.notify_one();
+}
+
+Exchange* AdminServer::Impl::begin(MHD_Connection* connection, const char* url,
+                                   const char* method) {
+  auto e = std::make_unique<Exchange>();
+  e->method = method;
+  e->path = url;
+  const MHD_ConnectionInfo* head =
+      MHD_get_connection_info(connection, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+  if (head == nullptr || head->header_size > limits.max_head_bytes) {
+    e->refusal = error_reply(
+        431, "the request head is over " + std::to_string(limits.max_head_bytes) + " bytes");
+    e->refusal->close = true;
+    return e.release();
+  }
+  if (e->method == "GET" || e->method == "HEAD") return e.release();
+  if (e->method != "POST") {
+    e->refusal = no_route(e->method, e->path);
+    return e.release();
+  }
+  e->action = action_of(e->path);
+  if (!e->action) {
+    e->refusal = no_route(e->method, e->path);
+    return e.release();
+  }
+  if (!token.empty() && !bearer_matches(header(connection, MHD_HTTP_HEADER_AUTHORIZATION), token)) {
+    e->refusal = error_reply(401, "missing or wrong bearer token");
+    e->refusal->headers.emplace_back("WWW-Authenticate", "Bearer realm=\"airssys\"");
+    return e.release();
+  }
+  const std::string length = header(connection, MHD_HTTP_HEADER_CONTENT_LENGTH);
+  e->has_body = !length.empty() || has_header(connection, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+  // The library has checked that a Content-Length is a number.
+  const std::uint64_t declared = length.empty() ? 0 : std::strtoull(length.c_str(), nullptr, 10);
+  if (declared > limits.max_body_bytes) {
+    e->refusal =
+        error_reply(413, "the body is over " + std::to_string(limits.max_body_bytes) + " bytes");
+    return e.release();
+  }
+  // A body said to fit takes its size, not what growing a buffer to it does.
+  if (e->action->action == Action::send) e->body.reserve(static_cast<std::size_t>(declared));
+  const char* reply = nullptr;
+  e->want_reply = MHD_lookup_connection_value_n(connection, MHD_GET_ARGUMENT_KIND, "reply", 5,
+                                                &reply, nullptr) == MHD_YES &&
+                  (reply == nullptr || std::string_view(reply) != "false");
+  return e.release();
+}
+
+// Keeps send's body up to the bound; drops every other body, and one over
+// the bound (whose request then gets 413).
+void AdminServer::Impl::take_body(Exchange& e, const char* data, std::size_t size) {
+  if (e.refusal || !e.action || e.action->action != Action::send) return;
+  if (e.body.size() + size > limits.max_body_bytes) {
+    e.refusal =
+        error_reply(413, "the body is over " + std::to_string(limits.max_body_bytes) + " bytes");
+    std::string().swap(e.body);
+    return;
+  }
+  e.body.append(data, size);
+}
+
+// The whole request has arrived (or, for an action, its worker is done).
+MHD_Result AdminServer::Impl::finish(MHD_Connection* connection, Exchange& e) {
+  if (!e.received) {
+    e.received = true;
+    std::lock_guard lock(book_mutex);
+    book.received(socket_of(connection));
+  }
+  if (e.refusal) return queue(connection, *e.refusal);
+  if (!e.action) {
+    Reply reply;
+    try {
+      reply = get(e.path);
+    } catch (const std::exception& ex) {
+      reply = error_reply(500, ex.what());
+    }
+    return queue(connection, reply);
+  }
+  {
+    std::lock_guard lock(jobs_mutex);
+    if (e.answer) return queue(connection, *e.answer);
+    if (jobs_stopping) return queue(connection, error_reply(503, "the admin endpoint is stopping"));
+    // Suspended before a worker can see the job, so its resume always
+    // finds the connection suspended.
+    MHD_suspend_connection(connection);
+    jobs.emplace_back(connection, &e);
+  }
+  jobs_ready.notify_one();
+  return MHD_YES;
+}
+
+// Closes connections whose request is late: the event loop then reads the
+// end of the stream and lets the connection go. Under book_mutex, so the
+// socket cannot be closed (and its number reused) in between.
+void AdminServer::Impl::cut_late_connections() {
+  std::unique_lock lock(book_mutex);
+  while (!cutter_stopping) {
+    for (const int socket : book.expire(Clock::now())) ::shutdown(socket, SHUT_RDWR);
+    if (const auto next = book.next_deadline()) {
+      book_changed.wait_until(lock, *next);
+    } else {
+      book_changed.wait(lock);
+    }
+  }
+}
+
+void AdminServer::Impl::work() {
+  std::unique_lock lock(jobs_mutex);
+  for (;;) {
+    jobs_ready.wait(lock, [this] { return jobs_stopping || !jobs.empty(); });
+    if (jobs.empty()) return;
+    auto [connection, e] = jobs.front();
+    jobs.pop_front();
+    Reply reply = error_reply(503, "the admin endpoint is stopping");
+    if (!jobs_stopping) {
+      lock.unlock();
+      try {
+        reply = act(*e);
+      } catch (const std::exception& ex) {
+        reply = error_reply(500, ex.what());
+      }
+      lock.lock();
+    }
+    e->answer = std::move(reply);
+    lock.unlock();
+    MHD_resume_connection(connection);
+    lock.lock();
+  }
+}
+
+AdminServer::AdminServer(SystemRunner& runner, AdminLimits limits)
+    : impl_(std::make_unique<Impl>(runner, limits)) {}
 
 AdminServer::~AdminServer() {
   stop();
 }
 
+int AdminServer::port() const {
+  return impl_->port;
+}
+
+std::size_t AdminServer::open_connections() const {
+  std::lock_guard lock(impl_->book_mutex);
+  return impl_->book.open();
+}
+
 void AdminServer::stop() {
-  if (server_) server_->stop();
-  if (thread_.joinable()) thread_.join();
+  Impl& s = *impl_;
+  if (s.daemon == nullptr) return;
+  {
+    std::lock_guard lock(s.jobs_mutex);
+    s.jobs_stopping = true;
+  }
+  s.jobs_ready.notify_all();
+  for (auto& w : s.workers) w.join();
+  s.workers.clear();
+  // Every suspended connection has been resumed: the library may stop.
+  MHD_stop_daemon(s.daemon);
+  s.daemon = nullptr;
+  {
+    std::lock_guard lock(s.book_mutex);
+    s.cutter_stopping = true;
+  }
+  s.book_changed.notify_all();
+  if (s.cutter.joinable()) s.cutter.join();
 }
 
 std::string AdminServer::metrics_text(SystemRunner& runner) {
@@ -197,101 +577,90 @@ std::string AdminServer::metrics_text(SystemRunner& runner) {
   return out.str();
 }
 
-void AdminServer::routes() {
-  auto& srv = *server_;
-  auto send_json = [](httplib::Response& res, int status, const json& body) {
-    res.status = status;
-    res.set_content(json_text(body, 2) + "\n", "application/json");
-  };
+Reply AdminServer::Impl::get(const std::string& path) {
   auto down_components = [this](bool permanent_only) {
     json down = json::array();
-    for (const auto& n : runner_.component_names()) {
-      if (permanent_only && !runner_.is_permanent(n)) continue;
-      auto s = runner_.registry().status(n);
+    for (const auto& n : runner.component_names()) {
+      if (permanent_only && !runner.is_permanent(n)) continue;
+      auto s = runner.registry().status(n);
       if (!s || s->state() != wasm::ComponentState::ready) down.push_back(n);
     }
     return down;
   };
-
-  srv.Get("/healthz",
-          [down_components, send_json](const httplib::Request&, httplib::Response& res) {
-            json down = down_components(true);
-            send_json(res, down.empty() ? 200 : 503,
+  if (path == "/healthz") {
+    json down = down_components(true);
+    return json_reply(down.empty() ? 200 : 503,
                       {{"status", down.empty() ? "ok" : "degraded"}, {"down", down}});
-          });
-  srv.Get("/readyz", [down_components, send_json](const httplib::Request&, httplib::Response& res) {
+  }
+  if (path == "/readyz") {
     json down = down_components(false);
-    send_json(res, down.empty() ? 200 : 503,
-              {{"status", down.empty() ? "ready" : "not_ready"}, {"not_ready", down}});
-  });
-  srv.Get("/tree", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(runner_.tree()->to_json() + "\n", "application/json");
-  });
-  srv.Get("/components", [=, this](const httplib::Request&, httplib::Response& res) {
+    return json_reply(down.empty() ? 200 : 503,
+                      {{"status", down.empty() ? "ready" : "not_ready"}, {"not_ready", down}});
+  }
+  if (path == "/tree") return reply_of(200, runner.tree()->to_json() + "\n", "application/json");
+  if (path == "/components") {
     json list = json::array();
-    for (const auto& n : runner_.component_names()) {
-      if (auto s = runner_.registry().status(n))
-        list.push_back(component_json(*s, runner_.parent_of(n), runner_.system()));
+    for (const auto& n : runner.component_names()) {
+      if (auto s = runner.registry().status(n))
+        list.push_back(component_json(*s, runner.parent_of(n), runner.system()));
     }
-    send_json(res, 200, list);
-  });
-  srv.Get(R"(/components/([^/]+))", [=, this](const httplib::Request& req, httplib::Response& res) {
-    const std::string name = req.matches[1];
-    auto s = runner_.registry().status(name);
-    if (!s) return send_json(res, 404, {{"error", "no component named '" + name + "'"}});
-    send_json(res, 200, component_json(*s, runner_.parent_of(name), runner_.system()));
-  });
-  srv.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(metrics_text(runner_), "text/plain; version=0.0.4");
-  });
+    return json_reply(200, list);
+  }
+  if (path == "/metrics") {
+    return reply_of(200, metrics_text(runner), "text/plain; version=0.0.4");
+  }
+  if (auto name = component_of(path)) {
+    auto s = runner.registry().status(*name);
+    if (!s) return error_reply(404, "no component named '" + *name + "'");
+    return json_reply(200, component_json(*s, runner.parent_of(*name), runner.system()));
+  }
+  return no_route("GET", path);
+}
 
-  srv.Post(
-      R"(/components/([^/]+)/(restart|stop|start|send))",
-      [=, this](const httplib::Request& req, httplib::Response& res) {
-        if (!token_.empty() && !bearer_matches(req.get_header_value("Authorization"), token_)) {
-          res.set_header("WWW-Authenticate", "Bearer realm=\"airssys\"");
-          return send_json(res, 401, {{"error", "missing or wrong bearer token"}});
-        }
-        const std::string name = req.matches[1];
-        const std::string action = req.matches[2];
-        auto status = runner_.registry().status(name);
-        if (!status) return send_json(res, 404, {{"error", "no component named '" + name + "'"}});
-        auto& system = runner_.system();
-        if (action == "send") {
-          const rt::Bytes payload(req.body.begin(), req.body.end());
-          if (req.has_param("reply") && req.get_param_value("reply") != "false") {
-            rt::ScopedActor me(system);
-            auto reply = me.request<rt::Bytes>(status->address(), payload, std::chrono::seconds(5));
-            if (!reply) return send_json(res, 502, {{"error", reply.error().describe()}});
-            res.set_content(std::string(reply->begin(), reply->end()), "application/octet-stream");
-            return;
-          }
-          auto sent = system.send(status->address(), payload);
-          if (!sent) return send_json(res, 502, {{"error", sent.error().describe()}});
-          return send_json(res, 202, {{"sent", payload.size()}});
-        }
-        auto parent = runner_.supervisor_address(runner_.parent_of(name));
-        if (!parent) return send_json(res, 503, {{"error", "its supervisor is not running"}});
-        supervisor::SupervisorRef ref(system, *parent, std::chrono::seconds(30));
-        Result<void> done;
-        if (action == "stop") {
-          done = ref.terminate_child(name);
-        } else if (action == "start") {
-          auto r = ref.restart_child(name);
-          if (!r) done = r.error();
-        } else {  // restart: stop, then start a fresh instance
-          done = ref.terminate_child(name);
-          if (done) {
-            auto r = ref.restart_child(name);
-            if (!r) done = r.error();
-          }
-        }
-        if (!done) return send_json(res, 409, {{"error", done.error().describe()}});
-        send_json(res, 200, component_json(*status, runner_.parent_of(name), runner_.system()));
-      });
+// restart / stop / start / send, on a worker (the token is checked).
+Reply AdminServer::Impl::act(const Exchange& e) {
+  const std::string& name = e.action->component;
+  auto status = runner.registry().status(name);
+  if (!status) return error_reply(404, "no component named '" + name + "'");
+  auto& system = runner.system();
+  if (e.action->action == Action::send) {
+    if (!e.has_body) {
+      return error_reply(400,
+                         "send needs a body, the message (Content-Length: 0 for an empty one)");
+    }
+    const rt::Bytes payload(e.body.begin(), e.body.end());
+    if (e.want_reply) {
+      rt::ScopedActor me(system);
+      auto reply = me.request<rt::Bytes>(status->address(), payload, std::chrono::seconds(5));
+      if (!reply) return error_reply(502, reply.error().describe());
+      return reply_of(200, std::string(reply->begin(), reply->end()), "application/octet-stream");
+    }
+    auto sent = system.send(status->address(), payload);
+    if (!sent) return error_reply(502, sent.error().describe());
+    return json_reply(202, {{"sent", payload.size()}});
+  }
+  auto parent = runner.supervisor_address(runner.parent_of(name));
+  if (!parent) return error_reply(503, "its supervisor is not running");
+  supervisor::SupervisorRef ref(system, *parent, std::chrono::seconds(30));
+  Result<void> done;
+  if (e.action->action == Action::stop) {
+    done = ref.terminate_child(name);
+  } else if (e.action->action == Action::start) {
+    auto r = ref.restart_child(name);
+    if (!r) done = r.error();
+  } else {  // restart: stop, then start a fresh instance
+    done = ref.terminate_child(name);
+    if (done) {
+      auto r = ref.restart_child(name);
+      if (!r) done = r.error();
+    }
+  }
+  if (!done) return error_reply(409, done.error().describe());
+  return json_reply(200, component_json(*status, runner.parent_of(name), runner.system()));
 }
 
 Result<void> AdminServer::start(const std::string& address, const std::string& token) {
+  Impl& s = *impl_;
   const auto colon = address.rfind(':');
   if (colon == std::string::npos) {
     return Error{ErrorCode::invalid_argument, "admin address must be host:port, not " + address};
@@ -313,28 +682,68 @@ Result<void> AdminServer::start(const std::string& address, const std::string& t
                      " is not loopback: set [system] http_token (or AIRSSYS_HTTP_TOKEN) so "
                      "mutating requests need it"};
   }
-  token_ = token;
-  server_->set_payload_max_length(kMaxBody);
-  server_->set_read_timeout(5, 0);
-  // SO_REUSEADDR only: the library's default, SO_REUSEPORT, let a second
-  // system bind the same port and share its requests with this one.
-  server_->set_socket_options([](socket_t sock) {
+  s.token = token;
+
+  // The listening socket is ours: SO_REUSEADDR only (SO_REUSEPORT would
+  // let a second system bind the same port and share its requests).
+  int err = 0;
+  int listener = -1;
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) {
+    found = nullptr;
+  }
+  for (const addrinfo* a = found; a != nullptr && listener < 0; a = a->ai_next) {
+    listener =
+        ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
+    if (listener < 0) {
+      err = errno;
+      continue;
+    }
     int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  });
-  routes();
-  errno = 0;
-  port_ = port == 0 ? server_->bind_to_any_port(host.c_str()) : port;
-  if (port != 0 && !server_->bind_to_port(host.c_str(), port)) port_ = -1;
-  if (port_ <= 0) {
-    const int err = errno;
+    ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    if (::bind(listener, a->ai_addr, a->ai_addrlen) != 0 || ::listen(listener, kBacklog) != 0) {
+      err = errno;
+      ::close(listener);
+      listener = -1;
+    }
+  }
+  if (found != nullptr) ::freeaddrinfo(found);
+  if (listener < 0) {
     return Error{ErrorCode::io_error,
                  "cannot listen on " + address +
                      (err == EADDRINUSE ? std::string(": the address is already in use")
                       : err != 0        ? ": " + std::string(std::strerror(err))
                                         : std::string())};
   }
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  sockaddr_storage bound{};
+  socklen_t bound_size = sizeof bound;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&bound), &bound_size);
+  s.port = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                             : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+
+  // Each connection's memory: the head (its bytes and the library's
+  // bookkeeping of each line) and the answer being written.
+  const std::size_t connection_memory =
+      std::max<std::size_t>(4 * s.limits.max_head_bytes, 16 << 10);
+  const auto idle =
+      static_cast<unsigned>(std::max<std::chrono::seconds::rep>(1, s.limits.idle_timeout.count()));
+  s.daemon = MHD_start_daemon(
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, nullptr,
+      nullptr, &Impl::on_request, &s, MHD_OPTION_LISTEN_SOCKET, static_cast<MHD_socket>(listener),
+      MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned>(s.limits.max_connections + kRefusedSlack),
+      MHD_OPTION_CONNECTION_TIMEOUT, idle, MHD_OPTION_CONNECTION_MEMORY_LIMIT, connection_memory,
+      MHD_OPTION_NOTIFY_CONNECTION, &Impl::on_connection, &s, MHD_OPTION_NOTIFY_COMPLETED,
+      &Impl::on_completed, &s, MHD_OPTION_END);
+  if (s.daemon == nullptr) {
+    ::close(listener);
+    return Error{ErrorCode::io_error, "cannot serve on " + address};
+  }
+  s.cutter = std::thread([&s] { s.cut_late_connections(); });
+  for (int i = 0; i < kActionWorkers; ++i) s.workers.emplace_back([&s] { s.work(); });
   return {};
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app_support.hpp"
+#include "http_probe.hpp"
 
 namespace airssys::app::test {
 namespace {
@@ -466,6 +467,71 @@ TEST(Cli, AdminEndpointServesMetricsAndTreeAndGuardsMutations) {
 
   ::kill(p.pid(), SIGTERM);
   EXPECT_EQ(p.wait(), 0) << p.stderr_text();
+}
+
+// What `curl -X POST http://HOST:PORT/components/NAME/stop` sends: no
+// Content-Length and no body. The action is taken (the HTTP library before
+// answered 400 with an empty body).
+TEST(Cli, AdminActionsNeedNoBody) {
+  TempDir dir;
+  const auto file = dir.write(
+      "system.toml", "[[component]]\nname = \"echo\"\nmodule = \"" + guest("echo") + "\"\n");
+  Program p({"run", file, "--http", "127.0.0.1:0"});
+  ASSERT_TRUE(p.started());
+  ASSERT_TRUE(p.read_until("admin endpoint"));
+  const int port = admin_port(p.stdout_text());
+  ASSERT_GT(port, 0) << p.stdout_text();
+  for (const std::string action : {"stop", "start", "restart"}) {
+    RawClient curl(port);
+    ASSERT_TRUE(curl.send("POST /components/echo/" + action +
+                          " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                          "\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n"));
+    const auto a = curl.read_answer();
+    EXPECT_EQ(a.status, 200) << action << ": " << a.bytes;
+    EXPECT_EQ(json::parse(a.body, nullptr, false)["name"], "echo") << a.body;
+  }
+  ::kill(p.pid(), SIGTERM);
+  EXPECT_EQ(p.wait(), 0) << p.stderr_text();
+}
+
+// Actions wait for supervisors and components on workers of their own: a
+// stop that never ends (a shutdown spinning for ever) holds up no GET and
+// no other action. The program is killed at the end.
+TEST(Cli, AnActionWaitingOnASlowComponentHoldsUpNoOtherRequest) {
+  TempDir dir;
+  const auto file =
+      dir.write("system.toml", "[[component]]\nname = \"spinner\"\nmodule = \"" + guest("spinner") +
+                                   "\"\nconfig = \"spin-on-shutdown\"\nshutdown = \"infinity\"\n"
+                                   "fuel_per_message = 0\ncall_deadline = \"3600s\"\n"
+                                   "\n[[component]]\nname = \"echo\"\nmodule = \"" +
+                                   guest("echo") + "\"\n");
+  Program p({"run", file, "--http", "127.0.0.1:0"});
+  ASSERT_TRUE(p.started());
+  ASSERT_TRUE(p.read_until("admin endpoint"));
+  const int port = admin_port(p.stdout_text());
+  ASSERT_GT(port, 0) << p.stdout_text();
+  RawClient stop(port);
+  ASSERT_TRUE(stop.send("POST /components/spinner/stop HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  httplib::Client http("127.0.0.1", port);
+  auto state = [&] {
+    auto r = http.Get("/components/spinner");
+    return r ? json::parse(r->body, nullptr, false).value("state", "") : "";
+  };
+  // Stopping: its supervisor waits for the shutdown, which never ends.
+  ASSERT_TRUE(eventually([&] { return state() == "stopping"; }));
+  for (int i = 0; i < 5; ++i) {
+    for (const char* path : {"/tree", "/components", "/metrics", "/readyz"}) {
+      auto r = http.Get(path);
+      ASSERT_TRUE(r) << path;
+      EXPECT_LT(r->status, 600) << path;
+      EXPECT_FALSE(r->body.empty()) << path;
+    }
+    auto echoed = http.Post("/components/echo/send?reply=true", "hi", "text/plain");
+    ASSERT_TRUE(echoed);
+    EXPECT_EQ(echoed->status, 200);
+    EXPECT_EQ(echoed->body, "hi");
+  }
+  EXPECT_EQ(state(), "stopping");
 }
 
 TEST(Cli, AdminEndpointBeyondLoopbackNeedsAToken) {
