@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "admin_address.hpp"
 #include "airssys/rt/scoped_actor.hpp"
 #include "airssys/supervisor/supervisor.hpp"
 #include "airssys/wasm/component_state.hpp"
@@ -84,34 +85,6 @@ bool bearer_matches(std::string_view header, const std::string& token) {
   while (!given.empty() && given.front() == ' ') given.remove_prefix(1);
   return given.size() == token.size() &&
          CRYPTO_memcmp(given.data(), token.data(), token.size()) == 0;
-}
-
-// Whether every address `host` resolves to is a loopback one (127.0.0.0/8,
-// ::1, or IPv4 loopback mapped into IPv6): decided from the addresses the
-// server will bind, never from how the name is spelt ("127.x.example" is
-// a name like any other). A name that does not resolve is not loopback.
-bool is_loopback(const std::string& host) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (::getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0 || found == nullptr) return false;
-  bool loopback = true;
-  for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
-    if (a->ai_family == AF_INET) {
-      const auto* in = reinterpret_cast<const sockaddr_in*>(a->ai_addr);
-      loopback = loopback && (ntohl(in->sin_addr.s_addr) >> 24) == 127;
-    } else if (a->ai_family == AF_INET6) {
-      const auto* in6 = reinterpret_cast<const sockaddr_in6*>(a->ai_addr);
-      const bool mapped_loopback =
-          IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127;
-      loopback = loopback && (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) || mapped_loopback);
-    } else {
-      loopback = false;
-    }
-  }
-  ::freeaddrinfo(found);
-  return loopback;
 }
 
 std::string escape_label(const std::string& v) {
@@ -508,9 +481,7 @@ std::string AdminServer::metrics_text(SystemRunner& runner) {
   for (const auto& n : names) {
     auto s = runner.registry().status(n);
     if (!s) continue;
-    for (auto state : {wasm::ComponentState::creating, wasm::ComponentState::starting,
-                       wasm::ComponentState::ready, wasm::ComponentState::stopping,
-                       wasm::ComponentState::terminated, wasm::ComponentState::failed}) {
+    for (const wasm::ComponentState state : wasm::kComponentStates) {
       out << "airssys_component_state{component=\"" << escape_label(n) << "\",state=\""
           << wasm::to_string(state) << "\"} " << (s->state() == state ? 1 : 0) << '\n';
     }
@@ -661,27 +632,10 @@ Reply AdminServer::Impl::act(const Exchange& e) {
 
 Result<void> AdminServer::start(const std::string& address, const std::string& token) {
   Impl& s = *impl_;
-  const auto colon = address.rfind(':');
-  if (colon == std::string::npos) {
-    return Error{ErrorCode::invalid_argument, "admin address must be host:port, not " + address};
-  }
-  std::string host = address.substr(0, colon);
-  // [::1]:8080: an IPv6 address in brackets, as in a URL.
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  int port = 0;
-  try {
-    port = std::stoi(address.substr(colon + 1));
-  } catch (...) {
-    return Error{ErrorCode::invalid_argument, "admin address " + address + ": bad port"};
-  }
-  if (!is_loopback(host) && token.empty()) {
-    return Error{ErrorCode::invalid_argument,
-                 "admin address " + address +
-                     " is not loopback: set [system] http_token (or AIRSSYS_HTTP_TOKEN) so "
-                     "mutating requests need it"};
-  }
+  auto where = admin_address(address, token);
+  if (!where) return where.error();
+  const std::string& host = where->host;
+  const int port = where->port;
   s.token = token;
 
   // The listening socket is ours: SO_REUSEADDR only (SO_REUSEPORT would

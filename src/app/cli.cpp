@@ -19,6 +19,7 @@
 #include <string>
 #include <thread>
 
+#include "admin_address.hpp"
 #include "admin_server.hpp"
 #include "airssys/app/system_config.hpp"
 #include "airssys/app/units.hpp"
@@ -345,6 +346,15 @@ int cmd_run(const RunOptions& o) {
   const LoadResult loaded = load_system_config(o.file);
   if (report(loaded) != 0) return 1;
   const SystemConfig& config = *loaded.config;
+  // The endpoint's address, checked before anything starts.
+  const std::string http = !o.http.empty() ? o.http : config.system.http;
+  const std::string token = admin_token(config.system);
+  if (!http.empty()) {
+    if (auto ok = admin_address(http, token); !ok) {
+      std::cerr << "error: " << ok.error().message << '\n';
+      return 1;
+    }
+  }
 
   std::FILE* events_out = stdout;
   if (o.events != "-") {
@@ -404,12 +414,7 @@ int cmd_run(const RunOptions& o) {
     std::optional<ExitOnSignal> exit_on_signal;
     {  // the endpoint and the watcher go before the runner does
       AdminServer admin(runner);
-      const std::string http = !o.http.empty() ? o.http : config.system.http;
       if (!http.empty()) {
-        std::string token = config.system.http_token;
-        if (const char* env = std::getenv("AIRSSYS_HTTP_TOKEN"); env != nullptr && *env != 0) {
-          token = env;
-        }
         if (auto started = admin.start(http, token); !started) {
           std::cerr << "error: " << started.error().message << '\n';
           (void)runner.stop();

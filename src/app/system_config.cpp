@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "admin_address.hpp"
 #include "airssys/app/units.hpp"
 #include "airssys/supervisor/supervisor.hpp"
 #include "airssys/wasm/aot_compiles.hpp"
@@ -220,14 +221,15 @@ void read_system(const toml::table& root, SystemSettings& out, std::vector<Confi
           "engine", {{"interp", wasm::EngineKind::interp}, {"aot", wasm::EngineKind::aot}})) {
     out.engine = *v;
   }
+  if (auto v = r.string("http_token")) out.http_token = *v;
   if (auto v = r.string("http")) {
-    if (v->find(':') == std::string::npos) {
-      r.error(r.node("http")->source(), "'http' in [system] must be \"host:port\"");
+    // As run would take it, token from the environment included.
+    if (auto ok = admin_address(*v, admin_token(out)); !ok) {
+      r.error(r.node("http")->source(), "'http' in [system]: " + ok.error().message);
     } else {
       out.http = *v;
     }
   }
-  if (auto v = r.string("http_token")) out.http_token = *v;
   if (auto v = r.duration("shutdown_timeout")) out.shutdown_timeout = *v;
 }
 

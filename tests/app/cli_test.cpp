@@ -96,6 +96,15 @@ TEST(Cli, CheckRefusesWhatRunWouldAndRunStartsNothingOfIt) {
     cases.push_back({component("b", "memory_limit = \"" + std::string(size) + "\"\n"),
                      "1:1: [[component]] 'b': memory_limit must be at most 4GiB"});
   }
+  for (const char* http : {"0.0.0.0:0", "[::]:0", "127.0.0.1.invalid:8080"}) {
+    cases.push_back({"[system]\nhttp = \"" + std::string(http) + "\"\n" + component("b", ""),
+                     "2:8: 'http' in [system]: admin address " + std::string(http) +
+                         " is not loopback: set [system] http_token"});
+  }
+  for (const char* http : {"127.0.0.1:99999", "127.0.0.1:80x", "127.0.0.1:", ":80"}) {
+    cases.push_back({"[system]\nhttp = \"" + std::string(http) + "\"\n" + component("b", ""),
+                     "2:8: 'http' in [system]: admin address " + std::string(http) + ": "});
+  }
   cases.push_back({component("b", "max_timers = 0\n"), "max_timers"});
   cases.push_back({component("b", "timer_bytes = \"8GiB\"\n"), "timer_bytes must be"});
   TempDir dir;
