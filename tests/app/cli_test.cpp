@@ -46,6 +46,23 @@ int admin_port(const std::string& stdout_text) {
   return std::regex_search(stdout_text, m, re) ? std::stoi(m[1]) : -1;
 }
 
+// Waits until `p` (a `run ... --http 127.0.0.1:0`) serves its admin
+// endpoint and returns its port; -1, with a test failure, when it does not.
+int serving_port(Program& p) {
+  if (!p.started() || !p.read_until("admin endpoint")) {
+    ADD_FAILURE() << "no admin endpoint: " << p.stdout_text();
+    return -1;
+  }
+  const int port = admin_port(p.stdout_text());
+  EXPECT_GT(port, 0) << p.stdout_text();
+  return port;
+}
+
+// A system of one echo component.
+std::string echo_system(const std::string& before = "") {
+  return before + "[[component]]\nname = \"echo\"\nmodule = \"" + guest("echo") + "\"\n";
+}
+
 TEST(Cli, HelpExplainsEveryCommand) {
   auto r = run_program({"--help"});
   EXPECT_EQ(r.code, 0);
@@ -170,8 +187,7 @@ TEST(Cli, InspectShowsAModuleOrWhatIsWrongWithIt) {
 // wrote; --truncate-events starts the file afresh.
 TEST(Cli, EventsAreAppendedUnlessTruncatingIsAskedFor) {
   TempDir dir;
-  const auto file = dir.write(
-      "system.toml", "[[component]]\nname = \"echo\"\nmodule = \"" + guest("echo") + "\"\n");
+  const auto file = dir.write("system.toml", echo_system());
   const auto events_file = dir.path("events.jsonl");
   auto started = [&] {
     int n = 0;
@@ -330,13 +346,10 @@ TEST(Cli, SigtermStopsEverythingInReverseOrder) {
 // second exits 1 saying why, and the first goes on answering.
 TEST(Cli, ASecondSystemOnAnAdminAddressInUseIsRefused) {
   TempDir dir;
-  const auto file = dir.write(
-      "system.toml", "[[component]]\nname = \"echo\"\nmodule = \"" + guest("echo") + "\"\n");
+  const auto file = dir.write("system.toml", echo_system());
   Program first({"run", file, "--http", "127.0.0.1:0"});
-  ASSERT_TRUE(first.started());
-  ASSERT_TRUE(first.read_until("admin endpoint"));
-  const int port = admin_port(first.stdout_text());
-  ASSERT_GT(port, 0) << first.stdout_text();
+  const int port = serving_port(first);
+  ASSERT_GT(port, 0);
   const std::string address = "127.0.0.1:" + std::to_string(port);
   // --for: were the port shared, the second would run and exit 0.
   const auto second = run_program({"run", file, "--http", address, "--for", "20s"});
@@ -356,15 +369,10 @@ TEST(Cli, ASecondSystemOnAnAdminAddressInUseIsRefused) {
 // a refusal is a 401 that says which scheme to use.
 TEST(Cli, AdminTokenIsABearerTokenInAnyCaseAndA401SaysHowToAuthenticate) {
   TempDir dir;
-  const auto file = dir.write("system.toml",
-                              "[system]\nhttp_token = \"s3cret\"\n[[component]]\nname = "
-                              "\"echo\"\nmodule = \"" +
-                                  guest("echo") + "\"\n");
+  const auto file = dir.write("system.toml", echo_system("[system]\nhttp_token = \"s3cret\"\n"));
   Program p({"run", file, "--http", "127.0.0.1:0"});
-  ASSERT_TRUE(p.started());
-  ASSERT_TRUE(p.read_until("admin endpoint"));
-  const int port = admin_port(p.stdout_text());
-  ASSERT_GT(port, 0) << p.stdout_text();
+  const int port = serving_port(p);
+  ASSERT_GT(port, 0);
   httplib::Client http("127.0.0.1", port);
   for (const char* header : {"Bearer s3cret", "bearer s3cret", "BEARER  s3cret"}) {
     auto r = http.Post("/components/echo/send", {{"Authorization", header}}, "hi", "text/plain");
@@ -391,10 +399,8 @@ TEST(Cli, AdminEndpointServesMetricsAndTreeAndGuardsMutations) {
               .substr(std::string("[system]\n").size()) +
           "\n[[component]]\nname = \"echo\"\nmodule = \"" + guest("echo") + "\"\n");
   Program p({"run", file, "--http", "127.0.0.1:0", "--events", "-"});
-  ASSERT_TRUE(p.started());
-  ASSERT_TRUE(p.read_until("admin endpoint"));
-  const int port = admin_port(p.stdout_text());
-  ASSERT_GT(port, 0) << p.stdout_text();
+  const int port = serving_port(p);
+  ASSERT_GT(port, 0);
   ASSERT_TRUE(p.read_until("\"event\":\"restarted\"")) << "audit was never restarted";
 
   httplib::Client http("127.0.0.1", port);
@@ -483,13 +489,10 @@ TEST(Cli, AdminEndpointServesMetricsAndTreeAndGuardsMutations) {
 // answered 400 with an empty body).
 TEST(Cli, AdminActionsNeedNoBody) {
   TempDir dir;
-  const auto file = dir.write(
-      "system.toml", "[[component]]\nname = \"echo\"\nmodule = \"" + guest("echo") + "\"\n");
+  const auto file = dir.write("system.toml", echo_system());
   Program p({"run", file, "--http", "127.0.0.1:0"});
-  ASSERT_TRUE(p.started());
-  ASSERT_TRUE(p.read_until("admin endpoint"));
-  const int port = admin_port(p.stdout_text());
-  ASSERT_GT(port, 0) << p.stdout_text();
+  const int port = serving_port(p);
+  ASSERT_GT(port, 0);
   for (const std::string action : {"stop", "start", "restart"}) {
     RawClient curl(port);
     ASSERT_TRUE(curl.send("POST /components/echo/" + action +
@@ -515,10 +518,8 @@ TEST(Cli, AnActionWaitingOnASlowComponentHoldsUpNoOtherRequest) {
                                    "\n[[component]]\nname = \"echo\"\nmodule = \"" +
                                    guest("echo") + "\"\n");
   Program p({"run", file, "--http", "127.0.0.1:0"});
-  ASSERT_TRUE(p.started());
-  ASSERT_TRUE(p.read_until("admin endpoint"));
-  const int port = admin_port(p.stdout_text());
-  ASSERT_GT(port, 0) << p.stdout_text();
+  const int port = serving_port(p);
+  ASSERT_GT(port, 0);
   RawClient stop(port);
   ASSERT_TRUE(stop.send("POST /components/spinner/stop HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
   httplib::Client http("127.0.0.1", port);
@@ -545,8 +546,7 @@ TEST(Cli, AnActionWaitingOnASlowComponentHoldsUpNoOtherRequest) {
 
 TEST(Cli, AdminEndpointBeyondLoopbackNeedsAToken) {
   TempDir dir;
-  const auto file = dir.write(
-      "system.toml", "[[component]]\nname = \"echo\"\nmodule = \"" + guest("echo") + "\"\n");
+  const auto file = dir.write("system.toml", echo_system());
   // Loopback is what the host resolves to, not how it is spelt: a name that
   // starts with "127." is a name like any other (this one resolves to
   // nothing: .invalid is reserved for that).
