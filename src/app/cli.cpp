@@ -400,10 +400,14 @@ int cmd_run(const RunOptions& o) {
       std::cerr << "error: " << config.file.string()
                 << ": the system did not start: " << root.error().message << '\n';
       events->note("system_stopped", "start failed");
+      events->flush();
       if (events_out != stdout) std::fclose(events_out);
       return 1;
     }
     events->note("system_started", config.system.name);
+    // The events are written by a thread of their own: the program's own
+    // lines on the same output come after those written so far.
+    events->flush();
     std::cout << "system '" << config.system.name << "' running (" << config.components.size()
               << " components)\n";
     runner.tree()->print(std::cout);
@@ -421,6 +425,7 @@ int cmd_run(const RunOptions& o) {
           if (events_out != stdout) std::fclose(events_out);
           return 1;
         }
+        events->flush();
         std::cout << "admin endpoint: http://" << http.substr(0, http.rfind(':')) << ':'
                   << admin.port() << '\n';
         std::cout.flush();
@@ -471,6 +476,7 @@ int cmd_run(const RunOptions& o) {
           std::cerr << "error: shutdown did not finish: " << stopped.error().message << '\n';
           code = 1;
         }
+        events->flush();
         std::cout << "stopped (" << stop_cause << ")\n";
         for (const auto& n : runner.component_names()) {
           if (auto s = runner.registry().status(n)) {
@@ -486,6 +492,9 @@ int cmd_run(const RunOptions& o) {
     runner_holder.reset();
     exit_on_signal.reset();
     if (code == 0) events->note("system_stopped", stop_cause);
+    // A worker still in a guest may hold the event log past this point:
+    // what it queued is written now, not lost at exit.
+    events->flush();
   }
   if (events_out != stdout) std::fclose(events_out);
   return code;

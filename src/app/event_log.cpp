@@ -1,6 +1,6 @@
 #include "event_log.hpp"
 
-#include <poll.h>
+#include <fcntl.h>
 
 #include <cerrno>
 #include <ctime>
@@ -52,22 +52,30 @@ double ms(rt::Duration d) {
 
 }  // namespace
 
+EventLog::EventLog(std::FILE* out, std::function<void()> on_closed) {
+  if (out == nullptr) return;
+  std::fflush(out);
+  // A descriptor of the writer's own: whoever opened `out` may close it
+  // while a line is still being written.
+  const int fd = ::fcntl(::fileno(out), F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) {
+    if (on_closed) on_closed();
+    return;
+  }
+  LineWriter::Options options;
+  options.max_queued_bytes = std::size_t{16} << 20;
+  options.what = "event lines";
+  options.on_closed = std::move(on_closed);
+  options.close_fd = true;
+  writer_ = std::make_unique<LineWriter>(fd, std::move(options));
+}
+
+bool EventLog::flush(std::chrono::milliseconds timeout) {
+  return writer_ == nullptr || writer_->flush(timeout);
+}
+
 void EventLog::write(const std::string& line) {
-  if (out_ == nullptr) return;
-  bool written = std::fputs(line.c_str(), out_) >= 0 && std::fputc('\n', out_) != EOF &&
-                 std::fflush(out_) == 0;
-  // A non-blocking output that is full (a slow reader) is not a closed
-  // one: wait until it takes more, then flush what is left.
-  while (!written && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-    std::clearerr(out_);
-    pollfd ready{::fileno(out_), POLLOUT, 0};
-    (void)::poll(&ready, 1, 1000);
-    written = std::fflush(out_) == 0;
-  }
-  if (!written) {
-    out_ = nullptr;
-    if (on_closed_) on_closed_();
-  }
+  if (writer_ != nullptr) (void)writer_->write(line);
 }
 
 void EventLog::on_event(const supervisor::SupervisionEvent& e) {

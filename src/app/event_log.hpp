@@ -8,21 +8,29 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 
 #include "airssys/rt/events.hpp"
 #include "airssys/supervisor/supervision_event.hpp"
+#include "line_writer.hpp"
 
 namespace airssys::app {
 
 class EventLog final : public supervisor::SupervisionEventSink, public rt::EventSink {
  public:
   // `out` may be null (no JSON lines, counters only); it is not closed.
-  // When a write to it fails (a closed pipe, a full disk) no more lines
-  // are written and `on_closed` runs, once, on the writing thread.
-  explicit EventLog(std::FILE* out, std::function<void()> on_closed = {})
-      : out_(out), on_closed_(std::move(on_closed)) {}
+  // Lines are written by a thread of their own (LineWriter, on a dup of
+  // out's descriptor), so an event never waits for a slow reader. When a
+  // write fails (a closed pipe, a full disk) no more lines are written and
+  // `on_closed` runs, once, on the writing thread.
+  explicit EventLog(std::FILE* out, std::function<void()> on_closed = {});
+  // Writes what is queued, for at most 2 s.
+  ~EventLog() override = default;
+  // Waits until the lines so far are written (true), or the output failed
+  // or `timeout` passed: before anything else writes to the same output.
+  bool flush(std::chrono::milliseconds timeout = std::chrono::seconds(2));
 
   void on_event(const supervisor::SupervisionEvent& e) override;
   void on_event(const rt::SystemEvent& e) override;
@@ -50,8 +58,7 @@ class EventLog final : public supervisor::SupervisionEventSink, public rt::Event
  private:
   void write(const std::string& line);
 
-  std::FILE* out_;
-  std::function<void()> on_closed_;
+  std::unique_ptr<LineWriter> writer_;  // null without an output
   mutable std::mutex mutex_;
   std::map<std::string, std::chrono::steady_clock::time_point> exited_at_;
   Snapshot counters_;

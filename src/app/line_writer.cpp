@@ -21,6 +21,7 @@ LineWriter::~LineWriter() {
   }
   changed_.notify_all();
   thread_.join();
+  if (options_.close_fd && fd_ >= 0) ::close(fd_);
 }
 
 bool LineWriter::write(std::string line) {
@@ -95,8 +96,8 @@ void LineWriter::run() {
     }
     // Once the queue has room again: how many went missing.
     if (dropped_unreported_ != 0 && queue_.empty()) {
-      text += "airssys: " + std::to_string(dropped_unreported_) +
-              " log lines dropped (the output did not keep up)\n";
+      text += "airssys: " + std::to_string(dropped_unreported_) + " " + options_.what +
+              " dropped (the output did not keep up)\n";
       dropped_unreported_ = 0;
     }
     in_flight_ = true;
@@ -106,7 +107,13 @@ void LineWriter::run() {
     in_flight_ = false;
     if (!ok) {
       // A closed or broken output, or the drain time is up: nothing more
-      // is written; what was queued counts as dropped.
+      // is written; what was queued counts as dropped. Whoever waits in
+      // flush() learns it after on_closed has run.
+      if (options_.on_closed) {
+        lock.unlock();
+        options_.on_closed();
+        lock.lock();
+      }
       closed_ = true;
       dropped_ += queue_.size();
       queue_.clear();

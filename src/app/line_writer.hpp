@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -21,6 +22,13 @@ class LineWriter {
     std::size_t max_queued_bytes = std::size_t{4} << 20;
     // How long the destructor goes on writing what is queued.
     std::chrono::milliseconds drain{2000};
+    // What the lines are, in the report of those dropped.
+    std::string what = "log lines";
+    // Called once, on the writer's thread, when the output fails (closed,
+    // broken, a full disk): nothing more is written from then on.
+    std::function<void()> on_closed;
+    // The writer closes the fd when it ends (a dup of its own).
+    bool close_fd = false;
   };
 
   explicit LineWriter(int fd) : LineWriter(fd, Options{}) {}

@@ -43,6 +43,13 @@ struct Pipe {
   }
 };
 
+LineWriter::Options options(std::size_t max_queued_bytes, std::chrono::milliseconds drain) {
+  LineWriter::Options o;
+  o.max_queued_bytes = max_queued_bytes;
+  o.drain = drain;
+  return o;
+}
+
 TEST(LineWriter, AnOutputNobodyReadsNeverHoldsUpTheWriterAndOverflowIsReported) {
   for (const std::size_t bound : {std::size_t{1} << 10, std::size_t{256} << 10}) {
     Pipe pipe;
@@ -51,8 +58,7 @@ TEST(LineWriter, AnOutputNobodyReadsNeverHoldsUpTheWriterAndOverflowIsReported) 
     std::vector<std::string> sent;
     {
       std::optional<LineWriter> writer;
-      writer.emplace(pipe.write_end,
-                     LineWriter::Options{.max_queued_bytes = bound, .drain = 5000ms});
+      writer.emplace(pipe.write_end, options(bound, 5000ms));
       // Far more than the pipe (64 KiB) and the queue hold, with nobody
       // reading: every call returns (a blocking write would hang here).
       for (int i = 0; i < 20000; ++i) {
@@ -107,8 +113,7 @@ TEST(LineWriter, AStuckOutputHoldsUpTheEndOnlyForTheDrainTime) {
   }
   ::fcntl(pipe.write_end, F_SETFL, 0);
   {
-    LineWriter writer(pipe.write_end,
-                      LineWriter::Options{.max_queued_bytes = 1 << 20, .drain = 200ms});
+    LineWriter writer(pipe.write_end, options(1 << 20, 200ms));
     for (int i = 0; i < 100; ++i) EXPECT_TRUE(writer.write("waiting " + std::to_string(i)));
     EXPECT_FALSE(writer.flush(50ms));
   }  // returns although the output never drains
@@ -120,11 +125,15 @@ TEST(LineWriter, AClosedOutputEndsTheWriting) {
   Pipe pipe;
   ::close(pipe.read_end);
   pipe.read_end = -1;
-  LineWriter writer(pipe.write_end);
+  bool told = false;
+  LineWriter::Options o;
+  o.on_closed = [&told] { told = true; };
+  LineWriter writer(pipe.write_end, o);
   (void)writer.write("to nobody");
   EXPECT_FALSE(writer.flush(10000ms));  // closed, not written
   EXPECT_FALSE(writer.write("after"));
   EXPECT_GE(writer.dropped(), 1U);
+  EXPECT_TRUE(told);  // before flush saw it closed
 }
 
 }  // namespace
