@@ -52,16 +52,18 @@ using HostFn = int (*)(void* host, std::uint32_t which, const std::uint64_t* arg
 // How every object is built, in its build directory: the compiler's whole
 // argv after its name (part of the cache key).
 const std::vector<std::string>& compile_args() {
-  static const std::vector<std::string> args{"-O2", "-fPIC", "-shared", "-pthread", "-w",
-                                             // Only the glue's entry points are visible.
-                                             "-fvisibility=hidden",
-                                             // A frame larger than a page touches each page
-                                             // in order, so it meets the guard page.
-                                             "-fstack-clash-protection",
-                                             "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0",
-                                             "-DWASM_RT_USE_STACK_DEPTH_COUNT=0", "-I.",
-                                             // glue.c includes module.c: one unit.
-                                             "glue.c", "runtime.c", "-o", "module.so", "-lm"};
+  // Never destroyed: a compile thread may still read it while the process
+  // exits (the same for the compilers and tools looked up once).
+  static const std::vector<std::string>& args = *new const std::vector<std::string>{
+      "-O2", "-fPIC", "-shared", "-pthread", "-w",
+      // Only the glue's entry points are visible.
+      "-fvisibility=hidden",
+      // A frame larger than a page touches each page
+      // in order, so it meets the guard page.
+      "-fstack-clash-protection", "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0",
+      "-DWASM_RT_USE_STACK_DEPTH_COUNT=0", "-I.",
+      // glue.c includes module.c: one unit.
+      "glue.c", "runtime.c", "-o", "module.so", "-lm"};
   return args;
 }
 

@@ -67,8 +67,10 @@ bool is_executable_file(const std::string& path) {
 
 // util-linux's tools, looked up once; their usual place when PATH lacks them.
 const std::string& tool(const char* name) {
-  static std::mutex m;
-  static std::map<std::string, std::string> found;
+  // Never destroyed: a compile thread may still use them while the
+  // process exits.
+  static std::mutex& m = *new std::mutex;
+  static std::map<std::string, std::string>& found = *new std::map<std::string, std::string>;
   std::lock_guard<std::mutex> lock(m);
   auto it = found.find(name);
   if (it == found.end()) {

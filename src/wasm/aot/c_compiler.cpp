@@ -231,8 +231,10 @@ Result<CCompiler> c_compiler(const CompilerLimits& limits) {
   const std::string name = env != nullptr ? env : "cc";
   if (auto ok = check_program_name(name); !ok) return ok.error();
 
-  static std::mutex mutex;
-  static std::map<std::string, CCompiler> known;  // by AIRSSYS_CC's value
+  // By AIRSSYS_CC's value. Never destroyed: a compile thread may still
+  // use them while the process exits.
+  static std::mutex& mutex = *new std::mutex;
+  static std::map<std::string, CCompiler>& known = *new std::map<std::string, CCompiler>;
   std::lock_guard<std::mutex> lock(mutex);
   if (auto it = known.find(name); it != known.end()) return it->second;
 

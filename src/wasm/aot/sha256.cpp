@@ -1,13 +1,31 @@
 // SHA-256 through libcrypto's EVP interface.
 #include "aot/sha256.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <mutex>
 #include <new>
 
 namespace airssys::wasm::detail {
+namespace {
 
-Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
+// Without its exit-time cleanup: the process may exit (a signal's second
+// SIGTERM, a stuck worker left behind) while a compile thread still hashes,
+// and the cleanup would free what that thread is using.
+void init_libcrypto() {
+  static std::once_flag once;
+  std::call_once(once, [] { (void)OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr); });
+}
+
+EVP_MD_CTX* new_context() {
+  init_libcrypto();
+  return EVP_MD_CTX_new();
+}
+
+}  // namespace
+
+Sha256::Sha256() : ctx_(new_context()) {
   if (ctx_ == nullptr) throw std::bad_alloc();
   ok_ = EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) == 1;
 }
