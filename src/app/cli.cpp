@@ -346,10 +346,11 @@ int cmd_run(const RunOptions& o) {
   const LoadResult loaded = load_system_config(o.file);
   if (report(loaded) != 0) return 1;
   const SystemConfig& config = *loaded.config;
-  // The endpoint's address, checked before anything starts.
+  // The endpoint's address, checked before anything starts (the config's
+  // own was checked when it was read).
   const std::string http = !o.http.empty() ? o.http : config.system.http;
   const std::string token = admin_token(config.system);
-  if (!http.empty()) {
+  if (!o.http.empty()) {
     if (auto ok = admin_address(http, token); !ok) {
       std::cerr << "error: " << ok.error().message << '\n';
       return 1;

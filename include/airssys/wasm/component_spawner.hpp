@@ -35,6 +35,7 @@ class ComponentSpawner {
   ComponentRegistry& registry() const { return registry_; }
 
  private:
+  // Adds the status of an already validated spec to the registry.
   std::shared_ptr<ComponentStatus> register_status(const ComponentSpec& spec, Result<void>& error);
 
   rt::ActorSystem& system_;

@@ -25,8 +25,6 @@ Result<void> ComponentSpec::validate() const {
 
 std::shared_ptr<ComponentStatus> ComponentSpawner::register_status(const ComponentSpec& spec,
                                                                    Result<void>& error) {
-  error = spec.validate();
-  if (!error) return nullptr;
   auto status = std::make_shared<ComponentStatus>(spec.name);
   error = registry_.add(status);
   if (!error) return nullptr;
@@ -34,7 +32,8 @@ std::shared_ptr<ComponentStatus> ComponentSpawner::register_status(const Compone
 }
 
 Result<rt::Address> ComponentSpawner::spawn_component(const ComponentSpec& spec) {
-  Result<void> error;
+  Result<void> error = spec.validate();
+  if (!error) return error.error();
   auto status = register_status(spec, error);
   if (!status) return error.error();
   auto shared = std::make_shared<const ComponentSpec>(spec);
