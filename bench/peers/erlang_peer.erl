@@ -26,6 +26,15 @@
 %%                               crashed, registered gen_server: from the
 %%                               crash message to the first answer of the
 %%                               new process
+%%   restart_history_first_p50 / _10k_p50 / _100k_p50 (us):
+%%                               the same restart, 101,000 times in a row
+%%                               under one supervisor: the p50 of restarts
+%%                               1-1,000, 10,001-11,000, 100,001-101,000
+%%   mass_recovery (ms), mass_recovery_per_child (us):
+%%                               5,000 gen_servers under one one_for_one
+%%                               supervisor crash at once: from the first
+%%                               crash to the last of the new processes
+%%                               answering a gen_server:call
 %% --quick runs each at a tiny size (the smoke test).
 -module(erlang_peer).
 -mode(compile).
@@ -43,6 +52,8 @@ main(Args) ->
     many_to_one(4, N(1000000, 1000)),
     message_and_reply(N(1000000, 1000)),
     restarts(N(20000, 50)),
+    restart_history(N(101000, 60), N(1000, 20)),
+    mass_recovery(N(5000, 20)),
     ok.
 
 emit(Workload, Value, Unit) ->
@@ -142,6 +153,13 @@ init(supervisor) ->
     Child = #{id => worker, start => {gen_server, start_link, [{local, peer_worker}, ?MODULE, worker, []]},
               restart => permanent, shutdown => brutal_kill, type => worker},
     {ok, {#{strategy => one_for_one, intensity => 1000000, period => 1}, [Child]}};
+init({mass_supervisor, Count, Collector}) ->
+    Children = [#{id => I,
+                  start => {gen_server, start_link, [?MODULE, {member, Collector}, []]},
+                  restart => permanent, shutdown => brutal_kill, type => worker}
+                || I <- lists:seq(1, Count)],
+    {ok, {#{strategy => one_for_one, intensity => 1000000, period => 1}, Children}};
+init({member, Collector}) -> Collector ! {up, self()}, {ok, 0};
 init(worker) -> {ok, 0}.
 
 handle_call(ping, _From, State) -> {reply, pong, State}.
@@ -205,3 +223,44 @@ restarts(Samples) ->
     emit("restart_crash_to_ready_p50", percentile(Sorted, 50) / 1000, "us"),
     emit("restart_crash_to_ready_p99", percentile(Sorted, 99) / 1000, "us"),
     emit("restarts_per_s", length(Times) / (Spent / 1.0e9), "1/s").
+
+median_of(Times) ->
+    percentile(lists:sort(Times), 50).
+
+%% One supervisor for all of them, as airssys's BM_WasmRestartHistory: OTP
+%% walks the restarts of the last period on each restart, so a restart
+%% costs more once a period's worth of them (about a second's) has piled up.
+restart_history(Count, Window) ->
+    process_flag(trap_exit, true),
+    {ok, Sup} = supervisor:start_link(?MODULE, supervisor),
+    Times = [restart_once() || _ <- lists:seq(1, Count)],
+    unlink(Sup),
+    Ref = erlang:monitor(process, Sup),
+    exit(Sup, shutdown),
+    receive {'DOWN', Ref, process, Sup, _} -> ok end,
+    At = fun(From) -> median_of(lists:sublist(Times, From + 1, Window)) / 1000 end,
+    emit("restart_history_first_p50", At(0), "us"),
+    emit("restart_history_10k_p50", At(Count div 10), "us"),
+    emit("restart_history_100k_p50", At(Count - Window), "us").
+
+collect_up(0, Acc) -> Acc;
+collect_up(N, Acc) -> receive {up, Pid} -> collect_up(N - 1, [Pid | Acc]) end.
+
+%% As airssys's BM_WasmMassRecovery/exponential:0 (OTP has no backoff):
+%% every child tells this process its pid from init, so the new processes
+%% are known without asking the supervisor; each is then called once.
+mass_recovery(Count) ->
+    process_flag(trap_exit, true),
+    {ok, Sup} = supervisor:start_link(?MODULE, {mass_supervisor, Count, self()}),
+    Old = collect_up(Count, []),
+    T0 = now_ns(),
+    [gen_server:cast(P, crash) || P <- Old],
+    New = collect_up(Count, []),
+    [pong = gen_server:call(P, ping, infinity) || P <- New],
+    Spent = now_ns() - T0,
+    unlink(Sup),
+    Ref = erlang:monitor(process, Sup),
+    exit(Sup, shutdown),
+    receive {'DOWN', Ref, process, Sup, _} -> ok end,
+    emit("mass_recovery", Spent / 1.0e6, "ms"),
+    emit("mass_recovery_per_child", Spent / 1000 / Count, "us").
