@@ -1,5 +1,7 @@
 #include "timer_service.hpp"
 
+#include <algorithm>
+
 namespace airssys::rt::detail {
 
 TimerService::TimerService(Clock& clock, Fire fire)
@@ -38,7 +40,7 @@ std::vector<TimerService::Pending> TimerService::stop() {
     left.push_back({slot.to, std::move(slot.msg)});
     state_->release(slot, i);
   }
-  state_->due = {};
+  state_->due.clear();
   state_->buckets.clear();
   state_->free_buckets.clear();
   state_->open_bucket = kNoBucket;
@@ -72,7 +74,8 @@ std::uint32_t TimerService::State::bucket_for(Clock::time_point at) {
     free_buckets.pop_back();
   }
   buckets[index].at = at;
-  due.push({at, next_seq++, index});
+  due.push_back({at, next_seq++, index});
+  std::push_heap(due.begin(), due.end(), std::greater<>{});
   open_bucket = index;
   return index;
 }
@@ -83,6 +86,21 @@ void TimerService::State::free_bucket(std::uint32_t index) {
   b.live = 0;
   free_buckets.push_back(index);
   if (open_bucket == index) open_bucket = kNoBucket;
+}
+
+void TimerService::State::pop_due() {
+  std::pop_heap(due.begin(), due.end(), std::greater<>{});
+  due.pop_back();
+}
+
+void TimerService::State::drop_cancelled() {
+  if (due.size() <= 2 * armed + kCancelledSlack) return;
+  std::erase_if(due, [&](const Due& d) {
+    if (buckets[d.bucket].live != 0) return false;
+    free_bucket(d.bucket);
+    return true;
+  });
+  std::make_heap(due.begin(), due.end(), std::greater<>{});
 }
 
 TimerId TimerService::schedule(Duration delay, Address to, MessagePtr msg) {
@@ -103,7 +121,7 @@ TimerId TimerService::schedule_at(Clock::time_point at, Address to, MessagePtr m
       index = st.free_slots.back();
       st.free_slots.pop_back();
     }
-    earliest = st.due.empty() || at < st.due.top().at;
+    earliest = st.due.empty() || at < st.due.front().at;
     Slot& slot = st.slots[index];
     slot.to = to;
     slot.msg = std::move(msg);
@@ -133,6 +151,7 @@ bool TimerService::cancel(TimerId id) {
   // bucket comes due; an emptied bucket is dropped without waking anyone.
   --state_->buckets[slot->bucket].live;
   state_->release(*slot, static_cast<std::uint32_t>(id & 0xffff'ffffU));
+  state_->drop_cancelled();
   return true;
 }
 
@@ -141,14 +160,19 @@ std::size_t TimerService::pending() const {
   return state_->armed;
 }
 
+std::size_t TimerService::instants() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->due.size();
+}
+
 void TimerService::fire_due(State& state, Clock::time_point now, const Fire& fire) {
   std::vector<Pending> ready;
   {
     std::lock_guard lock(state.mutex);
     if (state.stopping) return;
-    while (!state.due.empty() && state.due.top().at <= now) {
-      const std::uint32_t b = state.due.top().bucket;
-      state.due.pop();
+    while (!state.due.empty() && state.due.front().at <= now) {
+      const std::uint32_t b = state.due.front().bucket;
+      state.pop_due();
       for (const TimerId id : state.buckets[b].ids) {
         Slot* slot = state.find(id);
         if (slot == nullptr) continue;  // cancelled
@@ -167,15 +191,15 @@ void TimerService::run() {
   while (!state.stopping) {
     // Drop buckets whose timers were all cancelled so they do not cause
     // early wakeups.
-    while (!state.due.empty() && state.buckets[state.due.top().bucket].live == 0) {
-      state.free_bucket(state.due.top().bucket);
-      state.due.pop();
+    while (!state.due.empty() && state.buckets[state.due.front().bucket].live == 0) {
+      state.free_bucket(state.due.front().bucket);
+      state.pop_due();
     }
     if (state.due.empty()) {
       state.changed.wait(lock);
       continue;
     }
-    const auto next = state.due.top().at;
+    const auto next = state.due.front().at;
     if (clock_.now() < next) {
       state.changed.wait_until(lock, next);
       continue;

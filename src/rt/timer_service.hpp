@@ -11,7 +11,6 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <queue>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -46,6 +45,9 @@ class TimerService {
   TimerId schedule_at(Clock::time_point at, Address to, MessagePtr msg);
   bool cancel(TimerId id);
   std::size_t pending() const;
+  // Instants waiting in the heap (for tests): those of armed timers, and at
+  // most as many again of timers all cancelled.
+  std::size_t instants() const;
 
  private:
   // Timers live in a slab of slots reused through a free list, so arming
@@ -75,11 +77,15 @@ class TimerService {
     bool operator>(const Due& o) const { return at != o.at ? at > o.at : seq > o.seq; }
   };
   static constexpr std::uint32_t kNoBucket = 0xffff'ffffU;
+  // Heap entries of cancelled instants tolerated beyond the armed timers
+  // before the heap is rebuilt without them (see State::drop_cancelled).
+  static constexpr std::size_t kCancelledSlack = 64;
   // Shared with the clock's advance callback, which may outlive the service.
   struct State {
     std::mutex mutex;
     std::condition_variable changed;
-    std::priority_queue<Due, std::vector<Due>, std::greater<>> due;
+    // A min-heap on (at, seq) (std::push_heap with std::greater).
+    std::vector<Due> due;
     std::vector<Slot> slots;
     std::vector<std::uint32_t> free_slots;
     std::vector<Bucket> buckets;
@@ -98,6 +104,16 @@ class TimerService {
     std::uint32_t bucket_for(Clock::time_point at);
     // Returns a fired or emptied bucket for reuse.
     void free_bucket(std::uint32_t index);
+    // Pops the earliest heap entry.
+    void pop_due();
+    // A cancelled timer leaves its instant in the heap; a timer armed and
+    // cancelled for every restart (a startup timeout of 10 s, thousands of
+    // restarts a second) would pile up that many entries until their
+    // instants came. Once the heap holds more than twice the armed timers
+    // (plus kCancelledSlack), it is rebuilt without the instants whose
+    // timers were all cancelled: linear in the heap, paid for by the
+    // cancellations since the last rebuild.
+    void drop_cancelled();
   };
 
   void run();
