@@ -100,20 +100,27 @@ void wasm_rt_load_exception(uint32_t tag, uint32_t size, const void* values) {
 }
 void wasm_rt_throw(void) { abort(); }
 
-/* Memory: anonymous pages mapped for it alone, which are the kernel's
-   zero pages until written, grown with mremap, which moves no bytes, and
-   unmapped when freed. A grow never holds two copies of the memory (a
-   realloc of a heap chunk would), and a freed memory never stays in the
-   allocator's heap: the process's resident set follows the memory's size.
-   The host enforces the component's memory limit before any grow reaches
-   here. */
+/* Memory: mapped and unmapped by the host (aot_memory.hpp: an anonymous
+   mapping of its own, a small one possibly one a freed instance left,
+   zeroed), grown with mremap, which moves no bytes: a grow never holds two
+   copies of the memory, and the process's resident set follows the
+   memory's size. The host enforces the component's memory limit before any
+   grow reaches here. */
+static void* (*s_map_memory)(uint64_t bytes);
+static void (*s_unmap_memory)(void* data, uint64_t bytes);
+
+void airssys_set_memory_functions(void* (*map)(uint64_t), void (*unmap)(void*, uint64_t)) {
+  s_map_memory = map;
+  s_unmap_memory = unmap;
+}
+
 void wasm_rt_allocate_memory(wasm_rt_memory_t* m, uint32_t initial_pages, uint32_t max_pages) {
   uint64_t bytes = (uint64_t)initial_pages * 65536u;
   if (bytes > 0xFFFFFFFFu) wasm_rt_trap(WASM_RT_TRAP_OOB);
   m->data = NULL;
   if (bytes) {
-    void* data = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (data == MAP_FAILED) wasm_rt_trap(WASM_RT_TRAP_OOB);
+    void* data = s_map_memory(bytes);
+    if (!data) wasm_rt_trap(WASM_RT_TRAP_OOB);
     m->data = (uint8_t*)data;
   }
   m->pages = initial_pages;
@@ -128,10 +135,14 @@ uint32_t wasm_rt_grow_memory(wasm_rt_memory_t* m, uint32_t delta) {
   if (delta == 0) return old;
   uint64_t bytes = pages * 65536u;
   if (bytes > 0xFFFFFFFFu) return (uint32_t)-1;
-  void* data = m->data
-      ? mremap(m->data, m->size, bytes, MREMAP_MAYMOVE)
-      : mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (data == MAP_FAILED) return (uint32_t)-1;
+  void* data;
+  if (m->data) {
+    data = mremap(m->data, m->size, bytes, MREMAP_MAYMOVE);
+    if (data == MAP_FAILED) return (uint32_t)-1;
+  } else {
+    data = s_map_memory(bytes);
+    if (!data) return (uint32_t)-1;
+  }
   m->data = (uint8_t*)data;
   m->pages = (uint32_t)pages;
   m->size = (uint32_t)bytes;
@@ -139,7 +150,7 @@ uint32_t wasm_rt_grow_memory(wasm_rt_memory_t* m, uint32_t delta) {
 }
 
 void wasm_rt_free_memory(wasm_rt_memory_t* m) {
-  if (m->data) munmap(m->data, m->size);
+  if (m->data) s_unmap_memory(m->data, m->size);
   m->data = NULL;
 }
 

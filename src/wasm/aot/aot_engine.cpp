@@ -32,6 +32,7 @@
 #include "aot/aot_c_sources.hpp"
 #include "aot/aot_cache.hpp"
 #include "aot/aot_library.hpp"
+#include "aot/aot_memory.hpp"
 #include "aot/c_compiler.hpp"
 #include "aot/c_translation.hpp"
 #include "module_code.hpp"
@@ -309,7 +310,7 @@ Result<std::shared_ptr<CompiledModule>> compile_aot(const WasmModule& module,
   auto compiled = std::make_shared<AotModule>();
   compiled->code = &code;
   compiled->library = std::move(*library);
-  void (*setup)(HostFn) = nullptr;
+  void (*setup)(HostFn, void* (*)(std::uint64_t), void (*)(void*, std::uint64_t)) = nullptr;
   std::size_t (*instance_size)() = nullptr;
   void* h = compiled->library.handle();
   const bool bound = bind(h, "airssys_aot_setup", setup) &&
@@ -325,7 +326,7 @@ Result<std::shared_ptr<CompiledModule>> compile_aot(const WasmModule& module,
     return Error{ErrorCode::internal,
                  target.string() + " is not an airssys AOT module (missing entry points)"};
   }
-  setup(&host_trampoline);
+  setup(&host_trampoline, &map_aot_memory, &unmap_aot_memory);
   compiled->instance_size = instance_size();
   return std::shared_ptr<CompiledModule>(std::move(compiled));
 }

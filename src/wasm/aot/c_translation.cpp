@@ -56,6 +56,7 @@ std::string glue_source(const wabt::Module& m, const ModuleCode& code) {
     << "extern __thread jmp_buf* airssys_trap_target;\n"
     << "typedef int (*airssys_host_fn)(void*, uint32_t, const uint64_t*, uint64_t*);\n"
     << "static airssys_host_fn s_host;\n"
+    << "void airssys_set_memory_functions(void* (*)(uint64_t), void (*)(void*, uint64_t));\n"
     << "#define AIRSSYS_EXPORT __attribute__((visibility(\"default\")))\n"
     << meter_instance
     << " { void* host; uintptr_t floor; };\n"
@@ -102,8 +103,10 @@ std::string glue_source(const wabt::Module& m, const ModuleCode& code) {
 
   c << "AIRSSYS_EXPORT uint32_t airssys_aot_grow_memory(wasm_rt_memory_t* m, uint32_t delta) {\n"
     << "  return wasm_rt_grow_memory(m, delta);\n}\n";
-  c << "AIRSSYS_EXPORT void airssys_aot_setup(airssys_host_fn fn) { s_host = fn; " << mod
-    << "_init_module(); }\n"
+  c << "AIRSSYS_EXPORT void airssys_aot_setup(airssys_host_fn fn, void* (*map)(uint64_t), "
+       "void (*unmap)(void*, uint64_t)) {\n"
+    << "  s_host = fn;\n  airssys_set_memory_functions(map, unmap);\n  " << mod
+    << "_init_module();\n}\n"
     << "AIRSSYS_EXPORT size_t airssys_aot_instance_size(void) { return "
        "sizeof(airssys_instance); }\n"
     << "AIRSSYS_EXPORT int airssys_aot_instantiate(void* inst, void* host, uintptr_t floor) {\n"
