@@ -28,6 +28,7 @@ using namespace std::chrono_literals;
 namespace rt = airssys::rt;
 namespace wasm = airssys::wasm;
 namespace sv = airssys::supervisor;
+using airssys::bench::resident_bytes;
 using airssys::bench::sized;
 using Clock = std::chrono::steady_clock;
 
@@ -94,7 +95,8 @@ void BM_WasmRestartHistory(benchmark::State& state) {
     std::vector<double> us;  // one per restart, in order; read after Done
   };
   auto d = std::make_shared<Driver>();
-  d->us.reserve(static_cast<std::size_t>(restarts));
+  d->us.assign(static_cast<std::size_t>(restarts), 0.0);  // resident before the run
+  d->us.clear();
   auto crash_and_ask = [counter, d](rt::ActorContext& ctx) {
     d->sent = Clock::now();
     (void)ctx.send(counter, rt::Bytes{'c', 'r', 'a', 's', 'h'});
@@ -114,6 +116,7 @@ void BM_WasmRestartHistory(benchmark::State& state) {
           crash_and_ask(ctx);
         }
       }});
+  const long resident_before = resident_bytes();
   const auto began = Clock::now();
   for (auto _ : state) {
     (void)me.send(driver, Start{restarts, me.address()});
@@ -123,6 +126,10 @@ void BM_WasmRestartHistory(benchmark::State& state) {
     }
   }
   const std::chrono::duration<double, std::micro> spent = Clock::now() - began;
+  // What the process kept of the run: per restart, a figure that stays near
+  // 0 unless something is kept for each restart.
+  state.counters["resident_growth_per_restart_B"] =
+      static_cast<double>(resident_bytes() - resident_before) / restarts;
   const auto n = static_cast<std::size_t>(restarts);
   const double first = p50_of(d->us, 0, window);
   const double last = p50_of(d->us, n - window, window);
