@@ -163,6 +163,7 @@ void BM_WasmMassRecovery(benchmark::State& state) {
   rt::ScopedActor me(system);
   const auto module = counter_module();
   std::vector<wasm::ComponentSpec> specs;
+  specs.reserve(static_cast<std::size_t>(children));
   for (int i = 0; i < children; ++i) {
     specs.push_back(wasm::ComponentSpec::of("c" + std::to_string(i), module)
                         .with_engine(wasm::EngineKind::aot));

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <numeric>
 #include <vector>
 
 #include "airssys/rt/clock.hpp"
@@ -52,12 +53,13 @@ TEST_F(TimerHeap, DroppingCancelledInstantsKeepsTheOthersInDeadlineOrder) {
   // Many armed timers, then enough cancelled ones for the heap to be
   // rebuilt several times; what is left fires in deadline order.
   std::vector<TimerId> cancel_later;
-  std::vector<int> expected;
+  cancel_later.reserve(300);
   for (int i = 0; i < 300; ++i) {
     arm(std::chrono::milliseconds(1000 + 7 * (i % 50)) + std::chrono::microseconds(i), i);
     cancel_later.push_back(arm(std::chrono::milliseconds(500 + i), 10'000 + i));
   }
-  for (int i = 0; i < 300; ++i) expected.push_back(i);
+  std::vector<int> expected(300);
+  std::iota(expected.begin(), expected.end(), 0);
   for (TimerId id : cancel_later) ASSERT_TRUE(timers.cancel(id));
   for (int i = 0; i < 5'000; ++i) ASSERT_TRUE(timers.cancel(arm(2s, 20'000 + i)));
   EXPECT_LE(timers.instants(), 2 * timers.pending() + 64 + 1);

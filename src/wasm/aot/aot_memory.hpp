@@ -16,8 +16,8 @@
 
 namespace airssys::wasm::detail {
 
-inline constexpr std::uint64_t kLargestKeptMemory = 256 * 1024;     // 4 wasm pages
-inline constexpr std::uint64_t kKeptMemoryBytes = 4 * 1024 * 1024;  // kept in all
+inline constexpr std::uint64_t kLargestKeptMemory = std::uint64_t{256} * 1024;     // 4 wasm pages
+inline constexpr std::uint64_t kKeptMemoryBytes = std::uint64_t{4} * 1024 * 1024;  // kept in all
 
 // `bytes` of zeroed memory, or nullptr when none can be mapped.
 void* map_aot_memory(std::uint64_t bytes);
