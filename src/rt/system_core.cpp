@@ -377,6 +377,14 @@ bool SystemCore::run_turn(ActorCell* cell, std::uint64_t& handled) {
 SystemCore::ParkedOutcome SystemCore::run_parked(ActorCell* cell) {
   for (;;) {
     if (auto s = cell->signal.load(std::memory_order_acquire); s != PendingSignal::none) {
+      // A kill sent as the incarnation ended was aimed at it, not at the
+      // address: dropping it keeps the address and its names for the
+      // owner's decision, as an exit signal is dropped below. The system's
+      // shutdown (or a stop) still ends the cell.
+      if (s == PendingSignal::kill && !stopping_.load(std::memory_order_seq_cst) &&
+          cell->signal.compare_exchange_strong(s, PendingSignal::none, std::memory_order_acq_rel)) {
+        continue;
+      }
       finish(cell, reason_for(s));
       return ParkedOutcome::finished;
     }
