@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
@@ -562,6 +563,57 @@ TEST(Cli, CompileBuildsTheAotObject) {
   auto r = run_program({"compile", guest("echo")});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find(".so"), std::string::npos) << r.out;
+}
+
+// SIGTERM while several children wait out a long backoff: the pending
+// restarts are cancelled, what runs stops in reverse order, and run exits
+// 0 long before its shutdown_timeout.
+TEST(Cli, SigtermWithRestartsPendingExitsZeroAndStopsEverythingOnce) {
+  TempDir dir;
+  std::string config =
+      "[system]\nshutdown_timeout = \"60s\"\n\n[[supervisor]]\nname = \"root\"\n"
+      "max_restarts = 100\nbackoff = { kind = \"linear\", base = \"30s\", max = \"30s\" }\n";
+  const std::vector<std::string> names{"a", "b", "c", "d", "e"};
+  for (const auto& n : names) {
+    config += "\n[[component]]\nname = \"" + n + "\"\nmodule = \"" + guest("crasher") + "\"\n";
+  }
+  const auto file = dir.write("system.toml", config);
+  const auto events_file = dir.path("events.jsonl");
+  Program p({"run", file, "--http", "127.0.0.1:0", "--events", events_file});
+  const int port = serving_port(p);
+  ASSERT_GT(port, 0);
+  httplib::Client http("127.0.0.1", port);
+  for (const char* n : {"b", "c", "e"}) {
+    auto r = http.Post(std::string("/components/") + n + "/send", "trap", "text/plain");
+    ASSERT_TRUE(r) << n;
+    EXPECT_EQ(r->status, 202) << n;
+  }
+  // All three are waiting out their 30 s: the admin endpoint says so.
+  int seen = 0;
+  for (int polls = 0; polls < 10000 && seen < 3; ++polls) {
+    auto tree = http.Get("/tree");
+    ASSERT_TRUE(tree);
+    seen = 0;
+    for (std::size_t at = 0; (at = tree->body.find("scheduling_restart", at)) != std::string::npos;
+         ++at) {
+      ++seen;
+    }
+  }
+  ASSERT_EQ(seen, 3);
+  const auto t0 = std::chrono::steady_clock::now();
+  ::kill(p.pid(), SIGTERM);
+  EXPECT_EQ(p.wait(), 0) << p.stderr_text();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20));
+  std::map<std::string, int> stopped;
+  std::vector<std::string> stopping;
+  for (const auto& e : events_in(events_file)) {
+    if (e["event"] == "stopped") ++stopped[e.value("child", "")];
+    if (e["event"] == "stopping") stopping.push_back(e.value("child", ""));
+    EXPECT_NE(e["event"], "restarted") << e.dump();
+  }
+  for (const auto& n : names) EXPECT_EQ(stopped[n], 1) << n;
+  EXPECT_EQ(stopping, (std::vector<std::string>{"d", "a"}));
+  EXPECT_EQ(p.stderr_text().find("did not stop"), std::string::npos) << p.stderr_text();
 }
 
 }  // namespace
