@@ -17,6 +17,7 @@
 #include "supervisor_actor.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
 
 // Events are built as values with designated initializers naming the
@@ -31,6 +32,14 @@ using rt::Address;
 using rt::ExitKind;
 using rt::ExitReason;
 using Kind = SupervisionEventKind;
+
+namespace {
+// Timer serials are unique in the process, not per supervisor: a
+// supervisor respawned behind its kept address gets the timers its
+// previous incarnation left (stashed, or still armed after a kill), and
+// must not take them for its own.
+std::atomic<std::uint64_t> next_timer_serial{1};
+}  // namespace
 
 // --- SupervisedChild ------------------------------------------------------------
 
@@ -96,7 +105,23 @@ void SupervisorActor::on_start(ActorContext& ctx) {
 }
 
 void SupervisorActor::on_stop(ActorContext& ctx, const ExitReason& reason) {
+  // Whoever still waits for an answer gets one (system_stopping).
+  const bool stopped_by_plan = shutting_down_;
+  shutting_down_ = true;
+  for (auto& d : deferred_) {
+    if (d.to.is_request) {
+      (void)ctx.reply_error_to(
+          d.to, Error{ErrorCode::system_stopping, "supervisor '" + path_ + "' stopped"});
+    }
+  }
+  deferred_.clear();
   for (auto& child : children_) {
+    answer_start_failed(ctx, *child, "its supervisor stopped");
+    for (const auto& to : child->stop_replies) {
+      (void)ctx.reply_error_to(
+          to, Error{ErrorCode::system_stopping, "supervisor '" + path_ + "' stopped"});
+    }
+    child->stop_replies.clear();
     if (child->timer != 0) ctx.cancel_timer(child->timer);
     if (child->state != SupervisionState::terminated &&
         child->state != SupervisionState::restart_limit_exceeded) {
@@ -112,7 +137,7 @@ void SupervisorActor::on_stop(ActorContext& ctx, const ExitReason& reason) {
       h.stats.last_exit_reason = reason;
     });
   }
-  if (!shutting_down_) emit(ctx, nullptr, {.kind = Kind::supervisor_stopped, .reason = reason});
+  if (!stopped_by_plan) emit(ctx, nullptr, {.kind = Kind::supervisor_stopped, .reason = reason});
 }
 
 // --- messages ---------------------------------------------------------------------
@@ -188,7 +213,8 @@ void SupervisorActor::on_exit(ActorContext& ctx, const rt::ExitMessage& exit) {
 
 void SupervisorActor::on_ready(ActorContext& ctx, Address from) {
   Child* child = find(from);
-  if (child == nullptr || child->phase != Phase::starting) return;
+  // Killed for its startup timeout already: its exit ends the start.
+  if (child == nullptr || child->phase != Phase::starting || child->killed_for) return;
   disarm(ctx, *child);
   set_phase(*child, Phase::running);
   const bool restarted = child->ever_ready;
@@ -214,6 +240,7 @@ void SupervisorActor::on_timer(ActorContext& ctx, const ChildTimer& timer) {
   child->timer = 0;
   switch (child->phase) {
     case Phase::backing_off:
+      if (shutting_down_) return;  // released by the shutdown
       if (is_group()) {
         // The group's start step follows (or a newer plan starts it).
         set_phase(*child, Phase::parked);
@@ -335,7 +362,7 @@ void SupervisorActor::restart(ActorContext& ctx, Child& child, const ExitReason&
     return;
   }
 
-  if (delay <= rt::Duration::zero()) {
+  if (delay <= rt::Duration::zero() && !after_failed_start) {
     emit(ctx, &child,
          {.kind = Kind::restart_scheduled, .reason = reason, .attempt = decision.attempt});
   }
@@ -343,8 +370,10 @@ void SupervisorActor::restart(ActorContext& ctx, Child& child, const ExitReason&
     plan_.emplace_back(
         StopStep{children_[stop.child]->key, stop.final, SupervisionState::terminated});
   }
-  // restart_scheduled with a delay is reported when the timer is set.
-  if (delay > rt::Duration::zero()) {
+  // restart_scheduled with a delay is reported when the timer is set. The
+  // retry of a failed start waits for our mailbox even without a delay, so
+  // a group whose start keeps failing never loops within one turn.
+  if (delay > rt::Duration::zero() || after_failed_start) {
     plan_.emplace_back(BackoffStep{child.key, delay, decision.attempt, reason});
   }
   const SupervisionState waiting = delay > rt::Duration::zero()
@@ -450,6 +479,8 @@ void SupervisorActor::start_child(ActorContext& ctx, Child& child, OnStartFailur
       emit(ctx, &child, {.kind = Kind::restart_denied, .detail = "start returned ignore"});
       answer_started(ctx, child);
       if (active_step_is<StartStep>(child.key)) step_done();
+      // A dynamic child that ignores its start is not kept (OTP).
+      if (spec_.config.strategy == Strategy::simple_one_for_one) remove_child(child.key);
       return;
     case StartResult::Kind::error:
       start_failed(ctx, child, ExitReason::error("start failed: " + result.error));
@@ -500,6 +531,11 @@ void SupervisorActor::start_failed(ActorContext& ctx, Child& child, const ExitRe
   emit(ctx, &child, {.kind = Kind::start_failed, .reason = reason});
   child.last_exit = reason;
   const bool in_step = active_step_is<StartStep>(child.key);
+  if (shutting_down_) {
+    // Nothing is restarted any more: its stop step lets it go.
+    answer_start_failed(ctx, child, reason.to_string());
+    return;
+  }
   switch (child.on_start_failure) {
     case OnStartFailure::fail_supervisor:
       give_up(ctx,
@@ -598,7 +634,7 @@ void SupervisorActor::let_go(ActorContext& ctx, Child& child, const ExitReason& 
 
 void SupervisorActor::arm(ActorContext& ctx, Child& child, rt::Duration delay) {
   disarm(ctx, child);
-  child.timer_serial = ++timer_serial_;
+  child.timer_serial = next_timer_serial.fetch_add(1, std::memory_order_relaxed);
   const ChildTimer timer{child.key, child.timer_serial};
   if (delay <= rt::Duration::zero()) {
     (void)ctx.send(ctx.self(), timer);  // at once, after what is queued
@@ -610,7 +646,7 @@ void SupervisorActor::arm(ActorContext& ctx, Child& child, rt::Duration delay) {
 void SupervisorActor::disarm(ActorContext& ctx, Child& child) {
   if (child.timer != 0) ctx.cancel_timer(child.timer);
   child.timer = 0;
-  child.timer_serial = ++timer_serial_;
+  child.timer_serial = 0;  // no serial in flight matches
 }
 
 void SupervisorActor::set_phase(Child& child, Phase phase) {
@@ -670,11 +706,11 @@ void SupervisorActor::begin_step(ActorContext& ctx) {
   }
   if (auto* backoff = std::get_if<BackoffStep>(&front)) {
     Child* child = find(backoff->child);
-    if (child == nullptr || !child->waits_for_restart()) {
+    if (child == nullptr || child->alive()) {
       step_done();
       return;
     }
-    set_phase(*child, Phase::backing_off);
+    set_phase(*child, Phase::backing_off);  // also when its address is gone: spawned afresh
     arm(ctx, *child, backoff->delay);
     emit(ctx, child,
          {.kind = Kind::restart_scheduled,

@@ -223,7 +223,6 @@ class SupervisorActor final : public rt::Actor, public Supervised {
   std::unordered_map<rt::Address, Child*> by_address_;
   std::uint64_t next_key_ = 1;
   std::uint64_t dynamic_serial_ = 0;
-  std::uint64_t timer_serial_ = 0;
   std::size_t alive_ = 0;     // children starting, running or stopping
   std::size_t stopping_ = 0;  // children stopping
   std::size_t pending_exits_ = 0;
