@@ -69,10 +69,13 @@ void print_config_tree(const SystemConfig& c, const std::string& sup, const std:
   }
   for (const auto& comp : c.components) {
     if (comp.supervisor == sup || (root && comp.supervisor.empty())) {
-      rows.push_back({comp.at,
-                      comp.name + "  " + supervisor::to_string(comp.restart) + "  " +
-                          comp.module_path.filename().string(),
-                      ""});
+      std::string label = comp.name + "  " + supervisor::to_string(comp.restart) + "  " +
+                          comp.module_path.filename().string();
+      if (comp.pool) {
+        label += "  pool initial=" + std::to_string(comp.pool->initial) +
+                 " max=" + std::to_string(comp.pool->max);
+      }
+      rows.push_back({comp.at, label, ""});
     }
   }
   std::stable_sort(rows.begin(), rows.end(),
@@ -524,7 +527,7 @@ int cmd_run(const RunOptions& o) {
                 },
                 0ms)) {
           const auto& reason = down->as<rt::DownMessage>().reason;
-          if (!reason.is_abnormal()) {
+          if (reason == rt::ExitReason::shutdown("auto_shutdown")) {
             // OTP's auto_shutdown (its significant children ended): the
             // system has done its work and stops as it would on a signal.
             stop_cause =

@@ -707,6 +707,14 @@ TEST(Cli, PoolsGrowAndShrinkThroughTheAdminEndpointAndTheCli) {
   ::kill(p.pid(), SIGTERM);
   EXPECT_EQ(p.wait(), 0) << p.stderr_text();
   EXPECT_NE(p.stdout_text().find("  w-1: terminated"), std::string::npos) << p.stdout_text();
+
+  auto config_tree = run_program({"tree", file});
+  EXPECT_EQ(config_tree.code, 0) << config_tree.err;
+  EXPECT_NE(config_tree.out.find("workers [supervisor]  simple_one_for_one"), std::string::npos)
+      << config_tree.out;
+  EXPECT_NE(config_tree.out.find("w  permanent  counter.wasm  pool initial=2 max=3"),
+            std::string::npos)
+      << config_tree.out;
 }
 
 TEST(Cli, DeleteRemovesAStoppedComponentAndRefusesARunningOne) {
