@@ -616,6 +616,10 @@ Reply AdminServer::Impl::get(const std::string& path) {
     for (const auto& n : runner.component_names()) {
       if (permanent_only && !runner.is_permanent(n)) continue;
       auto s = runner.registry().status(n);
+      // A pool instance that has ended on purpose has left its pool.
+      if (s && s->state() == wasm::ComponentState::terminated && runner.pool(runner.parent_of(n))) {
+        continue;
+      }
       if (!s || s->state() != wasm::ComponentState::ready) down.push_back(n);
     }
     return down;
