@@ -220,5 +220,30 @@ TEST(SystemRunner, AComponentBrutalKilledOnStopIsKilled) {
   EXPECT_EQ(r->registry().status("polite")->state(), wasm::ComponentState::terminated);
 }
 
+// A child supervisor's `shutdown` is how its parent stops it: by default
+// (infinity) it stops its children first, and they end well; brutal_kill
+// takes it and its children down at once, no airssys_shutdown run.
+TEST(SystemRunner, ASupervisorsShutdownKeyDecidesHowItsParentStopsIt) {
+  for (const std::string shutdown : {"", "shutdown = \"brutal_kill\"\n"}) {
+    SCOPED_TRACE(shutdown);
+    Running r(
+        "[[supervisor]]\nname = \"root\"\n[[supervisor]]\nname = \"inner\"\nparent = "
+        "\"root\"\n" +
+        shutdown + "[[component]]\nname = \"a\"\nmodule = \"" + guest("echo") +
+        "\"\nsupervisor = \"inner\"\n[[component]]\nname = \"b\"\nmodule = \"" + guest("echo") +
+        "\"\n");
+    ASSERT_TRUE(r.ok());
+    ASSERT_TRUE(r->stop());
+    const auto a = r->registry().status("a")->state();
+    if (shutdown.empty()) {
+      EXPECT_EQ(a, wasm::ComponentState::terminated);
+    } else {
+      EXPECT_NE(a, wasm::ComponentState::terminated);
+      EXPECT_NE(a, wasm::ComponentState::ready);
+    }
+    EXPECT_EQ(r->registry().status("b")->state(), wasm::ComponentState::terminated);
+  }
+}
+
 }  // namespace
 }  // namespace airssys::app::test
