@@ -42,6 +42,14 @@ enum {
   AIRSSYS_NO_SUCH_TIMER = -10,
 };
 
+/* Exit codes of airssys_exit with a meaning of their own; any other code is
+ * a failure. Codes from AIRSSYS_EXIT_RESERVED_FIRST up are reserved. */
+enum {
+  AIRSSYS_EXIT_NORMAL = 0, /* exit reason normal */
+  AIRSSYS_EXIT_RESERVED_FIRST = 0x7fff0000,
+  AIRSSYS_EXIT_SHUTDOWN = 0x7fff0001, /* exit reason shutdown, `reason` its detail */
+};
+
 /* What airssys_message_kind says of the message being handled. */
 enum {
   AIRSSYS_PLAIN_MESSAGE = 0,   /* airssys_reply sends a message back to its sender */
@@ -122,9 +130,10 @@ AIRSSYS_IMPORT("cancel_timer") int32_t airssys_cancel_timer(int64_t timer);
 /* What the message being handled is (AIRSSYS_PLAIN_MESSAGE ...), or
  * AIRSSYS_NO_REQUEST outside airssys_handle. */
 AIRSSYS_IMPORT("message_kind") int32_t airssys_message_kind(void);
-/* Ends this component: code 0 is a normal exit (a transient component is
- * not restarted), anything else a failure with `reason` as its detail.
- * Does not return. */
+/* Ends this component: AIRSSYS_EXIT_NORMAL (0) is a normal exit and
+ * AIRSSYS_EXIT_SHUTDOWN an exit with reason shutdown (a transient component
+ * is restarted after neither), anything else a failure with `reason` as its
+ * detail. Does not return. */
 AIRSSYS_IMPORT("exit")
 __attribute__((noreturn)) void airssys_exit(int32_t code, const char* reason, uint32_t len);
 

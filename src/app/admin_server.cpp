@@ -125,10 +125,10 @@ Reply error_reply(unsigned status, const std::string& message) {
   return json_reply(status, {{"error", message}});
 }
 
-enum class Action { restart, stop, start, send };
+enum class Action { restart, stop, start, send, remove, pool_start, pool_stop };
 
 struct ActionRoute {
-  std::string component;
+  std::string target;  // a component, or a pool (its supervisor's name)
   Action action;
 };
 
@@ -141,20 +141,69 @@ std::optional<std::string> component_of(std::string_view path) {
   return std::string(path);
 }
 
-// "/components/NAME/ACTION", the POST routes.
+// The pool NAME of "/pools/NAME".
+std::optional<std::string> pool_of(std::string_view path) {
+  constexpr std::string_view kPrefix = "/pools/";
+  if (!path.starts_with(kPrefix)) return std::nullopt;
+  path.remove_prefix(kPrefix.size());
+  if (path.empty() || path.find('/') != std::string_view::npos) return std::nullopt;
+  return std::string(path);
+}
+
+// "/components/NAME/ACTION" and "/pools/NAME/ACTION", the POST routes.
 std::optional<ActionRoute> action_of(std::string_view path) {
   const auto slash = path.rfind('/');
   if (slash == std::string_view::npos) return std::nullopt;
-  auto name = component_of(path.substr(0, slash));
-  if (!name) return std::nullopt;
-  constexpr std::pair<std::string_view, Action> kActions[] = {{"restart", Action::restart},
-                                                              {"stop", Action::stop},
-                                                              {"start", Action::start},
-                                                              {"send", Action::send}};
-  for (const auto& [text, action] : kActions) {
-    if (path.substr(slash + 1) == text) return ActionRoute{*name, action};
+  const std::string_view verb = path.substr(slash + 1);
+  if (auto name = component_of(path.substr(0, slash))) {
+    constexpr std::pair<std::string_view, Action> kActions[] = {{"restart", Action::restart},
+                                                                {"stop", Action::stop},
+                                                                {"start", Action::start},
+                                                                {"send", Action::send},
+                                                                {"delete", Action::remove}};
+    for (const auto& [text, action] : kActions) {
+      if (verb == text) return ActionRoute{*name, action};
+    }
+  }
+  if (auto name = pool_of(path.substr(0, slash))) {
+    if (verb == "start") return ActionRoute{*name, Action::pool_start};
+    if (verb == "stop") return ActionRoute{*name, Action::pool_stop};
   }
   return std::nullopt;
+}
+
+// The HTTP status of an error from the runner or a supervisor.
+unsigned status_of(const Error& e) {
+  switch (e.code) {
+    case ErrorCode::name_not_found:
+    case ErrorCode::no_such_actor: return 404;
+    case ErrorCode::system_stopping: return 503;
+    case ErrorCode::timeout: return 504;
+    default: return 409;  // refused in the state it is in: running, full, failing to start
+  }
+}
+
+// A pool's size and instances.
+json pool_json(SystemRunner& runner, const std::string& name) {
+  json j;
+  auto p = runner.pool(name);
+  j["pool"] = name;
+  j["component"] = p->component();
+  j["max"] = p->max();
+  json instances = json::array();
+  std::size_t live = 0;
+  for (const auto& id : p->instances()) {
+    if (auto s = runner.registry().status(id)) {
+      const wasm::ComponentState state = s->state();
+      live += state != wasm::ComponentState::terminated && state != wasm::ComponentState::failed &&
+              state != wasm::ComponentState::killed;
+      instances.push_back(
+          {{"id", id}, {"address", s->address().to_string()}, {"state", wasm::to_string(state)}});
+    }
+  }
+  j["size"] = live;
+  j["instances"] = std::move(instances);
+  return j;
 }
 
 Reply no_route(std::string_view method, std::string_view path) {
@@ -237,6 +286,7 @@ struct AdminServer::Impl {
   MHD_Result finish(MHD_Connection* connection, Exchange& e);
   Reply get(const std::string& path);
   Reply act(const Exchange& e);
+  Reply act_on_pool(const Exchange& e);
   void cut_late_connections();
   void work();
 
@@ -351,10 +401,12 @@ Exchange* AdminServer::Impl::begin(MHD_Connection* connection, const char* url,
   return e.release();
 }
 
-// Keeps send's body up to the bound; drops every other body, and one over
-// the bound (whose request then gets 413).
+// Keeps the body of send and of the pool actions up to the bound; drops
+// every other body, and one over the bound (whose request then gets 413).
 void AdminServer::Impl::take_body(Exchange& e, const char* data, std::size_t size) {
-  if (e.refusal || !e.action || e.action->action != Action::send) return;
+  if (e.refusal || !e.action) return;
+  const Action a = e.action->action;
+  if (a != Action::send && a != Action::pool_start && a != Action::pool_stop) return;
   if (e.body.size() + size > limits.max_body_bytes) {
     e.refusal =
         error_reply(413, "the body is over " + std::to_string(limits.max_body_bytes) + " bytes");
@@ -542,6 +594,16 @@ std::string AdminServer::metrics_text(SystemRunner& runner) {
   out << "airssys_dead_letters_total " << counters.dead_letters << '\n';
   family("airssys_escalations_total", "counter", "supervisors that gave up and escalated");
   out << "airssys_escalations_total " << counters.escalations << '\n';
+  family("airssys_pool_instances", "gauge", "instances of a pool in its supervisor now");
+  for (const auto& n : runner.pool_names()) {
+    out << "airssys_pool_instances{pool=\"" << escape_label(n) << "\"} "
+        << pool_json(runner, n)["size"].get<std::size_t>() << '\n';
+  }
+  family("airssys_pool_max_instances", "gauge", "the size limit of a pool (its max)");
+  for (const auto& n : runner.pool_names()) {
+    out << "airssys_pool_max_instances{pool=\"" << escape_label(n) << "\"} "
+        << runner.pool(n)->max() << '\n';
+  }
   const auto stats = runner.system().stats();
   family("airssys_actors_live", "gauge", "actors alive in the actor system");
   out << "airssys_actors_live " << stats.live << '\n';
@@ -554,6 +616,10 @@ Reply AdminServer::Impl::get(const std::string& path) {
     for (const auto& n : runner.component_names()) {
       if (permanent_only && !runner.is_permanent(n)) continue;
       auto s = runner.registry().status(n);
+      // A pool instance that has ended on purpose has left its pool.
+      if (s && s->state() == wasm::ComponentState::terminated && runner.pool(runner.parent_of(n))) {
+        continue;
+      }
       if (!s || s->state() != wasm::ComponentState::ready) down.push_back(n);
     }
     return down;
@@ -580,6 +646,15 @@ Reply AdminServer::Impl::get(const std::string& path) {
   if (path == "/metrics") {
     return reply_of(200, metrics_text(runner), "text/plain; version=0.0.4");
   }
+  if (path == "/pools") {
+    json list = json::array();
+    for (const auto& n : runner.pool_names()) list.push_back(pool_json(runner, n));
+    return json_reply(200, list);
+  }
+  if (auto name = pool_of(path)) {
+    if (!runner.pool(*name)) return error_reply(404, "no pool named '" + *name + "'");
+    return json_reply(200, pool_json(runner, *name));
+  }
   if (auto name = component_of(path)) {
     auto s = runner.registry().status(*name);
     if (!s) return error_reply(404, "no component named '" + *name + "'");
@@ -588,9 +663,70 @@ Reply AdminServer::Impl::get(const std::string& path) {
   return no_route("GET", path);
 }
 
-// restart / stop / start / send, on a worker (the token is checked).
+// Start and stop of pool instances. The body of start is empty or a JSON
+// object {"config": "<airssys_init bytes>"}; of stop {"child": "<id>"} or
+// {"address": "<index.generation>"}.
+Reply AdminServer::Impl::act_on_pool(const Exchange& e) {
+  const std::string& name = e.action->target;
+  if (!runner.pool(name)) return error_reply(404, "no pool named '" + name + "'");
+  const bool start = e.action->action == Action::pool_start;
+  json body = json::object();
+  if (!e.body.empty()) {
+    body = json::parse(e.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) {
+      return error_reply(400, start ? "the body must be empty or a JSON object, e.g. "
+                                      "{\"config\": \"...\"}"
+                                    : "the body must be a JSON object, e.g. {\"child\": \"" +
+                                          runner.pool(name)->component() + "-1\"}");
+    }
+  }
+  const std::vector<std::string> known =
+      start ? std::vector<std::string>{"config"} : std::vector<std::string>{"child", "address"};
+  for (const auto& [key, value] : body.items()) {
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      return error_reply(400, "unknown key '" + key + "' (known: " + list + ")");
+    }
+    if (!value.is_string()) return error_reply(400, "'" + key + "' must be a string");
+  }
+  if (start) {
+    std::optional<rt::Bytes> config;
+    if (body.contains("config")) {
+      const auto text = body["config"].get<std::string>();
+      config = rt::Bytes(text.begin(), text.end());
+    }
+    auto started = runner.start_pool_instance(name, std::move(config));
+    if (!started) return error_reply(status_of(started.error()), started.error().message);
+    return json_reply(201, {{"pool", name},
+                            {"id", started->id},
+                            {"address", started->address.to_string()},
+                            {"size", pool_json(runner, name)["size"]}});
+  }
+  if (body.contains("child") == body.contains("address")) {
+    return error_reply(400,
+                       "say which instance to stop: {\"child\": \"<id>\"} or "
+                       "{\"address\": \"<index.generation>\"}");
+  }
+  const std::string which = body.contains("child") ? body["child"].get<std::string>()
+                                                   : body["address"].get<std::string>();
+  auto stopped = runner.stop_pool_instance(name, which);
+  if (!stopped) return error_reply(status_of(stopped.error()), stopped.error().message);
+  return json_reply(200, {{"pool", name}, {"stopped", *stopped}});
+}
+
+// restart / stop / start / send / delete, and the pool actions, on a
+// worker (the token is checked).
 Reply AdminServer::Impl::act(const Exchange& e) {
-  const std::string& name = e.action->component;
+  if (e.action->action == Action::pool_start || e.action->action == Action::pool_stop) {
+    return act_on_pool(e);
+  }
+  const std::string& name = e.action->target;
+  if (e.action->action == Action::remove) {
+    auto deleted = runner.delete_component(name);
+    if (!deleted) return error_reply(status_of(deleted.error()), deleted.error().message);
+    return json_reply(200, {{"deleted", name}});
+  }
   auto status = runner.registry().status(name);
   if (!status) return error_reply(404, "no component named '" + name + "'");
   auto& system = runner.system();

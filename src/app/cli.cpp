@@ -69,10 +69,13 @@ void print_config_tree(const SystemConfig& c, const std::string& sup, const std:
   }
   for (const auto& comp : c.components) {
     if (comp.supervisor == sup || (root && comp.supervisor.empty())) {
-      rows.push_back({comp.at,
-                      comp.name + "  " + supervisor::to_string(comp.restart) + "  " +
-                          comp.module_path.filename().string(),
-                      ""});
+      std::string label = comp.name + "  " + supervisor::to_string(comp.restart) + "  " +
+                          comp.module_path.filename().string();
+      if (comp.pool) {
+        label += "  pool initial=" + std::to_string(comp.pool->initial) +
+                 " max=" + std::to_string(comp.pool->max);
+      }
+      rows.push_back({comp.at, label, ""});
     }
   }
   std::stable_sort(rows.begin(), rows.end(),
@@ -168,6 +171,72 @@ int cmd_send(const std::string& http, const std::string& name, const std::string
     return 1;
   }
   std::cout << res->body << (want_reply ? "\n" : "");
+  return 0;
+}
+
+// A POST to the admin endpoint of a running system; prints what it
+// answered (a JSON object) and returns 0, or says what went wrong and
+// returns 1.
+int post_admin(const std::string& http, const std::string& path, const std::string& body,
+               const std::string& token) {
+  httplib::Headers headers;
+  if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+  auto res = client_for(http)->Post(path.c_str(), headers, body, "application/json");
+  if (!res) {
+    std::cerr << "error: cannot reach " << http << ": " << httplib::to_string(res.error()) << '\n';
+    return 1;
+  }
+  if (res->status >= 300) {
+    const auto j = nlohmann::json::parse(res->body, nullptr, false);
+    std::cerr << "error: " << res->status << " "
+              << (j.is_object() && j.contains("error") && j["error"].is_string()
+                      ? j["error"].get<std::string>()
+                      : res->body)
+              << '\n';
+    return 1;
+  }
+  std::cout << res->body;
+  return 0;
+}
+
+struct PoolOptions {
+  std::string http;
+  std::string pool;
+  std::string child;
+  std::optional<std::string> config;
+};
+
+int cmd_pool_start(const PoolOptions& o, const std::string& token) {
+  nlohmann::json body = nlohmann::json::object();
+  if (o.config) body["config"] = *o.config;
+  return post_admin(o.http, "/pools/" + o.pool + "/start", body.dump(), token);
+}
+
+int cmd_pool_stop(const PoolOptions& o, const std::string& token) {
+  // An address as the tree shows it, or a child id.
+  nlohmann::json body = {{o.child.starts_with("<") ? "address" : "child", o.child}};
+  return post_admin(o.http, "/pools/" + o.pool + "/stop", body.dump(), token);
+}
+
+int cmd_pool_list(const std::string& http) {
+  auto res = client_for(http)->Get("/pools");
+  if (!res) {
+    std::cerr << "error: cannot reach " << http << ": " << httplib::to_string(res.error()) << '\n';
+    return 1;
+  }
+  const auto j = nlohmann::json::parse(res->body, nullptr, false);
+  if (res->status != 200 || !j.is_array()) {
+    std::cerr << "error: " << http << " answered " << res->status << '\n';
+    return 1;
+  }
+  for (const auto& p : j) {
+    std::cout << p.value("pool", "?") << "  " << p.value("component", "?") << "  "
+              << p.value("size", 0) << "/" << p.value("max", 0) << '\n';
+    for (const auto& i : p.value("instances", nlohmann::json::array())) {
+      std::cout << "  " << i.value("id", "?") << "  " << i.value("address", "") << "  "
+                << i.value("state", "?") << '\n';
+    }
+  }
   return 0;
 }
 
@@ -458,6 +527,13 @@ int cmd_run(const RunOptions& o) {
                 },
                 0ms)) {
           const auto& reason = down->as<rt::DownMessage>().reason;
+          if (reason == rt::ExitReason::shutdown("auto_shutdown")) {
+            // OTP's auto_shutdown (its significant children ended): the
+            // system has done its work and stops as it would on a signal.
+            stop_cause =
+                "root supervisor '" + config.root().name + "' ended: " + reason.to_string();
+            break;
+          }
           std::cerr << "error: root supervisor '" << config.root().name
                     << "' gave up: " << reason.to_string() << '\n';
           events->note("system_stopped", "root supervisor gave up: " + reason.to_string());
@@ -553,6 +629,37 @@ int run_cli(int argc, char** argv) {
   send_cmd->add_option("payload", send_payload, "Message bytes (text)")->required();
   send_cmd->add_flag("--reply", send_reply, "Wait for the reply and print it");
 
+  PoolOptions pool;
+  auto* pool_cmd = app.add_subcommand(
+      "pool",
+      "Start and stop instances of a pool (a simple_one_for_one supervisor) of a running "
+      "system");
+  pool_cmd->require_subcommand(1);
+  auto* pool_start_cmd = pool_cmd->add_subcommand(
+      "start", "Start one more instance; prints its child id and address (JSON)");
+  pool_start_cmd->add_option("--http", pool.http, "Admin endpoint (host:port)")->required();
+  pool_start_cmd->add_option("pool", pool.pool, "Pool (its supervisor's name)")->required();
+  pool_start_cmd->add_option("--config", pool.config,
+                             "Bytes for this instance's airssys_init instead of the component's "
+                             "config");
+  auto* pool_stop_cmd =
+      pool_cmd->add_subcommand("stop", "Stop one instance for good (it leaves the pool)");
+  pool_stop_cmd->add_option("--http", pool.http, "Admin endpoint (host:port)")->required();
+  pool_stop_cmd->add_option("pool", pool.pool, "Pool (its supervisor's name)")->required();
+  pool_stop_cmd
+      ->add_option("child", pool.child, "The instance: its child id (e.g. worker-2) or address")
+      ->required();
+  auto* pool_list_cmd =
+      pool_cmd->add_subcommand("list", "List the pools, their sizes and instances");
+  pool_list_cmd->add_option("--http", pool.http, "Admin endpoint (host:port)")->required();
+
+  std::string delete_http;
+  std::string delete_name;
+  auto* delete_cmd = app.add_subcommand(
+      "delete", "Remove a stopped component from its supervisor (it cannot be started again)");
+  delete_cmd->add_option("--http", delete_http, "Admin endpoint (host:port)")->required();
+  delete_cmd->add_option("name", delete_name, "Component name")->required();
+
   std::string inspect_file;
   auto* inspect_cmd = app.add_subcommand(
       "inspect", "Show a module's exports, imports and ABI version, or what is wrong with it");
@@ -574,6 +681,13 @@ int run_cli(int argc, char** argv) {
   if (*tree_cmd) return cmd_tree(tree_file, tree_http);
   if (*send_cmd) {
     return cmd_send(send_http, send_name, send_payload, send_reply, token != nullptr ? token : "");
+  }
+  const std::string admin_token_env = token != nullptr ? token : "";
+  if (*pool_start_cmd) return cmd_pool_start(pool, admin_token_env);
+  if (*pool_stop_cmd) return cmd_pool_stop(pool, admin_token_env);
+  if (*pool_list_cmd) return cmd_pool_list(pool.http);
+  if (*delete_cmd) {
+    return post_admin(delete_http, "/components/" + delete_name + "/delete", "", admin_token_env);
   }
   if (*inspect_cmd) return cmd_inspect(inspect_file);
   if (*compile_cmd) return cmd_compile(compile_file);

@@ -107,6 +107,17 @@ class TableReader {
     return v;
   }
 
+  std::optional<bool> boolean(const char* key) {
+    const toml::node* n = node(key);
+    if (n == nullptr) return std::nullopt;
+    if (!n->is_boolean()) {
+      error(n->source(), "'" + std::string(key) + "' in " + what_ + " must be true or false, not " +
+                             type_name(*n));
+      return std::nullopt;
+    }
+    return n->value<bool>();
+  }
+
   std::optional<rt::Duration> duration(const char* key) {
     auto text = string(key);
     if (!text) return std::nullopt;
@@ -174,6 +185,18 @@ std::optional<sv::RestartPolicy> restart_policy(TableReader& r) {
   return r.choice<sv::RestartPolicy>("restart", {{"permanent", sv::RestartPolicy::permanent},
                                                  {"transient", sv::RestartPolicy::transient},
                                                  {"temporary", sv::RestartPolicy::temporary}});
+}
+
+// "brutal_kill", "infinity" or a duration: a component's and a supervisor's alike.
+std::optional<sv::ShutdownPolicy> shutdown_policy(TableReader& r) {
+  auto text = r.string("shutdown");
+  if (!text) return std::nullopt;
+  if (*text == "brutal_kill") return sv::ShutdownPolicy::brutal_kill();
+  if (*text == "infinity") return sv::ShutdownPolicy::infinity();
+  if (auto d = parse_duration(*text)) return sv::ShutdownPolicy::after(*d);
+  r.error(r.node("shutdown")->source(), "'shutdown' in " + r.what() + ": '" + *text +
+                                            "' is not \"brutal_kill\", \"infinity\" or a duration");
+  return std::nullopt;
 }
 
 std::optional<sv::BackoffStrategy> backoff(TableReader& parent, std::vector<ConfigError>& errors,
@@ -287,16 +310,27 @@ void read_supervisor(const toml::table& t, SystemConfig& config, std::vector<Con
                                 ? "[[supervisor]] '" + *name_node->value<std::string>() + "'"
                                 : "[[supervisor]]";
   TableReader r(t, label, errors, file);
-  r.allow({"name", "parent", "strategy", "max_restarts", "within", "backoff", "restart"});
+  r.allow({"name", "parent", "strategy", "max_restarts", "within", "backoff", "restart", "shutdown",
+           "significant", "auto_shutdown"});
   SupervisorDecl d;
   d.at = position_of(t.source());
   if (auto v = r.string("name", true)) d.name = *v;
   if (auto v = r.string("parent")) d.parent = *v;
-  if (auto v = r.choice<sv::Strategy>("strategy", {{"one_for_one", sv::Strategy::one_for_one},
-                                                   {"one_for_all", sv::Strategy::one_for_all},
-                                                   {"rest_for_one", sv::Strategy::rest_for_one}})) {
+  if (auto v = r.choice<sv::Strategy>("strategy",
+                                      {{"one_for_one", sv::Strategy::one_for_one},
+                                       {"one_for_all", sv::Strategy::one_for_all},
+                                       {"rest_for_one", sv::Strategy::rest_for_one},
+                                       {"simple_one_for_one", sv::Strategy::simple_one_for_one}})) {
     d.config.strategy = *v;
   }
+  if (auto v = r.choice<sv::AutoShutdown>(
+          "auto_shutdown", {{"never", sv::AutoShutdown::never},
+                            {"any_significant", sv::AutoShutdown::any_significant},
+                            {"all_significant", sv::AutoShutdown::all_significant}})) {
+    d.config.auto_shutdown = *v;
+  }
+  if (auto v = shutdown_policy(r)) d.shutdown = *v;
+  if (auto v = r.boolean("significant")) d.significant = *v;
   if (auto v = r.integer("max_restarts", 0, 1'000'000)) {
     d.config.max_restarts = static_cast<std::uint32_t>(*v);
   }
@@ -336,7 +370,10 @@ void read_component(const toml::table& t, SystemConfig& config, std::vector<Conf
            "backoff",
            "capabilities",
            "config",
-           "health"});
+           "health",
+           "significant",
+           "initial",
+           "max"});
   ComponentDecl d;
   d.at = position_of(t.source());
   if (auto v = r.string("name", true)) d.name = *v;
@@ -346,18 +383,36 @@ void read_component(const toml::table& t, SystemConfig& config, std::vector<Conf
     d.engine = *v;
   }
   if (auto v = restart_policy(r)) d.restart = *v;
-  if (const toml::node* n = r.node("shutdown"); n != nullptr) {
-    auto text = r.string("shutdown");
-    if (text && *text == "brutal_kill") {
-      d.shutdown = sv::ShutdownPolicy::brutal_kill();
-    } else if (text && *text == "infinity") {
-      d.shutdown = sv::ShutdownPolicy::infinity();
-    } else if (text) {
-      if (auto dur = parse_duration(*text)) {
-        d.shutdown = sv::ShutdownPolicy::after(*dur);
-      } else {
-        r.error(n->source(), "'shutdown' in " + label + ": '" + *text +
-                                 "' is not \"brutal_kill\", \"infinity\" or a duration");
+  if (auto v = shutdown_policy(r)) d.shutdown = *v;
+  if (auto v = r.boolean("significant")) d.significant = *v;
+  // A pool's size, on the one component of a simple_one_for_one supervisor
+  // (supervisors are read first; an unknown one is reported later).
+  const SupervisorDecl* sup = nullptr;
+  for (const auto& s : config.supervisors) {
+    if (d.supervisor.empty() ? s.parent.empty() : s.name == d.supervisor) {
+      sup = &s;
+      break;
+    }
+  }
+  if (sup != nullptr && sup->is_pool()) {
+    PoolSize size;
+    const auto hard = static_cast<std::int64_t>(PoolSize::kHardMax);
+    if (auto v = r.integer("max", 1, hard)) size.max = static_cast<std::size_t>(*v);
+    if (auto v = r.integer("initial", 0, hard)) {
+      size.initial = static_cast<std::size_t>(*v);
+      if (size.initial > size.max) {
+        r.error(r.node("initial")->source(),
+                "'initial' in " + label + " (" + std::to_string(size.initial) +
+                    ") is more than the pool's 'max' (" + std::to_string(size.max) + ")");
+      }
+    }
+    d.pool = size;
+  } else {
+    for (const char* key : {"initial", "max"}) {
+      if (const toml::node* n = r.node(key); n != nullptr) {
+        r.error(n->source(), "'" + std::string(key) + "' in " + label +
+                                 " is for a pool: the component of a supervisor with strategy = "
+                                 "\"simple_one_for_one\"");
       }
     }
   }
@@ -489,6 +544,58 @@ void check_structure(SystemConfig& config, std::vector<ConfigError>& errors,
           {file, c.at, "component '" + c.name + "': unknown supervisor '" + c.supervisor + "'"});
     }
   }
+  // A pool (simple_one_for_one) has one child, a component: the template of
+  // its instances, which are named "<component>-<n>"; no other name may look
+  // like one of theirs.
+  for (const auto& s : config.supervisors) {
+    if (!s.is_pool()) continue;
+    const bool is_root = s.parent.empty();
+    std::vector<const ComponentDecl*> templates;
+    for (const auto& c : config.components) {
+      if (c.supervisor == s.name || (is_root && c.supervisor.empty())) templates.push_back(&c);
+    }
+    for (const auto& child : config.supervisors) {
+      if (child.parent == s.name) {
+        errors.push_back({file, child.at,
+                          "supervisor '" + child.name + "' cannot be a child of '" + s.name +
+                              "': a simple_one_for_one supervisor starts instances of one "
+                              "[[component]] only"});
+      }
+    }
+    if (templates.size() != 1) {
+      errors.push_back(
+          {file, templates.size() > 1 ? templates[1]->at : s.at,
+           "supervisor '" + s.name +
+               "' is simple_one_for_one: it needs exactly one [[component]] (the template of "
+               "its instances), not " +
+               std::to_string(templates.size())});
+      continue;
+    }
+    const std::string prefix = templates[0]->name + "-";
+    auto looks_like_instance = [&](const std::string& name) {
+      return name.size() > prefix.size() && name.starts_with(prefix) &&
+             std::all_of(name.begin() + static_cast<std::ptrdiff_t>(prefix.size()), name.end(),
+                         [](char ch) { return ch >= '0' && ch <= '9'; });
+    };
+    for (const auto& other : config.supervisors) {
+      if (looks_like_instance(other.name)) {
+        errors.push_back({file, other.at,
+                          "supervisor name '" + other.name +
+                              "' is the name of an instance of "
+                              "pool '" +
+                              s.name + "' (" + prefix + "<n>)"});
+      }
+    }
+    for (const auto& other : config.components) {
+      if (looks_like_instance(other.name)) {
+        errors.push_back({file, other.at,
+                          "component name '" + other.name +
+                              "' is the name of an instance of "
+                              "pool '" +
+                              s.name + "' (" + prefix + "<n>)"});
+      }
+    }
+  }
   // Cycles: follow parents; a walk longer than the number of supervisors loops.
   std::set<std::string> reported;
   for (const auto& s : config.supervisors) {
@@ -537,7 +644,9 @@ void check_structure(SystemConfig& config, std::vector<ConfigError>& errors,
 void check_as_run(const SystemConfig& config, std::vector<ConfigError>& errors,
                   const std::string& file) {
   for (const auto& s : config.supervisors) {
-    const sv::ChildSpec child = sv::supervisor_child(s.name, {}, s.restart);
+    sv::ChildSpec child = sv::supervisor_child(s.name, {}, s.restart);
+    child.shutdown = s.shutdown;
+    child.significant = s.significant;
     if (auto r = child.validate_settings(); !r) {
       errors.push_back({file, s.at, "supervisor '" + s.name + "': " + r.error().message});
     }
@@ -572,11 +681,28 @@ wasm::ComponentSpec component_spec_of(const ComponentDecl& c, wasm::EngineKind s
   cs.config.assign(c.config.begin(), c.config.end());
   cs.restart = c.restart;
   cs.shutdown = c.shutdown;
+  cs.significant = c.significant;
   cs.startup_timeout = c.startup_timeout;
   cs.stash_capacity = c.stash_capacity;
   cs.backoff = c.backoff;
   cs.health = c.health;
   return cs;
+}
+
+const SupervisorDecl* SystemConfig::supervisor(const std::string& name) const {
+  for (const auto& s : supervisors) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+const ComponentDecl* SystemConfig::pool_template(const std::string& name) const {
+  const SupervisorDecl* s = supervisor(name);
+  if (s == nullptr || !s->is_pool()) return nullptr;
+  for (const auto& c : components) {
+    if (c.supervisor == name || (c.supervisor.empty() && s == &root())) return &c;
+  }
+  return nullptr;
 }
 
 LoadResult load_system_config(const std::filesystem::path& path, bool load_modules) {

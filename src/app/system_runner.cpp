@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <any>
 #include <cstdio>
 
 #include "airssys/rt/scoped_actor.hpp"
@@ -17,6 +18,16 @@ namespace {
 constexpr rt::Duration kKillGrace = std::chrono::seconds(2);
 
 }  // namespace
+
+void ComponentStateSink::on_event(const supervisor::SupervisionEvent& e) {
+  using K = supervisor::SupervisionEventKind;
+  if ((e.kind == K::child_stopped || e.kind == K::child_exited) &&
+      e.reason.kind() == rt::ExitKind::killed) {
+    // A child id is its component's name (a pool instance's too).
+    if (auto status = registry_.status(e.child)) status->set_state(wasm::ComponentState::killed);
+  }
+  if (next_) next_->on_event(e);
+}
 
 std::vector<AotModuleUse> aot_modules(const SystemConfig& config,
                                       std::optional<wasm::EngineKind> engine_override) {
@@ -51,6 +62,7 @@ SystemRunner::SystemRunner(const SystemConfig& config, std::shared_ptr<EventLog>
   sc.shutdown_timeout = config.system.shutdown_timeout;
   system_ = std::make_unique<rt::ActorSystem>(sc);
   spawner_ = std::make_unique<wasm::ComponentSpawner>(*system_, registry_);
+  state_sink_ = std::make_shared<ComponentStateSink>(registry_, events_);
 }
 
 SystemRunner::~SystemRunner() {
@@ -91,8 +103,11 @@ Result<supervisor::SupervisorSpec> SystemRunner::build(const SupervisorDecl& dec
       // Checked now, not when its parent starts it: nothing starts of a
       // tree that would fail part way.
       if (auto ok = nested->validate(); !ok) return ok.error();
-      spec.children.push_back(
-          supervisor::supervisor_child(child.sup->name, std::move(*nested), child.sup->restart));
+      auto sup =
+          supervisor::supervisor_child(child.sup->name, std::move(*nested), child.sup->restart);
+      sup.shutdown = child.sup->shutdown;
+      sup.significant = child.sup->significant;
+      spec.children.push_back(std::move(sup));
       continue;
     }
     const ComponentDecl& c = *child.comp;
@@ -110,7 +125,14 @@ Result<supervisor::SupervisorSpec> SystemRunner::build(const SupervisorDecl& dec
       (void)out->write("[" + component + "] " + kLevels[std::clamp(level, 0, 3)] + ": " +
                        std::string(text));
     };
-    auto spec_child = spawner_->child_spec(cs);
+    Result<supervisor::ChildSpec> spec_child = Error{};
+    if (c.pool) {
+      auto pool = std::make_shared<wasm::ComponentPool>(c.name, c.pool->max);
+      spec_child = spawner_->pool_child_spec(cs, pool);
+      pools_[decl.name] = std::move(pool);
+    } else {
+      spec_child = spawner_->child_spec(cs);
+    }
     if (!spec_child) return spec_child.error();
     spec.children.push_back(std::move(*spec_child));
   }
@@ -120,12 +142,115 @@ Result<supervisor::SupervisorSpec> SystemRunner::build(const SupervisorDecl& dec
 Result<rt::Address> SystemRunner::start() {
   auto spec = build(config_.root());
   if (!spec) return spec.error();
-  spec->events = events_;
+  spec->events = state_sink_;
   spec->tree = tree_;
   auto root = supervisor::start_supervisor(*system_, std::move(*spec));
   if (!root) return root.error();
   root_ = *root;
+  for (const auto& name : pool_names()) {
+    const ComponentDecl* c = config_.pool_template(name);
+    for (std::size_t i = 0; c != nullptr && i < c->pool->initial; ++i) {
+      auto started = start_pool_instance(name);
+      if (!started) {
+        return Error{started.error().code, "pool '" + name + "': instance " +
+                                               std::to_string(i + 1) + " of " +
+                                               std::to_string(c->pool->initial) +
+                                               " did not start: " + started.error().message};
+      }
+    }
+  }
   return root_;
+}
+
+std::vector<std::string> SystemRunner::pool_names() const {
+  std::vector<std::string> out;
+  for (const auto& s : config_.supervisors) {
+    if (pools_.count(s.name) != 0) out.push_back(s.name);
+  }
+  return out;
+}
+
+std::shared_ptr<wasm::ComponentPool> SystemRunner::pool(const std::string& supervisor) const {
+  auto it = pools_.find(supervisor);
+  return it == pools_.end() ? nullptr : it->second;
+}
+
+Result<PoolInstance> SystemRunner::start_pool_instance(const std::string& name,
+                                                       std::optional<rt::Bytes> config) {
+  auto p = pool(name);
+  if (!p) return Error{ErrorCode::name_not_found, "no pool named '" + name + "'"};
+  auto address = supervisor_address(name);
+  if (!address) return Error{ErrorCode::system_stopping, "pool '" + name + "' is not running"};
+  supervisor::SupervisorRef ref(*system_, *address, std::chrono::seconds(30));
+  std::lock_guard lock(pool_starts_);
+  auto children = ref.which_children();
+  if (!children) return children.error();
+  if (children->size() >= p->max()) {
+    return Error{ErrorCode::resource_exhausted,
+                 "pool '" + name + "' is at its size limit (max " + std::to_string(p->max()) + ")"};
+  }
+  std::any args;
+  if (config) args = wasm::PoolStartArgs{std::move(*config)};
+  auto started = ref.start_child(std::move(args));
+  if (!started) return started.error();
+  children = ref.which_children();
+  if (!children) return children.error();
+  for (const auto& child : *children) {
+    if (child.address == *started) return PoolInstance{child.id, child.address};
+  }
+  // Gone already (it exited at once): its id is not known any more.
+  return Error{ErrorCode::actor_exited, "the new instance of pool '" + name + "' exited at once"};
+}
+
+Result<std::string> SystemRunner::stop_pool_instance(const std::string& name,
+                                                     const std::string& instance) {
+  auto p = pool(name);
+  if (!p) return Error{ErrorCode::name_not_found, "no pool named '" + name + "'"};
+  auto sup = supervisor_address(name);
+  if (!sup) return Error{ErrorCode::system_stopping, "pool '" + name + "' is not running"};
+  supervisor::SupervisorRef ref(*system_, *sup, std::chrono::seconds(30));
+  auto children = ref.which_children();
+  if (!children) return children.error();
+  const supervisor::ChildInfo* found = nullptr;
+  for (const auto& child : *children) {
+    if (child.id == instance || (child.address && child.address.to_string() == instance)) {
+      found = &child;
+    }
+  }
+  if (found == nullptr) {
+    return Error{ErrorCode::name_not_found,
+                 "pool '" + name + "' has no instance '" + instance + "'"};
+  }
+  const std::string stopped = found->id;
+  if (auto done = ref.terminate_child(stopped); !done) return done.error();
+  p->forget(stopped);
+  return stopped;
+}
+
+Result<void> SystemRunner::delete_component(const std::string& name) {
+  const ComponentDecl* decl = nullptr;
+  for (const auto& c : config_.components) {
+    if (c.name == name && !c.pool) decl = &c;
+  }
+  if (decl == nullptr || !registry_.status(name)) {
+    for (const auto& [sup, p] : pools_) {
+      const auto instances = p->instances();
+      if (std::find(instances.begin(), instances.end(), name) != instances.end()) {
+        return Error{ErrorCode::invalid_argument,
+                     "'" + name + "' is an instance of pool '" + sup +
+                         "': stop it with the pool's stop, which removes it"};
+      }
+    }
+    return Error{ErrorCode::name_not_found, "no component named '" + name + "'"};
+  }
+  auto parent = supervisor_address(parent_of(name));
+  if (!parent) {
+    return Error{ErrorCode::system_stopping, "the supervisor of '" + name + "' is not running"};
+  }
+  supervisor::SupervisorRef ref(*system_, *parent, std::chrono::seconds(30));
+  if (auto done = ref.delete_child(name); !done) return done.error();
+  registry_.remove(name);
+  return {};
 }
 
 Result<rt::ExitReason> SystemRunner::stop() {
@@ -169,6 +294,10 @@ std::string SystemRunner::parent_of(const std::string& name) const {
   for (const auto& c : config_.components) {
     if (c.name == name) return c.supervisor.empty() ? config_.root().name : c.supervisor;
   }
+  for (const auto& [sup, p] : pools_) {
+    const auto instances = p->instances();
+    if (std::find(instances.begin(), instances.end(), name) != instances.end()) return sup;
+  }
   for (const auto& s : config_.supervisors) {
     if (s.name == name) return s.parent;
   }
@@ -181,13 +310,26 @@ std::optional<rt::Address> SystemRunner::supervisor_address(const std::string& n
 
 std::vector<std::string> SystemRunner::component_names() const {
   std::vector<std::string> out;
-  for (const auto& c : config_.components) out.push_back(c.name);
+  for (const auto& c : config_.components) {
+    if (!c.pool) {
+      if (registry_.status(c.name)) out.push_back(c.name);
+      continue;
+    }
+    const std::string sup = c.supervisor.empty() ? config_.root().name : c.supervisor;
+    if (auto p = pool(sup)) {
+      for (auto& n : p->instances()) out.push_back(std::move(n));
+    }
+  }
   return out;
 }
 
 bool SystemRunner::is_permanent(const std::string& component) const {
+  const std::string parent = parent_of(component);
   for (const auto& c : config_.components) {
-    if (c.name == component) return c.restart == supervisor::RestartPolicy::permanent;
+    if (c.name == component ||
+        (c.pool && (c.supervisor.empty() ? config_.root().name : c.supervisor) == parent)) {
+      return c.restart == supervisor::RestartPolicy::permanent;
+    }
   }
   return false;
 }

@@ -1,10 +1,13 @@
 // A running system built from a SystemConfig: the actor system, the
-// component registry, the supervision tree of supervisors and components,
-// and the event log; and which modules of a config run on the aot engine.
+// component registry, the supervision tree of supervisors and components
+// (pools included), and the event log; the component states the events
+// decide; and which modules of a config run on the aot engine.
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +35,28 @@ struct AotModuleUse {
 std::vector<AotModuleUse> aot_modules(const SystemConfig& config,
                                       std::optional<wasm::EngineKind> engine_override);
 
+// What the supervisors report that a component's own status cannot see:
+// a child stopped by a kill (brutal_kill, or past its shutdown timeout)
+// never runs its stop path, so its state is set to `killed` here. Every
+// event then goes on to `next`.
+class ComponentStateSink final : public supervisor::SupervisionEventSink {
+ public:
+  ComponentStateSink(const wasm::ComponentRegistry& registry,
+                     std::shared_ptr<supervisor::SupervisionEventSink> next)
+      : registry_(registry), next_(std::move(next)) {}
+  void on_event(const supervisor::SupervisionEvent& e) override;
+
+ private:
+  const wasm::ComponentRegistry& registry_;
+  std::shared_ptr<supervisor::SupervisionEventSink> next_;
+};
+
+// A pool instance just started.
+struct PoolInstance {
+  std::string id;
+  rt::Address address;
+};
+
 class SystemRunner {
  public:
   SystemRunner(const SystemConfig& config, std::shared_ptr<EventLog> events,
@@ -43,7 +68,8 @@ class SystemRunner {
   // level: text", through a writer thread that never blocks a worker.
   void set_guest_log_level(int level) { log_level_ = level; }
 
-  // Starts the root supervisor and waits until every component is Ready.
+  // Starts the root supervisor and waits until every component is Ready,
+  // then starts each pool's `initial` instances.
   Result<rt::Address> start();
   // Stops the tree (reverse order, each within its shutdown timeout), all
   // of it within [system] shutdown_timeout: what still runs then is killed
@@ -61,12 +87,31 @@ class SystemRunner {
   EventLog& events() { return *events_; }
   rt::Address root() const { return root_; }
 
-  // The supervisor a component (or supervisor) is a child of, and its address.
+  // The supervisor a component (or supervisor, or pool instance) is a
+  // child of, and its address.
   std::string parent_of(const std::string& name) const;
   std::optional<rt::Address> supervisor_address(const std::string& name) const;
-  // Components in config order.
+  // Components in config order, each pool's instances in place of its
+  // template; deleted ones left out.
   std::vector<std::string> component_names() const;
   bool is_permanent(const std::string& component) const;
+
+  // Pools by supervisor name, in config order; null for a name that is not one.
+  std::vector<std::string> pool_names() const;
+  std::shared_ptr<wasm::ComponentPool> pool(const std::string& supervisor) const;
+  // One more instance of a pool (its airssys_init bytes `config`, else the
+  // template's). Errors: name_not_found (no such pool), resource_exhausted
+  // (at its max), or what the supervisor said.
+  Result<PoolInstance> start_pool_instance(const std::string& pool,
+                                           std::optional<rt::Bytes> config = std::nullopt);
+  // Stops an instance of a pool for good, named by its child id or its
+  // address as the tree shows it ("<index.generation>"). Returns its id;
+  // name_not_found when the pool has no such instance.
+  Result<std::string> stop_pool_instance(const std::string& pool, const std::string& instance);
+  // Removes a stopped component from its supervisor (OTP's delete_child)
+  // and from the registry. name_not_found when there is no such component,
+  // invalid_argument when it is running or a pool instance.
+  Result<void> delete_component(const std::string& name);
 
  private:
   Result<supervisor::SupervisorSpec> build(const SupervisorDecl& decl);
@@ -82,6 +127,10 @@ class SystemRunner {
   // worker still in a guest may call after this runner is gone.
   std::shared_ptr<LineWriter> guest_log_;
   rt::Address root_;
+  std::shared_ptr<ComponentStateSink> state_sink_;
+  std::map<std::string, std::shared_ptr<wasm::ComponentPool>> pools_;
+  // One pool start at a time: its size checked and the start made together.
+  std::mutex pool_starts_;
   std::vector<std::string> killed_;
   int log_level_ = 1;
 };

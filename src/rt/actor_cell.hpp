@@ -48,6 +48,9 @@ struct ActorExtras {
 struct ActorCell {
   Mailbox mailbox;
   std::atomic<PendingSignal> signal{PendingSignal::none};
+  // Parked, and the owner has sent the next incarnation: a kill that comes
+  // now is aimed at that one, not at the incarnation that ended.
+  std::atomic<bool> respawn_pending{false};
   // Set before a name is registered for this actor, so exiting actors that
   // never had a name skip the registry's lock.
   std::atomic<bool> named{false};

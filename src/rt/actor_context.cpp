@@ -247,6 +247,7 @@ Result<void> ActorContext::respawn(Address address, std::unique_ptr<Actor> actor
   if (!actor) return Error{ErrorCode::invalid_argument, "respawn: no actor given"};
   if (!take_parked(cell_, address)) return not_parked(address);
   cell_->ext().links.push_back(address);
+  core_->expect_respawn(address);
   MessagePtr msg = make_message(std::move(actor), MessageKind::respawn);
   msg->sender = cell_->address;
   if (auto r = core_->deliver(address, std::move(msg)); !r) {

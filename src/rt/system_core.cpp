@@ -287,6 +287,15 @@ Result<void> SystemCore::signal(Address target, PendingSignal signal) {
   return {};
 }
 
+void SystemCore::expect_respawn(Address target) {
+  ActorCell* cell = table_.pin(target);
+  if (cell == nullptr) return;
+  PendingSignal stale = PendingSignal::kill;
+  cell->signal.compare_exchange_strong(stale, PendingSignal::none, std::memory_order_acq_rel);
+  cell->respawn_pending.store(true, std::memory_order_release);
+  table_.unpin(target);
+}
+
 Result<void> SystemCore::exit(Address from, Address target, ExitReason reason) {
   if (reason.kind() == ExitKind::kill) return signal(target, PendingSignal::kill);
   return deliver(target, make_system_message(MessageKind::exit_signal, from, 0,
@@ -377,8 +386,24 @@ bool SystemCore::run_turn(ActorCell* cell, std::uint64_t& handled) {
 SystemCore::ParkedOutcome SystemCore::run_parked(ActorCell* cell) {
   for (;;) {
     if (auto s = cell->signal.load(std::memory_order_acquire); s != PendingSignal::none) {
-      finish(cell, reason_for(s));
-      return ParkedOutcome::finished;
+      // A kill sent as the incarnation ended was aimed at it, not at the
+      // address: dropping it keeps the address and its names for the
+      // owner's decision, as an exit signal is dropped below. One sent
+      // after the owner's respawn is for the next incarnation: it stays
+      // set and ends that one before it starts. The system's shutdown (or
+      // a stop) still ends the cell.
+      const bool stopping = stopping_.load(std::memory_order_seq_cst);
+      const bool for_next = s == PendingSignal::kill && !stopping &&
+                            cell->respawn_pending.load(std::memory_order_acquire);
+      if (!for_next) {
+        if (s == PendingSignal::kill && !stopping &&
+            cell->signal.compare_exchange_strong(s, PendingSignal::none,
+                                                 std::memory_order_acq_rel)) {
+          continue;
+        }
+        finish(cell, reason_for(s));
+        return ParkedOutcome::finished;
+      }
     }
     Message* raw = cell->mailbox.pop();
     if (raw == nullptr) {
@@ -388,6 +413,7 @@ SystemCore::ParkedOutcome SystemCore::run_parked(ActorCell* cell) {
     MessagePtr msg(raw);
     switch (msg->kind) {
       case MessageKind::respawn: {
+        cell->respawn_pending.store(false, std::memory_order_release);
         cell->actor = std::move(msg->as<std::unique_ptr<Actor>>());
         cell->owner = msg->sender;
         cell->ext().links.push_back(msg->sender);
@@ -587,14 +613,20 @@ std::optional<ExitReason> SystemCore::dispatch(ActorContext& ctx, ActorCell* cel
 std::optional<ExitReason> SystemCore::handle_exit_signal(ActorContext& ctx, ActorCell* cell,
                                                          MessagePtr& msg) {
   const ExitMessage& exit = msg->as<ExitMessage>();
-  if (exit.address_kept) cell->ext().parked_children.push_back(exit.from);
-  if (exit.from_link) {
-    const bool was_linked =
-        cell->extras != nullptr &&
-        erase_first(cell->extras->links, [&](Address a) { return a == exit.from; });
-    // After unlink() no exit signal from that link may take effect.
-    if (!was_linked && !cell->forward_all) return std::nullopt;
+  const bool was_linked =
+      exit.from_link && cell->extras != nullptr &&
+      erase_first(cell->extras->links, [&](Address a) { return a == exit.from; });
+  if (exit.address_kept) {
+    if (was_linked || !exit.from_link) {
+      cell->ext().parked_children.push_back(exit.from);
+    } else {
+      // Parked for an earlier incarnation of this actor (it was respawned
+      // behind its own kept address): nobody here decides about it.
+      send_release(exit.from, ExitReason::shutdown("owner exited"));
+    }
   }
+  // After unlink() no exit signal from that link may take effect.
+  if (exit.from_link && !was_linked && !cell->forward_all) return std::nullopt;
   if (cell->trap_exit) return invoke(ctx, cell, msg);
   if (exit.reason.kind() == ExitKind::normal) return std::nullopt;
   ExitReason reason = exit.reason;

@@ -45,6 +45,10 @@ class SystemCore {
   void deliver_due(std::vector<TimerService::Pending>& due);
   // Asks an actor to end at its next message boundary.
   Result<void> signal(Address target, PendingSignal signal);
+  // Before a respawn is delivered to a parked address: a kill still
+  // pending was aimed at the incarnation that ended; one sent from now on
+  // is for the next.
+  void expect_respawn(Address target);
   Result<void> exit(Address from, Address target, ExitReason reason);
 
   Result<void> register_name(std::string name, Address a);

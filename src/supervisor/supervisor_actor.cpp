@@ -1,15 +1,29 @@
-// OTP's supervisor as an rt actor. The whole restart logic lives here:
-// exits come in as ExitMessages (the supervisor traps exits and is linked to
-// every child), decisions are taken in child_exited() / restart() /
-// give_up(), and carried out as a plan of start / stop / wait steps that
-// the supervisor runs one at a time, as supervisor.erl does synchronously.
+// OTP's supervisor as an rt actor. Exits come in as ExitMessages (the
+// supervisor traps exits and is linked to every child); decisions are
+// taken in decide_and_act() and give_up() and carried out at once.
+//
+// Each child has one phase and one timer. In one_for_one and
+// simple_one_for_one a restart is the child's own business: its backoff
+// runs on its timer while the supervisor goes on serving its siblings,
+// admin requests and queries. one_for_all and rest_for_one restart a group
+// in OTP's order (stop in reverse, start in order) as a plan of steps run
+// one at a time; an exit that arrives meanwhile is recorded at once and
+// decided when the plan ends, as supervisor.erl handles it after restart/2
+// returns. The initial start and a shutdown are plans too.
+//
 // Children keep their address across restarts (rt's keep_address): a
 // restart respawns a fresh actor behind the parked address, so messages
 // sent meanwhile are stashed and delivered to the new instance.
 #include "supervisor_actor.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
+
+// Events are built as values with designated initializers naming the
+// fields each kind has; the others keep their defaults, which GCC 12 warns
+// about although the struct gives every member one.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
 namespace airssys::supervisor::detail {
 
@@ -17,6 +31,15 @@ using rt::ActorContext;
 using rt::Address;
 using rt::ExitKind;
 using rt::ExitReason;
+using Kind = SupervisionEventKind;
+
+namespace {
+// Timer serials are unique in the process, not per supervisor: a
+// supervisor respawned behind its kept address gets the timers its
+// previous incarnation left (stashed, or still armed after a kill), and
+// must not take them for its own.
+std::atomic<std::uint64_t> next_timer_serial{1};
+}  // namespace
 
 // --- SupervisedChild ------------------------------------------------------------
 
@@ -64,14 +87,10 @@ void SupervisorActor::on_start(ActorContext& ctx) {
   if (spec_.config.strategy != Strategy::simple_one_for_one) {
     for (const auto& child_spec : spec_.children) {
       Child& child = add_child(std::make_shared<ChildSpec>(child_spec), child_spec.id, {});
-      Step step(Step::Kind::start);
-      step.child = child.key;
-      step.on_failure = OnStartFailure::fail_supervisor;
-      plan_.push_back(std::move(step));
+      plan_.emplace_back(StartStep{child.key, OnStartFailure::fail_supervisor});
     }
   }
-  Step ready(Step::Kind::then);
-  ready.then = [this](ActorContext& c) {
+  plan_.emplace_back(ThenStep{[this](ActorContext& c) {
     initialized_ = true;
     if (parent_path_.empty()) {
       tree_->update(path_, [&](SupervisionHandle& h) {
@@ -79,15 +98,31 @@ void SupervisorActor::on_start(ActorContext& ctx) {
         h.stats.started_at = c.now();
       });
     }
-    emit(c, SupervisionEventKind::supervisor_started, nullptr);
+    emit(c, nullptr, {.kind = Kind::supervisor_started});
     (void)report_ready(c, report_to_);
-  };
-  plan_.push_back(std::move(ready));
+  }});
   run_plan(ctx);
 }
 
 void SupervisorActor::on_stop(ActorContext& ctx, const ExitReason& reason) {
+  // Whoever still waits for an answer gets one (system_stopping).
+  const bool stopped_by_plan = shutting_down_;
+  shutting_down_ = true;
+  for (auto& d : deferred_) {
+    if (d.to.is_request) {
+      (void)ctx.reply_error_to(
+          d.to, Error{ErrorCode::system_stopping, "supervisor '" + path_ + "' stopped"});
+    }
+  }
+  deferred_.clear();
   for (auto& child : children_) {
+    answer_start_failed(ctx, *child, "its supervisor stopped");
+    for (const auto& to : child->stop_replies) {
+      (void)ctx.reply_error_to(
+          to, Error{ErrorCode::system_stopping, "supervisor '" + path_ + "' stopped"});
+    }
+    child->stop_replies.clear();
+    if (child->timer != 0) ctx.cancel_timer(child->timer);
     if (child->state != SupervisionState::terminated &&
         child->state != SupervisionState::restart_limit_exceeded) {
       child->state = SupervisionState::terminated;
@@ -102,55 +137,37 @@ void SupervisorActor::on_stop(ActorContext& ctx, const ExitReason& reason) {
       h.stats.last_exit_reason = reason;
     });
   }
-  if (!shutting_down_) emit(ctx, SupervisionEventKind::supervisor_stopped, nullptr, reason);
+  if (!stopped_by_plan) emit(ctx, nullptr, {.kind = Kind::supervisor_stopped, .reason = reason});
 }
 
 // --- messages ---------------------------------------------------------------------
 
 bool SupervisorActor::on_message(ActorContext& ctx, rt::Message& msg) {
   if (msg.is<rt::ExitMessage>()) {
-    const auto& exit = msg.as<rt::ExitMessage>();
-    Child* child = find(exit.from);
-    const bool busy = step_active_ || !plan_.empty();
-    // An exit that the running plan is not about waits until it is done,
-    // as supervisor.erl handles one thing at a time.
-    if (busy && child != nullptr && !covered_by_plan(child->key)) {
-      deferred_.push_back({ctx.take_current(), ctx.reply_token()});
-      return true;
-    }
-    on_exit(ctx, exit);
-    return true;
-  }
-  if (msg.is<ChildReady>()) {
+    on_exit(ctx, msg.as<rt::ExitMessage>());
+  } else if (msg.is<ChildReady>()) {
     on_ready(ctx, ctx.sender());
-    return true;
-  }
-  if (msg.is<ChildStarting>()) {
+  } else if (msg.is<ChildStarting>()) {
     Child* child = find(ctx.sender());
-    if (child != nullptr && step_active_ && plan_.front().kind == Step::Kind::start &&
-        plan_.front().child == child->key) {
+    if (child != nullptr && child->phase == Phase::starting) {
       child->starting_detail = std::move(msg.as<ChildStarting>().detail);
     }
     return true;
-  }
-  if (msg.is<StepTimer>()) {
-    on_timer(ctx, msg.as<StepTimer>().serial);
-    return true;
-  }
-  if (is_admin(msg)) {
-    // Queries are answered at once, even in the middle of a restart (a
-    // child backing off can be watched); changes wait for the plan to end.
-    const bool query = msg.is<protocol::WhichChildren>() || msg.is<protocol::CountChildren>() ||
-                       msg.is<protocol::GetHandle>();
-    if (!query && (step_active_ || !plan_.empty())) {
+  } else if (msg.is<ChildTimer>()) {
+    on_timer(ctx, msg.as<ChildTimer>());
+  } else if (is_admin(msg)) {
+    // Queries are answered at once, even in the middle of a restart; a
+    // change waits while a group plan runs (OTP's calls wait for restart/2).
+    if (!is_query(msg) && plan_busy() && !shutting_down_) {
       deferred_.push_back({ctx.take_current(), ctx.reply_token()});
-    } else {
-      handle_admin(ctx, msg, ctx.reply_token());
-      run_plan(ctx);
+      return true;
     }
-    return true;
+    handle_admin(ctx, msg, ctx.reply_token());
+  } else {
+    return false;
   }
-  return false;
+  run_plan(ctx);
+  return true;
 }
 
 void SupervisorActor::on_exit(ActorContext& ctx, const rt::ExitMessage& exit) {
@@ -160,49 +177,46 @@ void SupervisorActor::on_exit(ActorContext& ctx, const rt::ExitMessage& exit) {
     // children in reverse start order, then exit with the same reason.
     const bool from_parent = parent_ && exit.from == parent_;
     const bool from_outside = !exit.from && exit.reason.kind() != ExitKind::normal;
-    if ((from_parent || from_outside) && !shutting_down_) {
-      give_up(ctx, exit.reason, false);
-      run_plan(ctx);
+    if ((from_parent || from_outside) && !shutting_down_) give_up(ctx, exit.reason, false);
+    return;
+  }
+  if (!child->alive()) return;  // an instance we already accounted for
+  child->last_exit = exit.reason;
+  tree_->update(child->path, [&](SupervisionHandle& h) { h.stats.last_exit_reason = exit.reason; });
+  const Phase was = child->phase;
+  set_phase(*child, exit.address_kept ? Phase::parked : Phase::absent);
+
+  switch (was) {
+    case Phase::starting: {
+      const ExitReason why = child->killed_for ? *child->killed_for : exit.reason;
+      start_failed(ctx, *child, why);
+      return;
+    }
+    case Phase::stopping: finish_stop(ctx, *child, exit.reason); return;
+    case Phase::running: break;
+    default: return;
+  }
+  emit(ctx, child, {.kind = Kind::child_exited, .reason = exit.reason});
+  // Shutting down, the stop steps release what is parked.
+  if (shutting_down_) return;
+  if (is_group() && plan_busy()) {
+    // A step not yet begun stops or restarts it anyway; otherwise the exit
+    // is decided once the group plan is done.
+    if (!covered_by_plan(child->key) && !child->pending_exit) {
+      child->pending_exit = exit.reason;
+      ++pending_exits_;
     }
     return;
   }
-  child->running = false;
-  child->parked = exit.address_kept;
-  child->last_exit = exit.reason;
-  tree_->update(child->path, [&](SupervisionHandle& h) { h.stats.last_exit_reason = exit.reason; });
-
-  if (step_active_) {
-    const Step& step = plan_.front();
-    if (step.child == child->key && step.kind == Step::Kind::start) {
-      const ExitReason why = !startup_timed_out_ ? exit.reason
-                             : child->starting_detail.empty()
-                                 ? ExitReason::error("startup_timeout")
-                                 : ExitReason::error("startup_timeout: " + child->starting_detail);
-      start_failed(ctx, *child, why);
-      run_plan(ctx);
-      return;
-    }
-    if (step.child == child->key && step.kind == Step::Kind::stop) {
-      const Step done = step;
-      finish_stop(ctx, *child, done);
-      step_done(ctx, step_serial_);
-      run_plan(ctx);
-      return;
-    }
-  }
-  emit(ctx, SupervisionEventKind::child_exited, child, exit.reason);
-  // A pending step stops or restarts this child anyway; shutting down, the
-  // stop steps release what is parked.
-  if (shutting_down_ || covered_by_plan(child->key)) return;
-  child_exited(ctx, *child, exit.reason);
-  run_plan(ctx);
+  decide_and_act(ctx, *child, exit.reason, child->spec->restart);
 }
 
 void SupervisorActor::on_ready(ActorContext& ctx, Address from) {
   Child* child = find(from);
-  if (child == nullptr || !step_active_) return;
-  const Step& step = plan_.front();
-  if (step.kind != Step::Kind::start || step.child != child->key) return;
+  // Killed for its startup timeout already: its exit ends the start.
+  if (child == nullptr || child->phase != Phase::starting || child->killed_for) return;
+  disarm(ctx, *child);
+  set_phase(*child, Phase::running);
   const bool restarted = child->ever_ready;
   child->ever_ready = true;
   child->started_at = ctx.now();
@@ -213,47 +227,54 @@ void SupervisorActor::on_ready(ActorContext& ctx, Address from) {
     h.stats.started_at = child->started_at;
     if (restarted) h.stats.last_restart = child->started_at;
   });
-  emit(ctx, restarted ? SupervisionEventKind::child_restarted : SupervisionEventKind::child_started,
-       child, {}, child->attempt);
-  step_done(ctx, step_serial_);
-  run_plan(ctx);
+  emit(
+      ctx, child,
+      {.kind = restarted ? Kind::child_restarted : Kind::child_started, .attempt = child->attempt});
+  answer_started(ctx, *child);
+  if (active_step_is<StartStep>(child->key)) step_done();
 }
 
-void SupervisorActor::on_timer(ActorContext& ctx, std::uint64_t serial) {
-  if (!step_active_ || serial != step_serial_) return;  // a step that already finished
-  step_timer_ = 0;
-  const Step& step = plan_.front();
-  Child* child = find(step.child);
-  switch (step.kind) {
-    case Step::Kind::wait:
-      step_done(ctx, serial);
-      run_plan(ctx);
-      return;
-    case Step::Kind::start:
-      // Not ready in time: kill it; its exit completes the failed start.
-      startup_timed_out_ = true;
-      if (child != nullptr) (void)ctx.exit(child->address, ExitReason::kill());
-      return;
-    case Step::Kind::stop:
-      // Asked to shut down and did not: kill it.
-      if (child != nullptr) {
-        emit(ctx, SupervisionEventKind::state_changed, child, {}, 0, {},
-             "shutdown timeout expired: killing");
-        (void)ctx.exit(child->address, ExitReason::kill());
+void SupervisorActor::on_timer(ActorContext& ctx, const ChildTimer& timer) {
+  Child* child = find(timer.child);
+  if (child == nullptr || timer.serial != child->timer_serial) return;  // disarmed since
+  child->timer = 0;
+  switch (child->phase) {
+    case Phase::backing_off:
+      if (shutting_down_) return;  // released by the shutdown
+      if (is_group()) {
+        // The group's start step follows (or a newer plan starts it).
+        set_phase(*child, Phase::parked);
+        if (active_step_is<BackoffStep>(child->key)) step_done();
+      } else {
+        start_child(ctx, *child, OnStartFailure::restart);
       }
       return;
-    case Step::Kind::then: return;
+    case Phase::starting:
+      // Not ready in time: kill it; its exit completes the failed start.
+      child->killed_for = child->starting_detail.empty()
+                              ? ExitReason::error("startup_timeout")
+                              : ExitReason::error("startup_timeout: " + child->starting_detail);
+      (void)ctx.exit(child->address, ExitReason::kill());
+      return;
+    case Phase::stopping:
+      // Asked to shut down and did not: kill it.
+      emit(ctx, child,
+           {.kind = Kind::state_changed, .detail = "shutdown timeout expired: killing"});
+      (void)ctx.exit(child->address, ExitReason::kill());
+      return;
+    default: return;
   }
 }
 
 // --- decisions ----------------------------------------------------------------------
 
-void SupervisorActor::child_exited(ActorContext& ctx, Child& child, const ExitReason& reason) {
-  decide_and_act(ctx, child, reason, child.spec->restart);
+bool SupervisorActor::is_group() const {
+  return spec_.config.strategy == Strategy::one_for_all ||
+         spec_.config.strategy == Strategy::rest_for_one;
 }
 
 void SupervisorActor::decide_and_act(ActorContext& ctx, Child& child, const ExitReason& reason,
-                                     RestartPolicy policy) {
+                                     RestartPolicy policy, bool after_failed_start) {
   const auto now = ctx.now();
   const BackoffStrategy& backoff =
       child.spec->backoff ? *child.spec->backoff : spec_.config.backoff;
@@ -266,25 +287,31 @@ void SupervisorActor::decide_and_act(ActorContext& ctx, Child& child, const Exit
   switch (decision.kind) {
     case RestartDecision::Kind::deny: deny_restart(ctx, child, reason); return;
     case RestartDecision::Kind::limit_exceeded:
-      emit(ctx, SupervisionEventKind::restart_limit_exceeded, &child, reason, 0, {},
-           "more than " + std::to_string(spec_.config.max_restarts) + " restarts within " +
-               std::to_string(
-                   std::chrono::duration_cast<std::chrono::milliseconds>(spec_.config.time_window)
-                       .count()) +
-               " ms");
+      emit(ctx, &child,
+           {.kind = Kind::restart_limit_exceeded,
+            .reason = reason,
+            .detail =
+                "more than " + std::to_string(spec_.config.max_restarts) + " restarts within " +
+                std::to_string(
+                    std::chrono::duration_cast<std::chrono::milliseconds>(spec_.config.time_window)
+                        .count()) +
+                " ms"});
       set_state(ctx, child, SupervisionState::restart_limit_exceeded);
       give_up(ctx, ExitReason::shutdown("reached_max_restart_intensity"), true);
       return;
-    case RestartDecision::Kind::restart: plan_restart(ctx, child, reason, decision); return;
+    case RestartDecision::Kind::restart:
+      restart(ctx, child, reason, decision, after_failed_start);
+      return;
   }
 }
 
 void SupervisorActor::deny_restart(ActorContext& ctx, Child& child, const ExitReason& reason) {
-  emit(ctx, SupervisionEventKind::restart_denied, &child, reason, 0, {},
-       std::string(to_string(child.spec->restart)) + " child exited with " + reason.to_string());
-  if (child.parked) (void)ctx.release(child.address, reason);
-  child.parked = false;
-  by_address_.erase(child.address);
+  emit(ctx, &child,
+       {.kind = Kind::restart_denied,
+        .reason = reason,
+        .detail = std::string(to_string(child.spec->restart)) + " child exited with " +
+                  reason.to_string()});
+  let_go(ctx, child, reason);
   const bool significant = child.spec->significant;
   if (child.spec->restart == RestartPolicy::temporary ||
       spec_.config.strategy == Strategy::simple_one_for_one) {
@@ -298,80 +325,96 @@ void SupervisorActor::deny_restart(ActorContext& ctx, Child& child, const ExitRe
   }
 }
 
-void SupervisorActor::plan_restart(ActorContext& ctx, Child& child, const ExitReason& reason,
-                                   const RestartDecision& decision) {
+void SupervisorActor::restart(ActorContext& ctx, Child& child, const ExitReason& reason,
+                              const RestartDecision& decision, bool after_failed_start) {
   const rt::Duration delay = decision.delay;
-  if (delay <= rt::Duration::zero()) {
-    emit(ctx, SupervisionEventKind::restart_scheduled, &child, reason, decision.attempt, delay);
+  std::vector<PlannedChild> views;
+  views.reserve(children_.size());
+  std::size_t failed = 0;
+  for (std::size_t i = 0; i < children_.size(); ++i) {
+    const Child& c = *children_[i];
+    if (&c == &child) failed = i;
+    views.push_back(
+        {c.alive(), c.waits_for_restart(), c.spec->restart == RestartPolicy::temporary});
+  }
+  const RestartPlan plan = restart_plan(spec_.config.strategy, views, failed);
+
+  if (plan.independent) {
+    // The child's own timer; its siblings are not held up. The retry of a
+    // failed start goes through our mailbox even without a backoff, so a
+    // start that keeps failing never loops within one turn.
+    if (delay > rt::Duration::zero() || after_failed_start) {
+      set_state(ctx, child,
+                delay > rt::Duration::zero() ? SupervisionState::scheduling_restart
+                                             : SupervisionState::restarting);
+      set_phase(child, Phase::backing_off);
+      arm(ctx, child, delay);
+      emit(ctx, &child,
+           {.kind = Kind::restart_scheduled,
+            .reason = reason,
+            .attempt = decision.attempt,
+            .delay = delay});
+      return;
+    }
+    emit(ctx, &child,
+         {.kind = Kind::restart_scheduled, .reason = reason, .attempt = decision.attempt});
+    start_child(ctx, child, OnStartFailure::restart);
+    return;
   }
 
-  // Which children this restart stops and starts, by strategy.
-  std::vector<Child*> affected;
-  switch (spec_.config.strategy) {
-    case Strategy::one_for_one:
-    case Strategy::simple_one_for_one: affected.push_back(&child); break;
-    case Strategy::one_for_all:
-      for (auto& c : children_) {
-        if (c.get() == &child || c->running || c->parked) affected.push_back(c.get());
-      }
-      break;
-    case Strategy::rest_for_one: {
-      bool after = false;
-      for (auto& c : children_) {
-        if (c.get() == &child) after = true;
-        if (after && (c.get() == &child || c->running || c->parked)) affected.push_back(c.get());
-      }
-      break;
-    }
+  if (delay <= rt::Duration::zero() && !after_failed_start) {
+    emit(ctx, &child,
+         {.kind = Kind::restart_scheduled, .reason = reason, .attempt = decision.attempt});
+  }
+  for (const auto& stop : plan.stops) {
+    plan_.emplace_back(
+        StopStep{children_[stop.child]->key, stop.final, SupervisionState::terminated});
+  }
+  // restart_scheduled with a delay is reported when the timer is set. The
+  // retry of a failed start waits for our mailbox even without a delay, so
+  // a group whose start keeps failing never loops within one turn.
+  if (delay > rt::Duration::zero() || after_failed_start) {
+    plan_.emplace_back(BackoffStep{child.key, delay, decision.attempt, reason});
   }
   const SupervisionState waiting = delay > rt::Duration::zero()
                                        ? SupervisionState::scheduling_restart
                                        : SupervisionState::restarting;
-  // Stop in reverse start order; temporary siblings are not restarted (OTP).
-  for (auto it = affected.rbegin(); it != affected.rend(); ++it) {
-    Child* c = *it;
-    if (c == &child) continue;
-    Step stop(Step::Kind::stop);
-    stop.child = c->key;
-    stop.final_stop = c->spec->restart == RestartPolicy::temporary;
-    stop.after_stop = SupervisionState::terminated;
-    plan_.push_back(std::move(stop));
-  }
-  if (delay > rt::Duration::zero()) {
-    // restart_scheduled is reported when the timer is set (see execute()).
-    Step wait(Step::Kind::wait);
-    wait.delay = delay;
-    wait.child = child.key;
-    wait.attempt = decision.attempt;
-    wait.reason = reason;
-    plan_.push_back(std::move(wait));
-  }
-  for (Child* c : affected) {
-    if (c != &child && c->spec->restart == RestartPolicy::temporary) continue;
-    set_state(ctx, *c, waiting);
-    Step start(Step::Kind::start);
-    start.child = c->key;
-    start.on_failure = OnStartFailure::restart;
-    plan_.push_back(std::move(start));
+  for (std::size_t i : plan.starts) {
+    Child& c = *children_[i];
+    set_state(ctx, c, waiting);
+    plan_.emplace_back(StartStep{c.key, OnStartFailure::restart});
   }
 }
 
 void SupervisorActor::give_up(ActorContext& ctx, const ExitReason& reason, bool escalate) {
-  abort_plan(ctx);
+  abort_plan();
   shutting_down_ = true;
+  const SupervisionState after =
+      escalate ? SupervisionState::restart_limit_exceeded : SupervisionState::terminated;
+  const auto after_for = [after](const Child& c) {
+    return c.state == SupervisionState::restart_limit_exceeded
+               ? SupervisionState::restart_limit_exceeded
+               : after;
+  };
+  // Pending restarts are cancelled and what waits for one is let go at
+  // once; what runs is stopped in reverse start order (all at once for
+  // dynamic children, as OTP does).
   for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
-    Step stop(Step::Kind::stop);
-    stop.child = (*it)->key;
-    stop.final_stop = true;
-    stop.after_stop =
-        escalate ? SupervisionState::restart_limit_exceeded : SupervisionState::terminated;
-    if ((*it)->state == SupervisionState::restart_limit_exceeded) {
-      stop.after_stop = SupervisionState::restart_limit_exceeded;
+    Child& c = **it;
+    if (c.pending_exit) {
+      c.pending_exit.reset();
+      --pending_exits_;
     }
-    plan_.push_back(std::move(stop));
+    if (c.waits_for_restart()) stop_child(ctx, c, true, after_for(c));
   }
-  Step last(Step::Kind::then);
-  last.then = [this, reason, escalate](ActorContext& c) {
+  if (spec_.config.strategy == Strategy::simple_one_for_one) {
+    plan_.emplace_back(StopAllStep{after});
+  } else {
+    for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
+      if ((*it)->alive()) plan_.emplace_back(StopStep{(*it)->key, true, after_for(**it)});
+    }
+  }
+  plan_.emplace_back(ThenStep{[this, reason, escalate](ActorContext& c) {
     for (auto& d : deferred_) {
       if (d.to.is_request) {
         (void)c.reply_error_to(
@@ -380,11 +423,10 @@ void SupervisorActor::give_up(ActorContext& ctx, const ExitReason& reason, bool 
     }
     deferred_.clear();
     if (!initialized_ && report_to_ != parent_) (void)c.send(report_to_, InitFailed{reason});
-    emit(c, SupervisionEventKind::supervisor_stopped, nullptr, reason);
-    if (escalate) emit(c, SupervisionEventKind::escalated, nullptr, reason);
+    emit(c, nullptr, {.kind = Kind::supervisor_stopped, .reason = reason});
+    if (escalate) emit(c, nullptr, {.kind = Kind::escalated, .reason = reason});
     c.stop(reason);
-  };
-  plan_.push_back(std::move(last));
+  }});
 }
 
 void SupervisorActor::check_auto_shutdown(ActorContext& ctx, const Child& child) {
@@ -396,87 +438,24 @@ void SupervisorActor::check_auto_shutdown(ActorContext& ctx, const Child& child)
       return;
     case AutoShutdown::all_significant:
       for (auto& c : children_) {
-        if (c->spec->significant && (c->running || c->parked)) return;
+        if (c->spec->significant && (c->alive() || c->waits_for_restart())) return;
       }
       give_up(ctx, ExitReason::shutdown("auto_shutdown"), false);
       return;
   }
 }
 
-// --- the plan ------------------------------------------------------------------------
+// --- one child ---------------------------------------------------------------------
 
-void SupervisorActor::run_plan(ActorContext& ctx) {
-  for (;;) {
-    if (!step_active_ && !plan_.empty()) {
-      execute(ctx);
-      continue;
-    }
-    if (step_active_ || !plan_.empty() || deferred_.empty() || shutting_down_) return;
-    Deferred next = std::move(deferred_.front());
-    deferred_.pop_front();
-    if (next.msg->is<rt::ExitMessage>()) {
-      on_exit(ctx, next.msg->as<rt::ExitMessage>());
-    } else {
-      handle_admin(ctx, *next.msg, next.to);
-    }
+void SupervisorActor::start_child(ActorContext& ctx, Child& child, OnStartFailure on_failure) {
+  disarm(ctx, child);
+  if (child.pending_exit) {  // this start is its restart
+    child.pending_exit.reset();
+    --pending_exits_;
   }
-}
-
-void SupervisorActor::step_done(ActorContext& ctx, std::uint64_t serial) {
-  if (!step_active_ || serial != step_serial_) return;
-  if (step_timer_ != 0) ctx.cancel_timer(step_timer_);
-  step_timer_ = 0;
-  plan_.pop_front();
-  step_active_ = false;
-}
-
-void SupervisorActor::abort_plan(ActorContext& ctx) {
-  if (step_timer_ != 0) ctx.cancel_timer(step_timer_);
-  step_timer_ = 0;
-  plan_.clear();
-  step_active_ = false;
-  ++step_serial_;
-}
-
-void SupervisorActor::execute(ActorContext& ctx) {
-  step_active_ = true;
-  const std::uint64_t serial = ++step_serial_;
-  startup_timed_out_ = false;
-  const Step step = plan_.front();
-  Child* child = find(step.child);
-  switch (step.kind) {
-    case Step::Kind::start:
-      if (child == nullptr || (shutting_down_ && step.on_failure != OnStartFailure::reply_error)) {
-        step_done(ctx, serial);
-        return;
-      }
-      start_child(ctx, *child);
-      return;
-    case Step::Kind::stop:
-      if (child == nullptr) {
-        step_done(ctx, serial);
-        return;
-      }
-      if (!child->running) {
-        finish_stop(ctx, *child, step);
-        step_done(ctx, serial);
-        return;
-      }
-      stop_child(ctx, *child);
-      return;
-    case Step::Kind::wait:
-      step_timer_ = ctx.send_after(step.delay, ctx.self(), StepTimer{serial});
-      emit(ctx, SupervisionEventKind::restart_scheduled, find(step.child), step.reason,
-           step.attempt, step.delay);
-      return;
-    case Step::Kind::then:
-      step_done(ctx, serial);
-      step.then(ctx);
-      return;
-  }
-}
-
-void SupervisorActor::start_child(ActorContext& ctx, Child& child) {
+  child.on_start_failure = on_failure;
+  child.killed_for.reset();
+  child.starting_detail.clear();
   ChildStartInfo info;
   info.supervisor = ctx.self();
   info.path = child.path;
@@ -495,12 +474,13 @@ void SupervisorActor::start_child(ActorContext& ctx, Child& child) {
   switch (result.kind) {
     case StartResult::Kind::ignore:
       // OTP: an ignoring child is not running and not restarted; its spec stays.
-      if (child.parked) (void)ctx.release(child.address, ExitReason::normal());
-      child.parked = false;
-      by_address_.erase(child.address);
+      let_go(ctx, child, ExitReason::normal());
       set_state(ctx, child, SupervisionState::stopped);
-      emit(ctx, SupervisionEventKind::restart_denied, &child, {}, 0, {}, "start returned ignore");
-      step_done(ctx, step_serial_);
+      emit(ctx, &child, {.kind = Kind::restart_denied, .detail = "start returned ignore"});
+      answer_started(ctx, child);
+      if (active_step_is<StartStep>(child.key)) step_done();
+      // A dynamic child that ignores its start is not kept (OTP).
+      if (spec_.config.strategy == Strategy::simple_one_for_one) remove_child(child.key);
       return;
     case StartResult::Kind::error:
       start_failed(ctx, child, ExitReason::error("start failed: " + result.error));
@@ -508,12 +488,14 @@ void SupervisorActor::start_child(ActorContext& ctx, Child& child) {
     case StartResult::Kind::start: break;
   }
   auto actor = std::make_unique<SupervisedChild>(std::move(result.actor), ctx.self());
-  if (child.parked) {
+  if (child.waits_for_restart() && ctx.owns_parked(child.address)) {
     if (auto r = ctx.respawn(child.address, std::move(actor)); !r) {
       start_failed(ctx, child, ExitReason::error("respawn failed: " + r.error().message));
       return;
     }
   } else {
+    // First start, or the parked address is gone (released by the system):
+    // a fresh address, registered under the child's name again.
     rt::SpawnOptions options;
     options.link = true;
     options.keep_address = true;
@@ -522,32 +504,39 @@ void SupervisorActor::start_child(ActorContext& ctx, Child& child) {
     options.name = child.spec->name;
     auto spawned = ctx.spawn(std::move(actor), options);
     if (!spawned) {
+      set_phase(child, Phase::absent);
       start_failed(ctx, child, ExitReason::error("spawn failed: " + spawned.error().message));
       return;
     }
+    if (child.address) by_address_.erase(child.address);
     child.address = *spawned;
     by_address_[child.address] = &child;
   }
-  child.running = true;
-  child.parked = false;
-  child.starting_detail.clear();
+  set_phase(child, Phase::starting);
   if (child.spec->startup_timeout != rt::Duration::max()) {
-    step_timer_ = ctx.send_after(child.spec->startup_timeout, ctx.self(), StepTimer{step_serial_});
+    arm(ctx, child, child.spec->startup_timeout);
   }
   // Reported after the startup timer is set, so an observer driving a
   // manual clock may advance it as soon as it sees the event.
-  emit(ctx, SupervisionEventKind::child_starting, &child, {}, child.attempt,
-       child.spec->startup_timeout);
+  emit(ctx, &child,
+       {.kind = Kind::child_starting,
+        .attempt = child.attempt,
+        .delay = child.spec->startup_timeout});
   set_state(ctx, child,
             child.ever_ready ? SupervisionState::restarting : SupervisionState::initializing);
 }
 
 void SupervisorActor::start_failed(ActorContext& ctx, Child& child, const ExitReason& reason) {
-  emit(ctx, SupervisionEventKind::start_failed, &child, reason);
-  const Step step = plan_.front();
-  abort_plan(ctx);
+  disarm(ctx, child);
+  emit(ctx, &child, {.kind = Kind::start_failed, .reason = reason});
   child.last_exit = reason;
-  switch (step.on_failure) {
+  const bool in_step = active_step_is<StartStep>(child.key);
+  if (shutting_down_) {
+    // Nothing is restarted any more: its stop step lets it go.
+    answer_start_failed(ctx, child, reason.to_string());
+    return;
+  }
+  switch (child.on_start_failure) {
     case OnStartFailure::fail_supervisor:
       give_up(ctx,
               ExitReason::error("failed to start child '" + child.id + "': " + reason.to_string()),
@@ -555,191 +544,233 @@ void SupervisorActor::start_failed(ActorContext& ctx, Child& child, const ExitRe
       return;
     case OnStartFailure::restart:
       // OTP: a restart that fails is another failure of the child, restarted
-      // whatever its restart type says about the reason.
-      decide_and_act(ctx, child, reason, RestartPolicy::permanent);
+      // whatever its restart type says about the reason; a group restart
+      // starts over from the children's phases now.
+      if (in_step) abort_plan();
+      decide_and_act(ctx, child, reason, RestartPolicy::permanent, true);
       return;
-    case OnStartFailure::reply_error: {
-      if (child.parked) (void)ctx.release(child.address, reason);
-      (void)ctx.reply_error_to(
-          step.reply_to, Error{ErrorCode::internal,
-                               "child '" + child.id + "' failed to start: " + reason.to_string()});
-      remove_child(child.key);
+    case OnStartFailure::reply_and_remove:
+    case OnStartFailure::reply_and_keep:
+      let_go(ctx, child, reason);
+      answer_start_failed(ctx, child, reason.to_string());
+      if (in_step) step_done();
+      if (child.on_start_failure == OnStartFailure::reply_and_remove) {
+        remove_child(child.key);
+      } else {
+        set_state(ctx, child, SupervisionState::stopped);
+      }
       return;
-    }
   }
 }
 
-void SupervisorActor::stop_child(ActorContext& ctx, Child& child) {
+void SupervisorActor::stop_child(ActorContext& ctx, Child& child, bool final,
+                                 SupervisionState after) {
+  child.stop_final = child.stop_final || final;
+  child.after_stop = after;
+  if (!child.alive()) {
+    // Nothing runs: a pending restart is cancelled, the address let go.
+    disarm(ctx, child);
+    finish_stop(ctx, child, ExitReason::shutdown());
+    return;
+  }
+  if (child.phase == Phase::stopping) return;  // its exit finishes this stop too
+  disarm(ctx, child);
+  set_phase(child, Phase::stopping);
   const ShutdownPolicy& policy = child.spec->shutdown;
   switch (policy.kind) {
     case ShutdownPolicy::Kind::brutal_kill:
       (void)ctx.exit(child.address, ExitReason::kill());
       break;
     case ShutdownPolicy::Kind::timeout:
-      step_timer_ = ctx.send_after(policy.timeout, ctx.self(), StepTimer{step_serial_});
+      arm(ctx, child, policy.timeout);
       (void)ctx.exit(child.address, ExitReason::shutdown());
       break;
     case ShutdownPolicy::Kind::infinity:
       (void)ctx.exit(child.address, ExitReason::shutdown());
       break;
   }
-  emit(ctx, SupervisionEventKind::child_stopping, &child, {}, 0,
-       policy.kind == ShutdownPolicy::Kind::timeout ? policy.timeout : rt::Duration::zero(),
-       policy.kind == ShutdownPolicy::Kind::brutal_kill ? "brutal_kill"
-       : policy.kind == ShutdownPolicy::Kind::infinity  ? "infinity"
-                                                        : "timeout");
+  emit(ctx, &child,
+       {.kind = Kind::child_stopping,
+        .delay = policy.kind == ShutdownPolicy::Kind::timeout ? policy.timeout : rt::Duration{},
+        .detail = policy.kind == ShutdownPolicy::Kind::brutal_kill ? "brutal_kill"
+                  : policy.kind == ShutdownPolicy::Kind::infinity  ? "infinity"
+                                                                   : "timeout"});
 }
 
-void SupervisorActor::finish_stop(ActorContext& ctx, Child& child, const Step& step) {
-  if (!step.final_stop) return;  // parked until the restart steps respawn it
-  // Monitors of the child see how it ended (shutdown, or killed after its timeout).
-  if (child.parked) (void)ctx.release(child.address, child.last_exit);
-  child.parked = false;
-  by_address_.erase(child.address);
-  set_state(ctx, child, step.after_stop);
-  emit(ctx, SupervisionEventKind::child_stopped, &child, child.last_exit);
-  if (child.spec->restart == RestartPolicy::temporary && !shutting_down_) remove_child(child.key);
+void SupervisorActor::finish_stop(ActorContext& ctx, Child& child, const ExitReason& reason) {
+  disarm(ctx, child);
+  if (child.phase == Phase::backing_off) set_phase(child, Phase::parked);
+  const bool final = child.stop_final;
+  child.stop_final = false;
+  if (final) {
+    // Monitors of the child see how it ended (shutdown, or killed after its timeout).
+    let_go(ctx, child, child.last_exit);
+    set_state(ctx, child, child.after_stop);
+  }
+  // Every stop is reported, with how it ended: shutdown, or killed.
+  emit(ctx, &child, {.kind = Kind::child_stopped, .reason = reason});
+  answer_start_failed(ctx, child, "stopped before it was ready");
+  answer_stopped(ctx, child);
+  const std::uint64_t key = child.key;
+  if (final && !shutting_down_ &&
+      (child.spec->restart == RestartPolicy::temporary ||
+       spec_.config.strategy == Strategy::simple_one_for_one)) {
+    remove_child(key);
+  }
+  if (active_step_is<StopStep>(key)) {
+    step_done();
+  } else if (stopping_ == 0 && step_active_ && std::holds_alternative<StopAllStep>(plan_.front())) {
+    step_done();
+  }
+}
+
+void SupervisorActor::let_go(ActorContext& ctx, Child& child, const ExitReason& reason) {
+  if (child.waits_for_restart() && ctx.owns_parked(child.address)) {
+    (void)ctx.release(child.address, reason);
+  }
+  disarm(ctx, child);
+  set_phase(child, Phase::absent);
+}
+
+void SupervisorActor::arm(ActorContext& ctx, Child& child, rt::Duration delay) {
+  disarm(ctx, child);
+  child.timer_serial = next_timer_serial.fetch_add(1, std::memory_order_relaxed);
+  const ChildTimer timer{child.key, child.timer_serial};
+  if (delay <= rt::Duration::zero()) {
+    (void)ctx.send(ctx.self(), timer);  // at once, after what is queued
+  } else {
+    child.timer = ctx.send_after(delay, ctx.self(), timer);
+  }
+}
+
+void SupervisorActor::disarm(ActorContext& ctx, Child& child) {
+  if (child.timer != 0) ctx.cancel_timer(child.timer);
+  child.timer = 0;
+  child.timer_serial = 0;  // no serial in flight matches
+}
+
+void SupervisorActor::set_phase(Child& child, Phase phase) {
+  const bool was_alive = child.alive();
+  if (child.phase == Phase::stopping) --stopping_;
+  child.phase = phase;
+  if (phase == Phase::stopping) ++stopping_;
+  if (was_alive != child.alive()) was_alive ? --alive_ : ++alive_;
+}
+
+// --- the group plan ------------------------------------------------------------------
+
+void SupervisorActor::run_plan(ActorContext& ctx) {
+  for (;;) {
+    if (!step_active_ && !plan_.empty()) {
+      begin_step(ctx);
+      continue;
+    }
+    if (plan_busy() || shutting_down_ || !drain_one(ctx)) return;
+  }
+}
+
+void SupervisorActor::begin_step(ActorContext& ctx) {
+  step_active_ = true;
+  Step& front = plan_.front();
+  if (auto* start = std::get_if<StartStep>(&front)) {
+    Child* child = find(start->child);
+    if (child == nullptr || child->alive() || shutting_down_) {
+      step_done();
+      return;
+    }
+    start_child(ctx, *child, start->on_failure);
+    return;
+  }
+  if (auto* stop = std::get_if<StopStep>(&front)) {
+    Child* child = find(stop->child);
+    if (child == nullptr) {
+      step_done();
+      return;
+    }
+    stop_child(ctx, *child, stop->final, stop->after);
+    return;
+  }
+  if (auto* all = std::get_if<StopAllStep>(&front)) {
+    const SupervisionState after = all->after;
+    std::vector<std::uint64_t> keys;
+    for (auto& c : children_) {
+      if (c->alive()) keys.push_back(c->key);
+    }
+    for (std::uint64_t key : keys) {
+      if (Child* c = find(key)) stop_child(ctx, *c, true, after);
+    }
+    if (stopping_ == 0 && step_active_ && std::holds_alternative<StopAllStep>(plan_.front())) {
+      step_done();
+    }
+    return;
+  }
+  if (auto* backoff = std::get_if<BackoffStep>(&front)) {
+    Child* child = find(backoff->child);
+    if (child == nullptr || child->alive()) {
+      step_done();
+      return;
+    }
+    set_phase(*child, Phase::backing_off);  // also when its address is gone: spawned afresh
+    arm(ctx, *child, backoff->delay);
+    emit(ctx, child,
+         {.kind = Kind::restart_scheduled,
+          .reason = backoff->reason,
+          .attempt = backoff->attempt,
+          .delay = backoff->delay});
+    return;
+  }
+  auto then = std::move(std::get<ThenStep>(front).fn);
+  step_done();
+  then(ctx);
+}
+
+void SupervisorActor::step_done() {
+  plan_.pop_front();
+  step_active_ = false;
+}
+
+void SupervisorActor::abort_plan() {
+  plan_.clear();
+  step_active_ = false;
+}
+
+template <class T>
+bool SupervisorActor::active_step_is(std::uint64_t key) const {
+  if (!step_active_) return false;
+  const T* step = std::get_if<T>(&plan_.front());
+  return step != nullptr && step->child == key;
 }
 
 bool SupervisorActor::covered_by_plan(std::uint64_t key) const {
-  return std::any_of(plan_.begin(), plan_.end(), [&](const Step& s) {
-    return (s.kind == Step::Kind::start || s.kind == Step::Kind::stop) && s.child == key;
-  });
-}
-
-// --- admin requests ---------------------------------------------------------------------
-
-bool SupervisorActor::is_admin(const rt::Message& msg) {
-  return msg.is<protocol::WhichChildren>() || msg.is<protocol::CountChildren>() ||
-         msg.is<protocol::StartChild>() || msg.is<protocol::StartDynamicChild>() ||
-         msg.is<protocol::TerminateChild>() || msg.is<protocol::RestartChild>() ||
-         msg.is<protocol::DeleteChild>() || msg.is<protocol::GetHandle>();
-}
-
-void SupervisorActor::handle_admin(ActorContext& ctx, rt::Message& msg,
-                                   const ActorContext::ReplyToken& to) {
-  auto fail = [&](ErrorCode code, std::string text) {
-    (void)ctx.reply_error_to(to, Error{code, "supervisor '" + path_ + "': " + std::move(text)});
-  };
-  if (shutting_down_) return fail(ErrorCode::system_stopping, "shutting down");
-  const bool simple = spec_.config.strategy == Strategy::simple_one_for_one;
-
-  if (msg.is<protocol::WhichChildren>()) {
-    std::vector<ChildInfo> out;
-    out.reserve(children_.size());
-    for (auto& c : children_) out.push_back(info(*c));
-    (void)ctx.reply_to(to, std::move(out));
-    return;
-  }
-  if (msg.is<protocol::CountChildren>()) {
-    ChildCounts counts;
-    counts.specs = simple ? 1 : children_.size();
-    for (auto& c : children_) {
-      if (c->running) ++counts.active;
-      if (c->spec->type == ChildType::supervisor)
-        ++counts.supervisors;
-      else
-        ++counts.workers;
+  for (std::size_t i = step_active_ ? 1 : 0; i < plan_.size(); ++i) {
+    if (const auto* s = std::get_if<StartStep>(&plan_[i]); s != nullptr && s->child == key) {
+      return true;
     }
-    (void)ctx.reply_to(to, counts);
-    return;
+    if (const auto* s = std::get_if<StopStep>(&plan_[i]); s != nullptr && s->child == key) {
+      return true;
+    }
   }
-  if (msg.is<protocol::GetHandle>()) {
-    Child* c = find(msg.as<protocol::GetHandle>().id);
-    if (c == nullptr)
-      return fail(ErrorCode::name_not_found, "no child '" + msg.as<protocol::GetHandle>().id + "'");
-    auto handle = tree_->handle(c->path);
-    if (!handle) return fail(ErrorCode::internal, "child '" + c->id + "' is not in the tree");
-    (void)ctx.reply_to(to, std::move(*handle));
-    return;
-  }
+  return false;
+}
 
-  // Start, terminate, restart and delete run as plans and answer at the end.
-  auto reply_address_when_done = [this, to](std::uint64_t key) {
-    return [this, to, key](ActorContext& c) {
-      Child* child = find(key);
-      (void)c.reply_to(to, child != nullptr && child->running ? child->address : Address{});
-    };
-  };
-  auto start_and_reply = [&](Child& child) {
-    Step start(Step::Kind::start);
-    start.child = child.key;
-    start.on_failure = OnStartFailure::reply_error;
-    start.reply_to = to;
-    plan_.push_back(std::move(start));
-    Step done(Step::Kind::then);
-    done.then = reply_address_when_done(child.key);
-    plan_.push_back(std::move(done));
-  };
-
-  if (msg.is<protocol::StartChild>()) {
-    if (simple)
-      return fail(ErrorCode::invalid_argument,
-                  "simple_one_for_one takes start arguments, not specs");
-    ChildSpec& spec = msg.as<protocol::StartChild>().spec;
-    if (auto r = spec.validate(); !r) return fail(ErrorCode::invalid_argument, r.error().message);
-    if (find(spec.id) != nullptr)
-      return fail(ErrorCode::name_taken, "child '" + spec.id + "' already present");
-    std::string id = spec.id;
-    start_and_reply(add_child(std::make_shared<ChildSpec>(std::move(spec)), std::move(id), {}));
-    return;
+bool SupervisorActor::drain_one(ActorContext& ctx) {
+  if (pending_exits_ > 0) {
+    for (auto& c : children_) {
+      if (!c->pending_exit) continue;
+      const ExitReason reason = std::move(*c->pending_exit);
+      c->pending_exit.reset();
+      --pending_exits_;
+      if (c->waits_for_restart() || c->phase == Phase::absent) {
+        decide_and_act(ctx, *c, reason, c->spec->restart);
+      }
+      return true;
+    }
   }
-  if (msg.is<protocol::StartDynamicChild>()) {
-    if (!simple)
-      return fail(ErrorCode::invalid_argument,
-                  "only simple_one_for_one supervisors start children from arguments");
-    static_assert(sizeof(std::uint64_t) >= 8);
-    auto templ = std::make_shared<ChildSpec>(spec_.children.front());
-    std::string id = templ->id + "-" + std::to_string(++dynamic_serial_);
-    templ->name.clear();  // many children from one spec cannot share a name
-    start_and_reply(add_child(std::move(templ), std::move(id),
-                              std::move(msg.as<protocol::StartDynamicChild>().args)));
-    return;
-  }
-  if (msg.is<protocol::TerminateChild>()) {
-    const auto& request = msg.as<protocol::TerminateChild>();
-    Child* c = request.address ? find(request.address) : find(request.id);
-    if (c == nullptr) return fail(ErrorCode::name_not_found, "no child '" + request.id + "'");
-    Step stop(Step::Kind::stop);
-    stop.child = c->key;
-    stop.final_stop = true;
-    stop.after_stop = SupervisionState::stopped;
-    plan_.push_back(std::move(stop));
-    Step done(Step::Kind::then);
-    const std::uint64_t key = c->key;
-    done.then = [this, to, key, simple](ActorContext& ctx2) {
-      if (Child* child = find(key); child != nullptr && simple) remove_child(key);
-      (void)ctx2.reply_to(to, true);
-    };
-    plan_.push_back(std::move(done));
-    return;
-  }
-  if (msg.is<protocol::RestartChild>()) {
-    if (simple)
-      return fail(ErrorCode::invalid_argument,
-                  "simple_one_for_one children cannot be restarted by id");
-    Child* c = find(msg.as<protocol::RestartChild>().id);
-    if (c == nullptr)
-      return fail(ErrorCode::name_not_found,
-                  "no child '" + msg.as<protocol::RestartChild>().id + "'");
-    if (c->running || c->parked)
-      return fail(ErrorCode::invalid_argument, "child '" + c->id + "' is running");
-    start_and_reply(*c);
-    return;
-  }
-  if (msg.is<protocol::DeleteChild>()) {
-    if (simple)
-      return fail(ErrorCode::invalid_argument, "simple_one_for_one children cannot be deleted");
-    Child* c = find(msg.as<protocol::DeleteChild>().id);
-    if (c == nullptr)
-      return fail(ErrorCode::name_not_found,
-                  "no child '" + msg.as<protocol::DeleteChild>().id + "'");
-    if (c->running || c->parked)
-      return fail(ErrorCode::invalid_argument, "child '" + c->id + "' is running");
-    remove_child(c->key);
-    (void)ctx.reply_to(to, true);
-    return;
-  }
+  if (deferred_.empty()) return false;
+  Deferred next = std::move(deferred_.front());
+  deferred_.pop_front();
+  handle_admin(ctx, *next.msg, next.to);
+  return true;
 }
 
 // --- bookkeeping ----------------------------------------------------------------------------
@@ -793,6 +824,8 @@ void SupervisorActor::remove_child(std::uint64_t key) {
     auto it = by_address_.find(child->address);
     if (it != by_address_.end() && it->second == child) by_address_.erase(it);
   }
+  if (child->pending_exit) --pending_exits_;
+  set_phase(*child, Phase::absent);
   by_key_.erase(key);
   std::erase_if(children_, [&](const std::unique_ptr<Child>& c) { return c->key == key; });
 }
@@ -801,7 +834,7 @@ void SupervisorActor::set_state(ActorContext& ctx, Child& child, SupervisionStat
   if (child.state == state) return;
   child.state = state;
   publish(child);
-  emit(ctx, SupervisionEventKind::state_changed, &child);
+  emit(ctx, &child, {.kind = Kind::state_changed});
 }
 
 void SupervisorActor::publish(const Child& child) {
@@ -811,32 +844,24 @@ void SupervisorActor::publish(const Child& child) {
   });
 }
 
-void SupervisorActor::emit(ActorContext& ctx, SupervisionEventKind kind, const Child* child,
-                           ExitReason reason, std::uint32_t attempt, rt::Duration delay,
-                           std::string detail) {
+void SupervisorActor::emit(ActorContext& ctx, const Child* child, SupervisionEvent event) {
   if (!events_) return;
-  SupervisionEvent e;
-  e.kind = kind;
-  e.at = ctx.now();
-  e.supervisor = path_;
+  event.at = ctx.now();
+  event.supervisor = path_;
   if (child != nullptr) {
-    e.child = child->id;
-    e.address = child->address;
-    e.state = child->state;
+    event.child = child->id;
+    event.address = child->address;
+    event.state = child->state;
   } else {
-    e.address = ctx.self();
+    event.address = ctx.self();
   }
-  e.reason = std::move(reason);
-  e.attempt = attempt;
-  e.delay = delay;
-  e.detail = std::move(detail);
-  events_->on_event(e);
+  events_->on_event(event);
 }
 
 ChildInfo SupervisorActor::info(const Child& child) const {
   ChildInfo out;
   out.id = child.id;
-  out.address = child.running ? child.address : Address{};
+  out.address = child.alive() ? child.address : Address{};
   out.type = child.spec->type;
   out.state = child.state;
   return out;

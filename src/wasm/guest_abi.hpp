@@ -107,6 +107,15 @@ enum HostStatus : std::int32_t {
   kNoSuchTimer = -10,
 };
 
+// Exit codes of the exit import with a meaning of their own; any other
+// code is a failure (exit reason `exit: <text>`). Codes from
+// kExitReservedFirst up are reserved for named exits like these.
+enum ExitCode : std::int32_t {
+  kExitNormal = 0,  // a normal exit
+  kExitReservedFirst = 0x7fff0000,
+  kExitShutdown = 0x7fff0001,  // exit reason shutdown (the text its detail), as OTP's {shutdown, T}
+};
+
 // What message_kind says of the message being handled.
 enum MessageNature : std::int32_t {
   kPlainMessage = 0,    // reply sends a message back to its sender

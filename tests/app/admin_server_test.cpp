@@ -379,5 +379,138 @@ TEST_F(AdminServerTest, BodiesOverTheBoundGet413) {
   expect_healthy(port);
 }
 
+// Generated hostile bodies for a pool's start and stop: each gets a 4xx
+// with a JSON error (400, or 404 for a well-formed stop naming no
+// instance), never a 5xx, and the pool stays as it was; what is well formed
+// still works afterwards.
+TEST(AdminPools, GeneratedBadBodiesAreRefusedAndChangeNothing) {
+  TempDir dir;
+  const auto file =
+      dir.write("system.toml",
+                "[[supervisor]]\nname = \"root\"\n[[supervisor]]\nname = \"workers\"\n"
+                "parent = \"root\"\nstrategy = \"simple_one_for_one\"\n[[component]]\n"
+                "name = \"w\"\nmodule = \"" +
+                    guest("echo") + "\"\nsupervisor = \"workers\"\ninitial = 2\nmax = 4\n");
+  auto loaded = load_system_config(file);
+  ASSERT_TRUE(loaded.ok()) << (loaded.errors.empty() ? "" : loaded.errors[0].describe());
+  std::FILE* events = std::tmpfile();
+  {
+    SystemRunner runner(*loaded.config, std::make_shared<EventLog>(events),
+                        wasm::EngineKind::interp);
+    ASSERT_TRUE(runner.start());
+    AdminServer server(runner);
+    ASSERT_TRUE(server.start("127.0.0.1:0", ""));
+    httplib::Client http("127.0.0.1", server.port());
+
+    std::mt19937 rng(2026);
+    const std::vector<std::string> pieces = {"{",
+                                             "}",
+                                             "[",
+                                             "]",
+                                             "\"child\"",
+                                             "\"address\"",
+                                             "\"config\"",
+                                             ":",
+                                             ",",
+                                             "\"w-1\"",
+                                             "1",
+                                             "null",
+                                             "true",
+                                             "{}",
+                                             "\"\\u0",
+                                             "\xff",
+                                             std::string(1, '\0'),
+                                             " ",
+                                             "\"<1.1>\"",
+                                             "\"w-99\"",
+                                             "-1e999",
+                                             "\"x\\\"",
+                                             "\"count\""};
+    auto body = [&] {
+      std::string b;
+      const std::size_t n = 1 + rng() % 8;
+      for (std::size_t i = 0; i < n; ++i) b += pieces[rng() % pieces.size()];
+      return b;
+    };
+    const auto instances = runner.pool("workers")->instances();
+    int tried = 0;
+    for (int i = 0; i < 300; ++i) {
+      const std::string b = body();
+      const auto j = nlohmann::json::parse(b, nullptr, false);
+      for (const char* action : {"start", "stop"}) {
+        const bool start = std::string(action) == "start";
+        // Skip the few generated bodies that are well formed.
+        const bool well_formed =
+            !j.is_discarded() && j.is_object() &&
+            (start
+                 ? (j.empty() || (j.size() == 1 && j.contains("config") && j["config"].is_string()))
+                 : (j.size() == 1 && ((j.contains("child") && j["child"].is_string()) ||
+                                      (j.contains("address") && j["address"].is_string()))));
+        if (well_formed) continue;
+        ++tried;
+        auto r = http.Post("/pools/workers/" + std::string(action), b, "application/json");
+        ASSERT_TRUE(r) << action << " " << b;
+        EXPECT_EQ(r->status, 400) << action << " " << b << ": " << r->body;
+        const auto answer = nlohmann::json::parse(r->body, nullptr, false);
+        EXPECT_TRUE(answer.is_object() && answer.contains("error")) << r->body;
+      }
+    }
+    EXPECT_GT(tried, 400);
+    EXPECT_EQ(runner.pool("workers")->instances(), instances);
+    for (const std::string b : {"{\"child\": \"w-99\"}", "{\"address\": \"<1.1>\"}",
+                                "{\"child\": \"\"}", "{\"child\": \"w\"}"}) {
+      auto r = http.Post("/pools/workers/stop", b, "application/json");
+      ASSERT_TRUE(r);
+      EXPECT_EQ(r->status, 404) << b;
+    }
+    auto started = http.Post("/pools/workers/start", "{\"config\": \"\"}", "application/json");
+    ASSERT_TRUE(started);
+    EXPECT_EQ(started->status, 201) << started->body;
+    auto stopped = http.Post("/pools/workers/stop", "{\"child\": \"w-1\"}", "application/json");
+    ASSERT_TRUE(stopped);
+    EXPECT_EQ(stopped->status, 200) << stopped->body;
+    EXPECT_EQ(runner.pool("workers")->instances(), (std::vector<std::string>{"w-2", "w-3"}));
+    server.stop();
+    (void)runner.stop();
+  }
+  std::fclose(events);
+}
+
+// A pool instance that ended on purpose (a transient job exiting with
+// shutdown) has left its pool: readiness does not wait for it.
+TEST(AdminPools, AnInstanceThatEndedOnPurposeDoesNotMakeTheSystemUnready) {
+  TempDir dir;
+  const auto file = dir.write("system.toml",
+                              "[[supervisor]]\nname = \"jobs\"\nstrategy = \"simple_one_for_one\"\n"
+                              "[[component]]\nname = \"job\"\nmodule = \"" +
+                                  guest("as_job") + "\"\nrestart = \"transient\"\ninitial = 2\n");
+  auto loaded = load_system_config(file);
+  ASSERT_TRUE(loaded.ok()) << (loaded.errors.empty() ? "" : loaded.errors[0].describe());
+  std::FILE* events = std::tmpfile();
+  {
+    SystemRunner runner(*loaded.config, std::make_shared<EventLog>(events),
+                        wasm::EngineKind::interp);
+    ASSERT_TRUE(runner.start());
+    AdminServer server(runner);
+    ASSERT_TRUE(server.start("127.0.0.1:0", ""));
+    httplib::Client http("127.0.0.1", server.port());
+    auto done = http.Post("/components/job-1/send", "done", "text/plain");
+    ASSERT_TRUE(done);
+    EXPECT_EQ(done->status, 202);
+    auto status = runner.registry().status("job-1");
+    ASSERT_TRUE(status);
+    ASSERT_TRUE(status->wait_for(wasm::ComponentState::terminated, 1, 10s));
+    auto ready = http.Get("/readyz");
+    ASSERT_TRUE(ready);
+    EXPECT_EQ(ready->status, 200) << ready->body;
+    auto failed = http.Post("/components/job-2/send", "fail", "text/plain");
+    ASSERT_TRUE(failed);
+    ASSERT_TRUE(runner.registry().status("job-2")->wait_for(wasm::ComponentState::ready, 2, 10s));
+    server.stop();
+    (void)runner.stop();
+  }
+  std::fclose(events);
+}
+
 }  // namespace
 }  // namespace airssys::app::test

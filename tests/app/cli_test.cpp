@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
@@ -66,9 +67,20 @@ std::string echo_system(const std::string& before = "") {
 TEST(Cli, HelpExplainsEveryCommand) {
   auto r = run_program({"--help"});
   EXPECT_EQ(r.code, 0);
-  for (const char* cmd : {"run", "check", "tree", "send", "inspect", "compile"}) {
+  for (const char* cmd : {"run", "check", "tree", "send", "pool", "delete", "inspect", "compile"}) {
     EXPECT_NE(r.out.find(cmd), std::string::npos) << cmd;
   }
+  auto pool_help = run_program({"pool", "--help"});
+  EXPECT_EQ(pool_help.code, 0);
+  for (const char* sub : {"start", "stop", "list"}) {
+    EXPECT_NE(pool_help.out.find(sub), std::string::npos) << sub << ": " << pool_help.out;
+  }
+  auto pool_start_help = run_program({"pool", "start", "--help"});
+  EXPECT_NE(pool_start_help.out.find("--config"), std::string::npos) << pool_start_help.out;
+  EXPECT_NE(run_program({"delete", "--help"}).out.find("stopped component"), std::string::npos);
+  // A pool command without what it needs is a usage error.
+  EXPECT_NE(run_program({"pool"}).code, 0);
+  EXPECT_NE(run_program({"pool", "stop", "--http", "127.0.0.1:1", "workers"}).code, 0);
   auto run_help = run_program({"run", "--help"});
   EXPECT_NE(run_help.out.find("--for"), std::string::npos);
   EXPECT_NE(run_help.out.find("--events"), std::string::npos);
@@ -123,6 +135,19 @@ TEST(Cli, CheckRefusesWhatRunWouldAndRunStartsNothingOfIt) {
                      "2:8: 'http' in [system]: admin address " + std::string(http) + ": "});
   }
   cases.push_back({component("b", "max_timers = 0\n"), "max_timers"});
+  // OTP: a significant child is transient or temporary.
+  for (const char* restart : {"", "restart = \"permanent\"\n"}) {
+    cases.push_back(
+        {component("ok", "") + component("b", "significant = true\n" + std::string(restart)),
+         "4:1: component \"b\": child 'b': a significant child must be transient or "
+         "temporary (as in OTP)"});
+  }
+  cases.push_back(
+      {"[[supervisor]]\nname = \"root\"\n[[supervisor]]\nname = \"s\"\nparent = "
+       "\"root\"\nsignificant = true\n" +
+           component("ok", "supervisor = \"s\"\n"),
+       "3:1: supervisor 's': child 's': a significant child must be transient or "
+       "temporary (as in OTP)"});
   cases.push_back({component("b", "timer_bytes = \"8GiB\"\n"), "timer_bytes must be"});
   TempDir dir;
   int k = 0;
@@ -558,10 +583,286 @@ TEST(Cli, AdminEndpointBeyondLoopbackNeedsAToken) {
   }
 }
 
+// A pool "workers" of counters (w-1, w-2 at start, at most 3) and echo.
+std::string pool_system(const std::string& before = "") {
+  return before +
+         "[[supervisor]]\nname = \"root\"\n\n[[supervisor]]\nname = \"workers\"\n"
+         "parent = \"root\"\nstrategy = \"simple_one_for_one\"\n\n[[component]]\n"
+         "name = \"w\"\nmodule = \"" +
+         guest("counter") + "\"\nsupervisor = \"workers\"\ninitial = 2\nmax = 3\n\n" +
+         echo_system();
+}
+
+TEST(Cli, PoolsGrowAndShrinkThroughTheAdminEndpointAndTheCli) {
+  TempDir dir;
+  const auto file = dir.write("system.toml", pool_system());
+  Program p({"run", file, "--http", "127.0.0.1:0"});
+  const int port = serving_port(p);
+  ASSERT_GT(port, 0);
+  const std::string address = "127.0.0.1:" + std::to_string(port);
+  httplib::Client http("127.0.0.1", port);
+
+  auto pools = http.Get("/pools");
+  ASSERT_TRUE(pools);
+  EXPECT_EQ(pools->status, 200);
+  auto list = json::parse(pools->body, nullptr, false);
+  ASSERT_TRUE(list.is_array()) << pools->body;
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["pool"], "workers");
+  EXPECT_EQ(list[0]["component"], "w");
+  EXPECT_EQ(list[0]["size"], 2);
+  EXPECT_EQ(list[0]["max"], 3);
+  auto tree = http.Get("/tree");
+  ASSERT_TRUE(tree);
+  EXPECT_NE(tree->body.find("\"root/workers/w-2\""), std::string::npos) << tree->body;
+
+  auto started = http.Post("/pools/workers/start", "", "application/json");
+  ASSERT_TRUE(started);
+  EXPECT_EQ(started->status, 201) << started->body;
+  auto one = json::parse(started->body, nullptr, false);
+  EXPECT_EQ(one["id"], "w-3") << started->body;
+  EXPECT_EQ(one["size"], 3) << started->body;
+  EXPECT_EQ(json::parse(http.Get("/components/w-3")->body)["state"], "ready");
+
+  auto full = http.Post("/pools/workers/start", "", "application/json");
+  ASSERT_TRUE(full);
+  EXPECT_EQ(full->status, 409);
+  EXPECT_EQ(json::parse(full->body, nullptr, false)["error"],
+            "pool 'workers' is at its size limit (max 3)");
+  auto full_cli = run_program({"pool", "start", "--http", address, "workers"});
+  EXPECT_EQ(full_cli.code, 1);
+  EXPECT_NE(full_cli.err.find("409 pool 'workers' is at its size limit (max 3)"), std::string::npos)
+      << full_cli.err;
+
+  // Unknown pools, and bodies that say nothing usable: refused, nothing changes.
+  for (const char* path : {"/pools/nope/start", "/pools/w/start", "/pools/root/stop"}) {
+    auto r = http.Post(path, "{\"child\": \"w-1\"}", "application/json");
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, 404) << path;
+    EXPECT_TRUE(json::parse(r->body, nullptr, false).contains("error")) << r->body;
+  }
+  auto missing = run_program({"pool", "stop", "--http", address, "nope", "w-1"});
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_NE(missing.err.find("404 no pool named 'nope'"), std::string::npos) << missing.err;
+  for (const std::string body : {"x", "[]", "[1]", "\"w-1\"", "{\"config\": 5}",
+                                 "{\"count\": \"2\"}", "{\"config\": null}"}) {
+    auto r = http.Post("/pools/workers/start", body, "application/json");
+    ASSERT_TRUE(r) << body;
+    EXPECT_EQ(r->status, 400) << body << ": " << r->body;
+  }
+  for (const std::string body : {"", "{}", "x", "[\"w-1\"]", "{\"child\": 1}",
+                                 "{\"child\": \"w-1\", \"address\": \"<1.1>\"}",
+                                 "{\"id\": \"w-1\"}", "{\"child\": [\"w-1\"]}"}) {
+    auto r = http.Post("/pools/workers/stop", body, "application/json");
+    ASSERT_TRUE(r) << body;
+    EXPECT_EQ(r->status, 400) << body << ": " << r->body;
+  }
+  auto no_child = http.Post("/pools/workers/stop", "{\"child\": \"w-9\"}", "application/json");
+  ASSERT_TRUE(no_child);
+  EXPECT_EQ(no_child->status, 404);
+  EXPECT_EQ(json::parse(http.Get("/pools/workers")->body)["size"], 3);
+
+  // The CLI: stop one by id, start one with a config of its own, list.
+  auto stopped = run_program({"pool", "stop", "--http", address, "workers", "w-3"});
+  EXPECT_EQ(stopped.code, 0) << stopped.err;
+  EXPECT_EQ(json::parse(stopped.out, nullptr, false)["stopped"], "w-3") << stopped.out;
+  EXPECT_EQ(http.Get("/components/w-3")->status, 404);
+  auto again = run_program({"pool", "start", "--http", address, "workers", "--config", "41"});
+  EXPECT_EQ(again.code, 0) << again.err;
+  const auto fresh = json::parse(again.out, nullptr, false);
+  EXPECT_EQ(fresh["id"], "w-4") << again.out;
+  auto asked = http.Post("/components/w-4/send?reply=true", "inc", "text/plain");
+  ASSERT_TRUE(asked);
+  EXPECT_EQ(asked->body, "42/1");
+  // By address, as the tree shows it.
+  auto by_address = http.Post("/pools/workers/stop", json{{"address", fresh["address"]}}.dump(),
+                              "application/json");
+  ASSERT_TRUE(by_address);
+  EXPECT_EQ(by_address->status, 200) << by_address->body;
+  EXPECT_EQ(json::parse(by_address->body)["stopped"], "w-4");
+  auto listed = run_program({"pool", "list", "--http", address});
+  EXPECT_EQ(listed.code, 0) << listed.err;
+  EXPECT_NE(listed.out.find("workers  w  2/3"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("  w-1  "), std::string::npos) << listed.out;
+
+  // /metrics: the pool's size and limit, its instances as components.
+  auto metrics = http.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("airssys_pool_instances{pool=\"workers\"} 2\n"), std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("airssys_pool_max_instances{pool=\"workers\"} 3\n"),
+            std::string::npos);
+  EXPECT_NE(metrics->body.find("airssys_component_state{component=\"w-1\",state=\"ready\"} 1"),
+            std::string::npos);
+  EXPECT_EQ(metrics->body.find("component=\"w-3\""), std::string::npos);
+  static const std::regex sample(
+      R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="[^"]*"(,[a-zA-Z_][a-zA-Z0-9_]*="[^"]*")*\})? (-?[0-9.eE+-]+|\+Inf|NaN)$)");
+  std::istringstream lines(metrics->body);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line.rfind("# HELP ", 0) == 0 || line.rfind("# TYPE ", 0) == 0) continue;
+    EXPECT_TRUE(std::regex_match(line, sample)) << "not Prometheus text: " << line;
+  }
+
+  ::kill(p.pid(), SIGTERM);
+  EXPECT_EQ(p.wait(), 0) << p.stderr_text();
+  EXPECT_NE(p.stdout_text().find("  w-1: terminated"), std::string::npos) << p.stdout_text();
+
+  auto config_tree = run_program({"tree", file});
+  EXPECT_EQ(config_tree.code, 0) << config_tree.err;
+  EXPECT_NE(config_tree.out.find("workers [supervisor]  simple_one_for_one"), std::string::npos)
+      << config_tree.out;
+  EXPECT_NE(config_tree.out.find("w  permanent  counter.wasm  pool initial=2 max=3"),
+            std::string::npos)
+      << config_tree.out;
+}
+
+TEST(Cli, DeleteRemovesAStoppedComponentAndRefusesARunningOne) {
+  TempDir dir;
+  const auto file = dir.write("system.toml", pool_system());
+  Program p({"run", file, "--http", "127.0.0.1:0"});
+  const int port = serving_port(p);
+  ASSERT_GT(port, 0);
+  const std::string address = "127.0.0.1:" + std::to_string(port);
+  httplib::Client http("127.0.0.1", port);
+
+  auto running = http.Post("/components/echo/delete", "", "text/plain");
+  ASSERT_TRUE(running);
+  EXPECT_EQ(running->status, 409);
+  EXPECT_NE(json::parse(running->body)["error"].get<std::string>().find("'echo' is running"),
+            std::string::npos)
+      << running->body;
+  auto instance = http.Post("/components/w-1/delete", "", "text/plain");
+  ASSERT_TRUE(instance);
+  EXPECT_EQ(instance->status, 409) << instance->body;
+  for (const char* name : {"nobody", "w", "workers"}) {
+    auto r = http.Post("/components/" + std::string(name) + "/delete", "", "text/plain");
+    ASSERT_TRUE(r) << name;
+    EXPECT_EQ(r->status, 404) << name << ": " << r->body;
+  }
+  auto unknown = run_program({"delete", "--http", address, "nobody"});
+  EXPECT_EQ(unknown.code, 1);
+  EXPECT_NE(unknown.err.find("404 no component named 'nobody'"), std::string::npos) << unknown.err;
+
+  ASSERT_EQ(http.Post("/components/echo/stop", "", "text/plain")->status, 200);
+  auto deleted = run_program({"delete", "--http", address, "echo"});
+  EXPECT_EQ(deleted.code, 0) << deleted.err;
+  EXPECT_EQ(json::parse(deleted.out, nullptr, false)["deleted"], "echo") << deleted.out;
+  EXPECT_EQ(http.Get("/components/echo")->status, 404);
+  EXPECT_EQ(http.Post("/components/echo/start", "", "text/plain")->status, 404);
+  auto ready = http.Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200) << ready->body;  // a deleted component is not a missing one
+
+  ::kill(p.pid(), SIGTERM);
+  EXPECT_EQ(p.wait(), 0) << p.stderr_text();
+}
+
+// The summary says what the events say: a child the supervisor killed
+// (brutal_kill) is killed, not ready.
+TEST(Cli, TheRunSummaryAgreesWithTheEventsAboutKills) {
+  TempDir dir;
+  const auto file =
+      dir.write("system.toml", "[[component]]\nname = \"brutal\"\nmodule = \"" + guest("echo") +
+                                   "\"\nshutdown = \"brutal_kill\"\n\n" + echo_system());
+  const auto events_file = dir.path("events.jsonl");
+  auto r = run_program({"run", file, "--for", "100ms", "--events", events_file});
+  EXPECT_EQ(r.code, 0) << r.err;
+  std::map<std::string, std::string> stopped;  // child -> reason of its "stopped" event
+  for (const auto& e : events_in(events_file)) {
+    if (e["event"] == "stopped") stopped[e.value("child", "")] = e.value("reason", "");
+  }
+  EXPECT_EQ(stopped["brutal"], "killed");
+  EXPECT_EQ(stopped["echo"], "shutdown");
+  EXPECT_NE(r.out.find("  brutal: killed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  echo: terminated"), std::string::npos) << r.out;
+}
+
+// A significant transient job ending with AIRSSYS_EXIT_SHUTDOWN ends its
+// supervisor (auto_shutdown) and, the root, the system: exit 0. A job
+// failing is restarted instead.
+TEST(Cli, ASignificantJobEndingTheOtpWayEndsTheSystem) {
+  TempDir dir;
+  const auto file = dir.write(
+      "system.toml",
+      "[[supervisor]]\nname = \"root\"\nauto_shutdown = \"any_significant\"\n"
+      "backoff = { kind = \"immediate\" }\n\n[[component]]\nname = \"job\"\n"
+      "module = \"" +
+          guest("as_job") + "\"\nrestart = \"transient\"\nsignificant = true\n\n" + echo_system());
+  Program p({"run", file, "--http", "127.0.0.1:0", "--events", "-"});
+  const int port = serving_port(p);
+  ASSERT_GT(port, 0);
+  const std::string address = "127.0.0.1:" + std::to_string(port);
+  EXPECT_EQ(run_program({"send", "--http", address, "job", "fail"}).code, 0);
+  ASSERT_TRUE(p.read_until("\"event\":\"restarted\""));
+  EXPECT_EQ(run_program({"send", "--http", address, "job", "work", "--reply"}).out, "1\n");
+  EXPECT_EQ(run_program({"send", "--http", address, "job", "done"}).code, 0);
+  EXPECT_EQ(p.wait(), 0) << p.stderr_text();
+  EXPECT_NE(p.stdout_text().find("\"reason\":\"shutdown: job done after 1 steps\""),
+            std::string::npos)
+      << p.stdout_text();
+  EXPECT_NE(p.stdout_text().find("stopped (root supervisor 'root' ended: shutdown"),
+            std::string::npos)
+      << p.stdout_text();
+  EXPECT_NE(p.stdout_text().find("  job: terminated, 1 restarts"), std::string::npos)
+      << p.stdout_text();
+}
+
 TEST(Cli, CompileBuildsTheAotObject) {
   auto r = run_program({"compile", guest("echo")});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find(".so"), std::string::npos) << r.out;
+}
+
+// SIGTERM while several children wait out a long backoff: the pending
+// restarts are cancelled, what runs stops in reverse order, and run exits
+// 0 long before its shutdown_timeout.
+TEST(Cli, SigtermWithRestartsPendingExitsZeroAndStopsEverythingOnce) {
+  TempDir dir;
+  std::string config =
+      "[system]\nshutdown_timeout = \"60s\"\n\n[[supervisor]]\nname = \"root\"\n"
+      "max_restarts = 100\nbackoff = { kind = \"linear\", base = \"30s\", max = \"30s\" }\n";
+  const std::vector<std::string> names{"a", "b", "c", "d", "e"};
+  for (const auto& n : names) {
+    config += "\n[[component]]\nname = \"" + n + "\"\nmodule = \"" + guest("crasher") + "\"\n";
+  }
+  const auto file = dir.write("system.toml", config);
+  const auto events_file = dir.path("events.jsonl");
+  Program p({"run", file, "--http", "127.0.0.1:0", "--events", events_file});
+  const int port = serving_port(p);
+  ASSERT_GT(port, 0);
+  httplib::Client http("127.0.0.1", port);
+  for (const char* n : {"b", "c", "e"}) {
+    auto r = http.Post(std::string("/components/") + n + "/send", "trap", "text/plain");
+    ASSERT_TRUE(r) << n;
+    EXPECT_EQ(r->status, 202) << n;
+  }
+  // All three are waiting out their 30 s: the admin endpoint says so.
+  int seen = 0;
+  for (int polls = 0; polls < 10000 && seen < 3; ++polls) {
+    auto tree = http.Get("/tree");
+    ASSERT_TRUE(tree);
+    seen = 0;
+    for (std::size_t at = 0; (at = tree->body.find("scheduling_restart", at)) != std::string::npos;
+         ++at) {
+      ++seen;
+    }
+  }
+  ASSERT_EQ(seen, 3);
+  const auto t0 = std::chrono::steady_clock::now();
+  ::kill(p.pid(), SIGTERM);
+  EXPECT_EQ(p.wait(), 0) << p.stderr_text();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20));
+  std::map<std::string, int> stopped;
+  std::vector<std::string> stopping;
+  for (const auto& e : events_in(events_file)) {
+    if (e["event"] == "stopped") ++stopped[e.value("child", "")];
+    if (e["event"] == "stopping") stopping.push_back(e.value("child", ""));
+    EXPECT_NE(e["event"], "restarted") << e.dump();
+  }
+  for (const auto& n : names) EXPECT_EQ(stopped[n], 1) << n;
+  EXPECT_EQ(stopping, (std::vector<std::string>{"d", "a"}));
+  EXPECT_EQ(p.stderr_text().find("did not stop"), std::string::npos) << p.stderr_text();
 }
 
 }  // namespace

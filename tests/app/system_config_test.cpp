@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
+#include <vector>
 
 #include "app_support.hpp"
 
@@ -276,6 +278,183 @@ TEST(SystemConfig, EveryErrorIsReportedNotJustTheFirst) {
   const LoadResult r = load_system_config(file);
   ASSERT_EQ(r.errors.size(), 2u);
   EXPECT_LT(r.errors[0].at.line, r.errors[1].at.line);
+}
+
+// A pool: a simple_one_for_one supervisor and its one component, the
+// template of its instances, with their number at start and at most.
+std::string pool_system(const std::string& component_extra, const std::string& pool_extra = "") {
+  return "[[supervisor]]\nname = \"root\"\n\n[[supervisor]]\nname = \"workers\"\nparent = "
+         "\"root\"\nstrategy = \"simple_one_for_one\"\n" +
+         pool_extra + "\n" +
+         component("w", guest("echo"), "supervisor = \"workers\"\n" + component_extra);
+}
+
+TEST(SystemConfig, APoolReadsItsInitialAndMaxSizes) {
+  TempDir dir;
+  const auto file = dir.write(
+      "system.toml", pool_system("initial = 2\nmax = 5\n") + component("plain", guest("echo")));
+  const LoadResult r = load_system_config(file);
+  ASSERT_TRUE(r.ok()) << (r.errors.empty() ? "" : r.errors[0].describe());
+  const auto& c = *r.config;
+  EXPECT_TRUE(c.supervisors[1].is_pool());
+  ASSERT_TRUE(c.components[0].pool);
+  EXPECT_EQ(c.components[0].pool->initial, 2u);
+  EXPECT_EQ(c.components[0].pool->max, 5u);
+  EXPECT_FALSE(c.components[1].pool);
+  EXPECT_EQ(c.pool_template("workers"), &c.components[0]);
+  EXPECT_EQ(c.pool_template("root"), nullptr);
+
+  const auto defaults = dir.write("defaults.toml", pool_system(""));
+  const LoadResult d = load_system_config(defaults);
+  ASSERT_TRUE(d.ok()) << (d.errors.empty() ? "" : d.errors[0].describe());
+  EXPECT_EQ(d.config->components[0].pool->initial, 0u);
+  EXPECT_EQ(d.config->components[0].pool->max, PoolSize::kDefaultMax);
+}
+
+// Pool sizes from outside are bounded before anything is allocated; each
+// bad value is an error at its position.
+TEST(SystemConfig, PoolSizesOutOfBoundsAreErrorsAtTheirPosition) {
+  const std::string hard = std::to_string(PoolSize::kHardMax);
+  struct Case {
+    std::string extra;
+    std::string error;
+  };
+  std::vector<Case> cases;
+  for (const std::string& v :
+       {std::string("0"), std::string("-1"), std::to_string(PoolSize::kHardMax + 1),
+        std::string("9223372036854775807")}) {
+    cases.push_back(
+        {"max = " + v + "\n", "13:7: 'max' in [[component]] 'w' must be between 1 and " + hard});
+  }
+  for (const std::string& v : {std::string("-1"), std::to_string(PoolSize::kHardMax + 1)}) {
+    cases.push_back({"initial = " + v + "\n",
+                     "13:11: 'initial' in [[component]] 'w' must be between 0 and " + hard});
+  }
+  cases.push_back(
+      {"max = \"5\"\n", "13:7: 'max' in [[component]] 'w' must be an integer, not a string"});
+  cases.push_back({"max = 3\ninitial = 4\n",
+                   "14:11: 'initial' in [[component]] 'w' (4) is more than the pool's 'max' (3)"});
+  cases.push_back(
+      {"initial = 101\n",
+       "13:11: 'initial' in [[component]] 'w' (101) is more than the pool's 'max' (100)"});
+  for (const auto& c : cases) EXPECT_EQ(only_error(pool_system(c.extra)), c.error) << c.extra;
+}
+
+TEST(SystemConfig, PoolKeysOutsideAPoolAndPoolsOfTheWrongShapeAreErrors) {
+  for (const char* key : {"initial", "max"}) {
+    EXPECT_EQ(only_error(component("a", guest("echo"), std::string(key) + " = 1\n")),
+              "4:" + std::string(std::string(key) == "max" ? "7" : "11") + ": '" + key +
+                  "' in [[component]] 'a' is for a pool: the component of a supervisor with "
+                  "strategy = \"simple_one_for_one\"");
+  }
+  EXPECT_EQ(
+      only_error(pool_system("") + component("x", guest("echo"), "supervisor = \"workers\"\n")),
+      "13:1: supervisor 'workers' is simple_one_for_one: it needs exactly one [[component]] "
+      "(the template of its instances), not 2");
+  EXPECT_EQ(only_error("[[supervisor]]\nname = \"root\"\n[[supervisor]]\nname = \"p\"\nparent = "
+                       "\"root\"\nstrategy = \"simple_one_for_one\"\n" +
+                       component("a", guest("echo"))),
+            "3:1: supervisor 'p' is simple_one_for_one: it needs exactly one [[component]] (the "
+            "template of its instances), not 0");
+  EXPECT_EQ(
+      only_error(pool_system("") + "[[supervisor]]\nname = \"nested\"\nparent = \"workers\"\n"),
+      "13:1: supervisor 'nested' cannot be a child of 'workers': a simple_one_for_one "
+      "supervisor starts instances of one [[component]] only");
+  // An instance of pool "workers" is named "w-<n>": nothing else may be.
+  EXPECT_EQ(only_error(pool_system("") + component("w-2", guest("echo"))),
+            "13:1: component name 'w-2' is the name of an instance of pool 'workers' (w-<n>)");
+  TempDir dir;
+  const auto file = dir.write("ok.toml", pool_system("") + component("w-x", guest("echo")) +
+                                             component("w-", guest("echo")));
+  EXPECT_TRUE(load_system_config(file).ok());
+}
+
+TEST(SystemConfig, SignificanceAutoShutdownAndSupervisorShutdownAreRead) {
+  TempDir dir;
+  const auto file = dir.write(
+      "system.toml",
+      "[[supervisor]]\nname = \"root\"\nauto_shutdown = \"any_significant\"\n\n"
+      "[[supervisor]]\nname = \"inner\"\nparent = \"root\"\nshutdown = \"250ms\"\n"
+      "restart = \"transient\"\nsignificant = true\nauto_shutdown = \"all_significant\"\n\n"
+      "[[supervisor]]\nname = \"quick\"\nparent = \"root\"\nshutdown = \"brutal_kill\"\n\n" +
+          component("a", guest("echo"),
+                    "supervisor = \"inner\"\nrestart = \"temporary\"\nsignificant = true\n") +
+          component("b", guest("echo"), "supervisor = \"quick\"\n"));
+  const LoadResult r = load_system_config(file);
+  ASSERT_TRUE(r.ok()) << (r.errors.empty() ? "" : r.errors[0].describe());
+  const auto& c = *r.config;
+  EXPECT_EQ(c.root().config.auto_shutdown, supervisor::AutoShutdown::any_significant);
+  EXPECT_EQ(c.root().shutdown.kind, supervisor::ShutdownPolicy::Kind::infinity);
+  const auto& inner = *c.supervisor("inner");
+  EXPECT_EQ(inner.config.auto_shutdown, supervisor::AutoShutdown::all_significant);
+  EXPECT_EQ(inner.shutdown.kind, supervisor::ShutdownPolicy::Kind::timeout);
+  EXPECT_EQ(inner.shutdown.timeout, std::chrono::milliseconds(250));
+  EXPECT_TRUE(inner.significant);
+  EXPECT_EQ(c.supervisor("quick")->shutdown.kind, supervisor::ShutdownPolicy::Kind::brutal_kill);
+  EXPECT_TRUE(c.components[0].significant);
+  EXPECT_FALSE(c.components[1].significant);
+  EXPECT_TRUE(component_spec_of(c.components[0], wasm::EngineKind::interp).significant);
+}
+
+TEST(SystemConfig, BadSignificanceAutoShutdownAndShutdownValuesAreErrorsAtTheirPosition) {
+  const std::string sup = "[[supervisor]]\nname = \"root\"\n";
+  EXPECT_EQ(only_error(sup + "auto_shutdown = \"sometimes\"\n" + component("a", guest("echo"))),
+            "3:17: 'auto_shutdown' in [[supervisor]] 'root': 'sometimes' is not one of never, "
+            "any_significant, all_significant");
+  EXPECT_EQ(only_error(sup + "auto_shutdown = 1\n" + component("a", guest("echo"))),
+            "3:17: 'auto_shutdown' in [[supervisor]] 'root' must be a string, not an integer");
+  for (const char* bad : {"soon", "5", "-1s", "brutal", ""}) {
+    EXPECT_EQ(only_error(sup + "shutdown = \"" + bad + "\"\n" + component("a", guest("echo"))),
+              "3:12: 'shutdown' in [[supervisor]] 'root': '" + std::string(bad) +
+                  "' is not \"brutal_kill\", \"infinity\" or a duration")
+        << bad;
+    // The same words as a component's shutdown: one parser for both.
+    EXPECT_EQ(
+        only_error(component("a", guest("echo"), "shutdown = \"" + std::string(bad) + "\"\n")),
+        "4:12: 'shutdown' in [[component]] 'a': '" + std::string(bad) +
+            "' is not \"brutal_kill\", \"infinity\" or a duration")
+        << bad;
+  }
+  for (const char* bad : {"1", "\"yes\"", "[]"}) {
+    const std::string value = bad;
+    const std::string type = value == "1" ? "an integer" : value == "[]" ? "an array" : "a string";
+    EXPECT_EQ(only_error(component("a", guest("echo"), "significant = " + value + "\n")),
+              "4:15: 'significant' in [[component]] 'a' must be true or false, not " + type);
+    EXPECT_EQ(only_error(sup + "significant = " + value + "\n" + component("a", guest("echo"))),
+              "3:15: 'significant' in [[supervisor]] 'root' must be true or false, not " + type);
+  }
+}
+
+// OTP: a significant child must be transient or temporary. A permanent one
+// is refused as run would refuse it (the check_as_run pass), at its table.
+TEST(SystemConfig, ASignificantPermanentChildIsAnError) {
+  EXPECT_EQ(only_error(component("ok", guest("echo")) +
+                       component("a", guest("echo"), "significant = true\n")),
+            "4:1: component \"a\": child 'a': a significant child must be transient or temporary "
+            "(as in OTP)");
+  EXPECT_EQ(
+      only_error(component("a", guest("echo"), "significant = true\nrestart = \"permanent\"\n")),
+      "1:1: component \"a\": child 'a': a significant child must be transient or temporary "
+      "(as in OTP)");
+  EXPECT_EQ(only_error("[[supervisor]]\nname = \"root\"\n[[supervisor]]\nname = \"s\"\nparent = "
+                       "\"root\"\nsignificant = true\n" +
+                       component("a", guest("echo"), "supervisor = \"s\"\n")),
+            "3:1: supervisor 's': child 's': a significant child must be transient or temporary "
+            "(as in OTP)");
+  for (const char* restart : {"transient", "temporary"}) {
+    TempDir dir;
+    const auto file = dir.write(
+        "ok.toml", component("a", guest("echo"),
+                             "significant = true\nrestart = \"" + std::string(restart) + "\"\n"));
+    EXPECT_TRUE(load_system_config(file).ok()) << restart;
+  }
+}
+
+TEST(SystemConfig, NewKeysAreKnownAndOthersStillUnknown) {
+  EXPECT_EQ(only_error("[[supervisor]]\nname = \"root\"\npool_size = 3\n" +
+                       component("a", guest("echo"))),
+            "3:1: unknown key 'pool_size' in [[supervisor]] 'root' (known: name, parent, strategy, "
+            "max_restarts, within, backoff, restart, shutdown, significant, auto_shutdown)");
 }
 
 }  // namespace

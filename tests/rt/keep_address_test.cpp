@@ -155,6 +155,36 @@ TEST(KeepAddress, ParkedAddressStashesUntilRespawnAndOverflowIsDeadLettered) {
   EXPECT_EQ(sent.error().code, ErrorCode::no_such_actor);
 }
 
+TEST(KeepAddress, AKillAimedAtTheEndedIncarnationLeavesTheParkedAddressToItsOwner) {
+  ActorSystem system({.workers = 2});
+  ScopedActor me(system);
+  for (int round = 0; round < 20; ++round) {
+    auto owner = system.spawn(std::make_unique<Owner>(me.address(), false));
+    ASSERT_TRUE(owner.ok());
+    auto child = *me.request<Address>(*owner, ChildAddress{}, 10s);
+    ASSERT_TRUE(me.send(child, Crash{}).ok());
+    // A supervisor's brutal_kill racing the crash: the kill arrives after
+    // (or while) the address parked.
+    if (round % 2 == 1) {
+      ASSERT_TRUE(me.receive_as<Parked>(10s).ok());
+    }
+    ASSERT_TRUE(system.exit(child, ExitReason::kill()).ok());
+    if (round % 2 == 0) {
+      ASSERT_TRUE(me.receive_as<Parked>(10s).ok());
+    }
+    // Still parked for the owner: its release is what ends it. (Had the
+    // kill ended the address, the release would fail and monitors would
+    // see `killed`.)
+    EXPECT_TRUE(system.is_alive(child)) << round;
+    const MonitorRef ref = me.monitor(child);
+    ASSERT_TRUE(me.request<bool>(*owner, Release{}, 10s).ok()) << round;
+    auto down = me.await_down(ref, 10s);
+    ASSERT_TRUE(down.ok());
+    EXPECT_EQ(down->reason, ExitReason::shutdown("released")) << round;
+    (void)system.exit(*owner, ExitReason::kill());
+  }
+}
+
 TEST(KeepAddress, OwnerExitReleasesParkedChildren) {
   ActorSystem system({.workers = 2});
   ScopedActor me(system);

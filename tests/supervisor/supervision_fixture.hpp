@@ -1,6 +1,7 @@
 // Test children and a waitable event sink for supervisor tests.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -97,8 +98,44 @@ class EventLog final : public SupervisionEventSink {
     {
       std::lock_guard lock(mutex_);
       events_.push_back(e);
+      ++counts_[static_cast<std::size_t>(e.kind)];
     }
     changed_.notify_all();
+  }
+  // Waits until `n` events of `kind` (about any child) were reported.
+  bool await_count(SupervisionEventKind kind, std::size_t n,
+                   std::chrono::milliseconds timeout = 10s) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout,
+                             [&] { return counts_[static_cast<std::size_t>(kind)] >= n; });
+  }
+  std::size_t count(SupervisionEventKind kind) const {
+    std::lock_guard lock(mutex_);
+    return counts_[static_cast<std::size_t>(kind)];
+  }
+  std::size_t count(SupervisionEventKind kind, const std::string& child) const {
+    std::lock_guard lock(mutex_);
+    std::size_t n = 0;
+    for (const auto& e : events_) n += e.kind == kind && e.child == child;
+    return n;
+  }
+  // Where the first event of `kind` about `child` is in the order of all
+  // events; -1 when there is none.
+  int position(SupervisionEventKind kind, const std::string& child) const {
+    std::lock_guard lock(mutex_);
+    for (std::size_t i = 0; i < events_.size(); ++i) {
+      if (events_[i].kind == kind && events_[i].child == child) return static_cast<int>(i);
+    }
+    return -1;
+  }
+  // Every event about `child`, in order.
+  std::vector<SupervisionEvent> about(const std::string& child) const {
+    std::lock_guard lock(mutex_);
+    std::vector<SupervisionEvent> out;
+    for (const auto& e : events_) {
+      if (e.child == child) out.push_back(e);
+    }
+    return out;
   }
   // Waits for the n-th (1-based) event of `kind` about `child`; returns it.
   std::optional<SupervisionEvent> await(SupervisionEventKind kind, const std::string& child,
@@ -130,6 +167,7 @@ class EventLog final : public SupervisionEventSink {
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<SupervisionEvent> events_;
+  std::array<std::size_t, 32> counts_{};
 };
 
 inline SupervisorSpec spec_of(std::string name, SupervisorConfig config,

@@ -1,6 +1,8 @@
 // Wasm components under the supervision engine: crashes end in fresh
 // instances at the same address, strategies restart the right siblings,
 // limits escalate, and messages are stashed or dead-lettered, never lost.
+#include <algorithm>
+
 #include "component_fixture.hpp"
 
 namespace airssys::wasm::test {
@@ -203,6 +205,46 @@ TEST_P(ComponentSupervision, AssemblyScriptComponentRestartsFresh) {
   ASSERT_TRUE(me_.send(a, bytes("crash")).ok());
   ASSERT_TRUE(status("as")->wait_for(ComponentState::ready, 2, kWait));
   EXPECT_EQ(ask(a, "get"), "0/1");
+}
+
+// AIRSSYS_EXIT_SHUTDOWN ends a transient component the OTP way: exit
+// reason shutdown, not restarted. An exit with any other nonzero code is a
+// failure it is restarted after. In C (crasher) and AssemblyScript (as_job).
+TEST_P(ComponentSupervision, ATransientComponentExitingWithShutdownIsNotRestarted) {
+  struct Guest {
+    std::string module;
+    std::string shutdown;  // the message that makes it exit with shutdown
+    std::string detail;    // the exit reason's text
+    std::string error;     // the message that makes it exit with an error
+  };
+  for (const Guest& g : {Guest{"crasher", "exit-shutdown", "done", "exit-error"},
+                         Guest{"as_job", "done", "job done after 0 steps", "fail"}}) {
+    SCOPED_TRACE(g.module);
+    const std::string ends = g.module + "-ends";
+    const std::string fails = g.module + "-fails";
+    supervise("sup-" + g.module, immediate(SupervisorConfig::one_for_one()),
+              {spec(ends, g.module).with_restart(RestartPolicy::transient),
+               spec(fails, g.module).with_restart(RestartPolicy::transient)});
+
+    ASSERT_TRUE(me_.send(*registry_.lookup(ends), bytes(g.shutdown)).ok());
+    auto exited = events_->await(Kind::child_exited, ends);
+    ASSERT_TRUE(exited);
+    EXPECT_EQ(exited->reason, rt::ExitReason::shutdown(g.detail)) << exited->reason.to_string();
+    ASSERT_TRUE(events_->await(Kind::restart_denied, ends));
+    EXPECT_EQ(status(ends)->state(), ComponentState::terminated);
+    EXPECT_EQ(status(ends)->last_failure(), "");
+
+    ASSERT_TRUE(me_.send(*registry_.lookup(fails), bytes(g.error)).ok());
+    auto failed = events_->await(Kind::child_exited, fails);
+    ASSERT_TRUE(failed);
+    EXPECT_EQ(failed->reason.kind(), rt::ExitKind::error) << failed->reason.to_string();
+    ASSERT_TRUE(events_->await(Kind::child_restarted, fails));
+    ASSERT_TRUE(status(fails)->wait_for(ComponentState::ready, 2, kWait));
+    // The one that ended was never started again.
+    EXPECT_EQ(status(ends)->instances(), 1u);
+    const auto kinds = events_->kinds_for(ends);
+    EXPECT_EQ(std::count(kinds.begin(), kinds.end(), Kind::child_restarted), 0);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, ComponentSupervision, ::testing::ValuesIn(engines()),

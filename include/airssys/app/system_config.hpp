@@ -5,6 +5,7 @@
 // capabilities). Each error names the file, line and column.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -55,7 +56,22 @@ struct SupervisorDecl {
   std::string parent;  // empty: the root
   supervisor::SupervisorConfig config;
   supervisor::RestartPolicy restart = supervisor::RestartPolicy::permanent;
+  // How its parent stops it; infinity: it stops its own children first.
+  supervisor::ShutdownPolicy shutdown = supervisor::ShutdownPolicy::infinity();
+  bool significant = false;
   SourcePosition at;
+
+  // simple_one_for_one: a pool of instances of its one [[component]].
+  bool is_pool() const { return config.strategy == supervisor::Strategy::simple_one_for_one; }
+};
+
+// The size of a pool (a component under a simple_one_for_one supervisor).
+struct PoolSize {
+  // The most `max` may be: a pool's instances are bounded before any starts.
+  static constexpr std::size_t kHardMax = 10'000;
+  static constexpr std::size_t kDefaultMax = 100;
+  std::size_t initial = 0;  // instances started with the system
+  std::size_t max = kDefaultMax;
 };
 
 struct ComponentDecl {
@@ -66,6 +82,10 @@ struct ComponentDecl {
   std::optional<wasm::EngineKind> engine;
   supervisor::RestartPolicy restart = supervisor::RestartPolicy::permanent;
   supervisor::ShutdownPolicy shutdown = supervisor::ShutdownPolicy::after(std::chrono::seconds(5));
+  bool significant = false;
+  // Set when its supervisor is simple_one_for_one: the component is the
+  // template of that pool's instances.
+  std::optional<PoolSize> pool;
   rt::Duration startup_timeout = std::chrono::seconds(10);
   std::optional<supervisor::BackoffStrategy> backoff;
   std::size_t stash_capacity = 1024;
@@ -84,6 +104,9 @@ struct SystemConfig {
   std::vector<ComponentDecl> components;    // in file order
 
   const SupervisorDecl& root() const { return supervisors.front(); }
+  const SupervisorDecl* supervisor(const std::string& name) const;
+  // The template of pool `supervisor` (null when it is not a pool).
+  const ComponentDecl* pool_template(const std::string& supervisor) const;
 };
 
 struct LoadResult {

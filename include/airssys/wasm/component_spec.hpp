@@ -41,6 +41,9 @@ struct ComponentSpec {
 
   supervisor::RestartPolicy restart = supervisor::RestartPolicy::permanent;
   supervisor::ShutdownPolicy shutdown = supervisor::ShutdownPolicy::after(std::chrono::seconds(5));
+  // OTP's significant child (supervisor::ChildSpec::significant): only for
+  // transient and temporary components.
+  bool significant = false;
   rt::Duration startup_timeout = std::chrono::seconds(10);
   std::size_t stash_capacity = 1024;
   std::optional<supervisor::BackoffStrategy> backoff;  // overrides the supervisor's

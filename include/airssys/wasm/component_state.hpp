@@ -22,7 +22,7 @@ enum class ComponentState : std::uint8_t {
   stopping,    // airssys_shutdown is running
   terminated,  // stopped without failure
   failed,      // crashed or failed to start; a supervisor may restart it
-  killed,      // still running when the system's shutdown_timeout passed
+  killed,      // ended by a kill: brutal_kill, past its shutdown timeout, or the system's
 };
 // Every state, in the order above (for tables that list them all).
 inline constexpr ComponentState kComponentStates[] = {

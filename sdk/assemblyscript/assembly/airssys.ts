@@ -143,7 +143,15 @@ export function messageKind(): i32 {
   return host_message_kind();
 }
 
-// Ends the component: code 0 is a normal exit, anything else a failure.
+// Exit codes of exit() with a meaning of their own; any other code is a
+// failure. Codes from EXIT_RESERVED_FIRST up are reserved.
+export const EXIT_NORMAL: i32 = 0; // exit reason normal
+export const EXIT_RESERVED_FIRST: i32 = 0x7fff0000;
+export const EXIT_SHUTDOWN: i32 = 0x7fff0001; // exit reason shutdown, `reason` its detail
+
+// Ends the component: EXIT_NORMAL (0) is a normal exit and EXIT_SHUTDOWN an
+// exit with reason shutdown (a transient component is restarted after
+// neither), anything else a failure.
 export function exit(code: i32, reason: string): void {
   const b = bytesOf(reason);
   host_exit(code, changetype<usize>(b), b.byteLength);

@@ -92,10 +92,11 @@ rt::ExitReason ComponentHost::failure(const GuestFailure& f, const char* during)
   crashed_ = true;
   std::string reason;
   if (f.fault == GuestFault::exited) {
-    crashed_ = exit_code_ != 0;
-    if (exit_code_ == 0) {
+    crashed_ = exit_code_ != kExitNormal && exit_code_ != kExitShutdown;
+    if (!crashed_) {
       status_->set_state(ComponentState::terminated);
-      return rt::ExitReason::normal();
+      return exit_code_ == kExitShutdown ? rt::ExitReason::shutdown(exit_text_)
+                                         : rt::ExitReason::normal();
     }
     reason = "exit: " + (exit_text_.empty() ? "code " + std::to_string(exit_code_) : exit_text_);
   } else {

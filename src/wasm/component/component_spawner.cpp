@@ -1,7 +1,10 @@
 #include "airssys/wasm/component_spawner.hpp"
 
+#include <algorithm>
+#include <any>
 #include <memory>
 
+#include "airssys/supervisor/supervision_tree.hpp"
 #include "airssys/wasm/component_actor.hpp"
 
 namespace airssys::wasm {
@@ -60,7 +63,8 @@ supervisor::ChildSpec child_of(const ComponentSpec& spec, supervisor::ChildFacto
       .with_startup_timeout(spec.startup_timeout)
       .with_stash_capacity(spec.stash_capacity)
       .with_mailbox_capacity(spec.limits.mailbox_capacity)
-      .with_name(spec.name);
+      .with_name(spec.name)
+      .as_significant(spec.significant);
   if (spec.backoff) child.with_backoff(*spec.backoff);
   return child;
 }
@@ -89,6 +93,76 @@ Result<supervisor::ChildSpec> ComponentSpawner::child_spec(const ComponentSpec& 
     // crashed instance is reused.
     return supervisor::StartResult::start(
         std::make_unique<ComponentActor>(shared, status, info.supervisor, info.tree, info.path));
+  });
+}
+
+std::vector<std::string> ComponentPool::instances() const {
+  std::lock_guard lock(mutex_);
+  return order_;
+}
+
+std::size_t ComponentPool::size() const {
+  std::lock_guard lock(mutex_);
+  return order_.size();
+}
+
+void ComponentPool::forget(const std::string& instance) {
+  std::lock_guard lock(mutex_);
+  if (statuses_.erase(instance) == 0) return;
+  std::erase(order_, instance);
+  if (registry_ != nullptr) registry_->remove(instance);
+}
+
+Result<supervisor::ChildSpec> ComponentSpawner::pool_child_spec(
+    const ComponentSpec& spec, const std::shared_ptr<ComponentPool>& pool) {
+  if (auto r = check(spec); !r) return r.error();
+  if (!pool || pool->max() == 0) {
+    return Error{ErrorCode::invalid_argument,
+                 "component \"" + spec.name + "\": a pool needs room for one instance at least"};
+  }
+  pool->registry_ = &registry_;
+  auto shared = std::make_shared<const ComponentSpec>(spec);
+  ComponentRegistry* registry = &registry_;
+  // Runs on the pool's supervisor, one start at a time: the count and the
+  // registrations cannot race.
+  return child_of(spec, [shared, pool, registry](const supervisor::ChildStartInfo& info) {
+    const std::string id = info.path.substr(info.path.rfind('/') + 1);
+    const std::string parent = info.path.substr(0, info.path.rfind('/'));
+    std::shared_ptr<ComponentStatus> status;
+    {
+      std::lock_guard lock(pool->mutex_);
+      if (auto it = pool->statuses_.find(id); it != pool->statuses_.end()) {
+        status = it->second;  // a restart of this instance
+      } else {
+        // Instances that have left the tree (stopped for good) are
+        // registered no longer.
+        if (info.tree) {
+          std::erase_if(pool->order_, [&](const std::string& n) {
+            if (info.tree->handle(parent + "/" + n)) return false;
+            pool->statuses_.erase(n);
+            registry->remove(n);
+            return true;
+          });
+        }
+        if (pool->order_.size() >= pool->max()) {
+          return supervisor::StartResult::failed("pool of '" + shared->name +
+                                                 "' is at its size limit (max " +
+                                                 std::to_string(pool->max()) + ")");
+        }
+        status = std::make_shared<ComponentStatus>(id);
+        if (auto added = registry->add(status); !added) {
+          return supervisor::StartResult::failed(added.error().message);
+        }
+        pool->statuses_.emplace(id, status);
+        pool->order_.push_back(id);
+      }
+    }
+    auto instance = std::make_shared<ComponentSpec>(*shared);
+    instance->name = id;
+    if (const auto* args = std::any_cast<PoolStartArgs>(&info.args))
+      instance->config = args->config;
+    return supervisor::StartResult::start(std::make_unique<ComponentActor>(
+        std::move(instance), status, info.supervisor, info.tree, info.path));
   });
 }
 

@@ -16,6 +16,7 @@ int32_t airssys_handle(airssys_address sender, const uint8_t* data, uint32_t len
   if (airssys_equals(data, len, "div0")) return (int32_t)(10u / zero);
   if (airssys_equals(data, len, "exit-normal")) airssys_exit(0, "", 0);
   if (airssys_equals(data, len, "exit-error")) airssys_exit(3, "gave up", 7);
+  if (airssys_equals(data, len, "exit-shutdown")) airssys_exit(AIRSSYS_EXIT_SHUTDOWN, "done", 4);
   if (airssys_equals(data, len, "return-error")) return 5;
   if (airssys_equals(data, len, "bad-pointer"))
     return airssys_reply((const void*)0xFFFFFF00u, 4096);

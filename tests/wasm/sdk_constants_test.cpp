@@ -1,0 +1,75 @@
+// The SDKs' constants are the host's: every status code, message kind,
+// health code and exit code of guest_abi.hpp has the same value in
+// sdk/c/airssys.h and sdk/assemblyscript/assembly/airssys.ts.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <string>
+
+#include "guest_abi.hpp"
+
+namespace airssys::wasm::test {
+namespace {
+
+using namespace detail;
+
+// NAME -> value of every `NAME = value` (C) or `NAME: i32 = value` (AssemblyScript) in a file.
+std::map<std::string, std::int64_t> constants_in(const std::string& path, const std::regex& re) {
+  std::ifstream in(path);
+  EXPECT_TRUE(in) << path;
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::map<std::string, std::int64_t> out;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), re); it != std::sregex_iterator();
+       ++it) {
+    out[(*it)[1]] = std::stoll((*it)[2], nullptr, 0);
+  }
+  return out;
+}
+
+TEST(SdkConstants, BothSdksSayWhatTheHostSays) {
+  struct Constant {
+    std::int64_t host;
+    const char* name;  // AIRSSYS_<name> in C, <name> in AssemblyScript
+  };
+  const Constant kConstants[] = {
+      {kOk, "OK"},
+      {kNoSuchActor, "NO_SUCH_ACTOR"},
+      {kNotGranted, "NOT_GRANTED"},
+      {kTooLarge, "TOO_LARGE"},
+      {kNameNotFound, "NAME_NOT_FOUND"},
+      {kNoRequest, "NO_REQUEST"},
+      {kStopping, "STOPPING"},
+      {kInvalidArgument, "INVALID_ARGUMENT"},
+      {kMailboxFull, "MAILBOX_FULL"},
+      {kTimerLimit, "TIMER_LIMIT"},
+      {kNoSuchTimer, "NO_SUCH_TIMER"},
+      {kPlainMessage, "PLAIN_MESSAGE"},
+      {kRequestMessage, "REQUEST_MESSAGE"},
+      {kUnanswerable, "UNANSWERABLE"},
+      {kTimerMessage, "TIMER_MESSAGE"},
+      {kHealthy, "HEALTHY"},
+      {kDegraded, "DEGRADED"},
+      {kUnhealthy, "UNHEALTHY"},
+      {kExitNormal, "EXIT_NORMAL"},
+      {kExitReservedFirst, "EXIT_RESERVED_FIRST"},
+      {kExitShutdown, "EXIT_SHUTDOWN"},
+  };
+  const std::string sdk = std::string(AIRSSYS_SOURCE_DIR) + "/sdk/";
+  const auto c = constants_in(sdk + "c/airssys.h",
+                              std::regex(R"(\bAIRSSYS_([A-Z_]+) = (-?(?:0x[0-9a-fA-F]+|[0-9]+)))"));
+  const auto as =
+      constants_in(sdk + "assemblyscript/assembly/airssys.ts",
+                   std::regex(R"(export const ([A-Z_]+): i32 = (-?(?:0x[0-9a-fA-F]+|[0-9]+)))"));
+  for (const Constant& k : kConstants) {
+    ASSERT_TRUE(c.count(k.name)) << "AIRSSYS_" << k.name << " is missing from the C SDK";
+    EXPECT_EQ(c.at(k.name), k.host) << "AIRSSYS_" << k.name;
+    ASSERT_TRUE(as.count(k.name)) << k.name << " is missing from the AssemblyScript SDK";
+    EXPECT_EQ(as.at(k.name), k.host) << k.name;
+  }
+}
+
+}  // namespace
+}  // namespace airssys::wasm::test
