@@ -341,8 +341,13 @@ void read_supervisor(const toml::table& t, SystemConfig& config, std::vector<Con
   if (!d.name.empty()) config.supervisors.push_back(std::move(d));
 }
 
+// Modules by path, read once per config: thousands of components of one
+// module share one WasmModule (and one aot library), as the C++ API lets
+// them, instead of parsing, instrumenting and loading it each time.
+using ModuleCache = std::map<std::string, Result<wasm::WasmModulePtr>>;
+
 void read_component(const toml::table& t, SystemConfig& config, std::vector<ConfigError>& errors,
-                    const std::string& file, bool load_modules) {
+                    const std::string& file, bool load_modules, ModuleCache& modules) {
   auto name_node = t.get("name");
   const std::string label = name_node != nullptr && name_node->is_string()
                                 ? "[[component]] '" + *name_node->value<std::string>() + "'"
@@ -500,7 +505,17 @@ void read_component(const toml::table& t, SystemConfig& config, std::vector<Conf
                 label + ": module file not found or not a regular file: " + p.string());
       }
     } else {
-      auto loaded = wasm::WasmModule::load_file(p, config.system.module_limits);
+      // The file itself, however it is spelt; a path that does not
+      // resolve is its own key, and loading it says what is wrong.
+      std::error_code canon_ec;
+      const std::filesystem::path canonical = std::filesystem::canonical(p, canon_ec);
+      const std::string key = canon_ec ? p.string() : canonical.string();
+      auto cached = modules.find(key);
+      if (cached == modules.end()) {
+        cached =
+            modules.emplace(key, wasm::WasmModule::load_file(p, config.system.module_limits)).first;
+      }
+      const Result<wasm::WasmModulePtr>& loaded = cached->second;
       if (!loaded) {
         r.error(n->source(), label + ": " + loaded.error().message);
       } else {
@@ -741,8 +756,9 @@ LoadResult load_system_config(const std::filesystem::path& path, bool load_modul
   };
   each_table("supervisor",
              [&](const toml::table& t) { read_supervisor(t, config, result.errors, file); });
+  ModuleCache modules;
   each_table("component", [&](const toml::table& t) {
-    read_component(t, config, result.errors, file, load_modules);
+    read_component(t, config, result.errors, file, load_modules, modules);
   });
   if (config.components.empty() && result.errors.empty()) {
     result.errors.push_back({file, {}, "no [[component]]: nothing to run"});

@@ -42,8 +42,9 @@ std::vector<AotModuleUse> aot_modules(const SystemConfig& config,
                              [&](const AotModuleUse& u) { return u.path == path; });
     if (same == uses.end()) {
       uses.push_back({path, {c.module}, &c});
-    } else {
-      same->modules.push_back(c.module);
+    } else if (std::find(same->modules.begin(), same->modules.end(), c.module) ==
+               same->modules.end()) {
+      same->modules.push_back(c.module);  // the same file, read apart (not shared)
     }
   }
   return uses;

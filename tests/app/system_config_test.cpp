@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,40 @@ std::string only_error(const std::string& text) {
 std::string component(const std::string& name, const std::string& module,
                       const std::string& extra = "") {
   return "[[component]]\nname = \"" + name + "\"\nmodule = \"" + module + "\"\n" + extra;
+}
+
+// Thousands of components of one module file share one loaded module (and
+// so one aot library): a config of 5,000 of them starts in seconds.
+TEST(SystemConfig, ComponentsOfOneModuleFileShareOneLoadedModule) {
+  TempDir dir;
+  const std::filesystem::path echo(guest("echo"));
+  // Spelt differently, the same file; through a directory that is not
+  // there, no file at all.
+  const std::string spellings[] = {echo.string(),
+                                   (echo.parent_path() / "." / echo.filename()).string()};
+  const std::size_t n = 2000;
+  std::string text;
+  for (std::size_t i = 0; i < n; ++i) {
+    text += component("c" + std::to_string(i), spellings[i % 2]);
+  }
+  text += component("other", guest("counter"));
+  const auto file = dir.write("system.toml", text);
+  const LoadResult r = load_system_config(file);
+  ASSERT_TRUE(r.ok()) << r.errors.front().describe();
+  ASSERT_EQ(r.config->components.size(), n + 1);
+  for (std::size_t i = 0; i < n; ++i) {
+    ASSERT_EQ(r.config->components[i].module, r.config->components[0].module) << i;
+  }
+  EXPECT_NE(r.config->components[n].module, r.config->components[0].module);
+  // A path that only resolves lexically is not taken for the file.
+  const auto bad = dir.write(
+      "bad.toml",
+      component("a", echo.string()) +
+          component("b", (echo.parent_path() / "missing" / ".." / echo.filename()).string()));
+  const LoadResult refused = load_system_config(bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.errors.front().message.find("'b'"), std::string::npos)
+      << refused.errors.front().describe();
 }
 
 TEST(SystemConfig, AGoodConfigLoadsItsTreeInFileOrder) {
