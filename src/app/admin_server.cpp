@@ -694,6 +694,11 @@ Reply AdminServer::Impl::act_on_pool(const Exchange& e) {
     std::optional<rt::Bytes> config;
     if (body.contains("config")) {
       const auto text = body["config"].get<std::string>();
+      if (text.size() > limits.max_pool_config_bytes) {
+        return error_reply(413, "a pool instance's config is at most " +
+                                    std::to_string(limits.max_pool_config_bytes) + " bytes, not " +
+                                    std::to_string(text.size()));
+      }
       config = rt::Bytes(text.begin(), text.end());
     }
     auto started = runner.start_pool_instance(name, std::move(config));

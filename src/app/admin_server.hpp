@@ -28,6 +28,10 @@ struct AdminLimits {
   std::size_t max_head_bytes = std::size_t{16} << 10;
   // Bytes of a request body: a larger body is read and dropped, then 413.
   std::size_t max_body_bytes = std::size_t{1} << 20;
+  // Bytes of the config a pool instance is started with: it is kept for
+  // the instance's restarts, so a pool of `max` instances holds at most
+  // `max` times this; a larger one gets 413 and starts nothing.
+  std::size_t max_pool_config_bytes = std::size_t{64} << 10;
   // From the accept (or, on a kept-alive connection, the previous answer)
   // to the request's last byte, head and body: a connection still sending
   // then is closed, however steadily it trickles.

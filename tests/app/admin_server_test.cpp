@@ -463,6 +463,16 @@ TEST(AdminPools, GeneratedBadBodiesAreRefusedAndChangeNothing) {
       ASSERT_TRUE(r);
       EXPECT_EQ(r->status, 404) << b;
     }
+    // A config kept for an instance's restarts is bounded: past the limit
+    // (however far, up to a whole request body) it is refused and starts nothing.
+    const std::size_t limit = AdminLimits{}.max_pool_config_bytes;
+    for (const std::size_t size : {limit + 1, limit * 4, (std::size_t{1} << 20) - 64}) {
+      auto r = http.Post("/pools/workers/start", "{\"config\": \"" + std::string(size, 'x') + "\"}",
+                         "application/json");
+      ASSERT_TRUE(r) << size;
+      EXPECT_EQ(r->status, 413) << size << ": " << r->body;
+      EXPECT_EQ(runner.pool("workers")->instances(), instances) << size;
+    }
     auto started = http.Post("/pools/workers/start", "{\"config\": \"\"}", "application/json");
     ASSERT_TRUE(started);
     EXPECT_EQ(started->status, 201) << started->body;
