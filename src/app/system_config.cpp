@@ -592,24 +592,16 @@ void check_structure(SystemConfig& config, std::vector<ConfigError>& errors,
              std::all_of(name.begin() + static_cast<std::ptrdiff_t>(prefix.size()), name.end(),
                          [](char ch) { return ch >= '0' && ch <= '9'; });
     };
-    for (const auto& other : config.supervisors) {
-      if (looks_like_instance(other.name)) {
+    auto refuse_instance_names = [&](const auto& declared, const std::string& kind) {
+      for (const auto& other : declared) {
+        if (!looks_like_instance(other.name)) continue;
         errors.push_back({file, other.at,
-                          "supervisor name '" + other.name +
-                              "' is the name of an instance of "
-                              "pool '" +
+                          kind + " name '" + other.name + "' is the name of an instance of pool '" +
                               s.name + "' (" + prefix + "<n>)"});
       }
-    }
-    for (const auto& other : config.components) {
-      if (looks_like_instance(other.name)) {
-        errors.push_back({file, other.at,
-                          "component name '" + other.name +
-                              "' is the name of an instance of "
-                              "pool '" +
-                              s.name + "' (" + prefix + "<n>)"});
-      }
-    }
+    };
+    refuse_instance_names(config.supervisors, "supervisor");
+    refuse_instance_names(config.components, "component");
   }
   // Cycles: follow parents; a walk longer than the number of supervisors loops.
   std::set<std::string> reported;
