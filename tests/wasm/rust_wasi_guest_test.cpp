@@ -2,9 +2,7 @@
 // both engines: a WASI reactor whose _initialize runs on every fresh
 // instance, println! lines reach the component's log, std::time reads the
 // host's clocks, and a panic is its exit reason, with a fresh instance
-// after it. Needs the host's WASI preview 1 imports (capability "wasi",
-// standard output as log lines), so the build leaves this file out until
-// the host has them (CMakeLists.txt, EXCLUDE of airssys_add_tests).
+// after it.
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
