@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -240,6 +241,62 @@ TEST(SystemConfig, SendAndRequestGrantsLoad) {
   EXPECT_TRUE(caps.may_reach(Reach::send, "d"));  // send:*
   EXPECT_FALSE(caps.may_reach_any(Reach::request));
   EXPECT_TRUE(caps.may_lookup());
+}
+
+// WASI: `args` and `env` reach the spec; `wasi` grants the imports.
+TEST(SystemConfig, WasiArgsAndEnvReachTheComponentsSpec) {
+  TempDir dir;
+  const auto file =
+      dir.write("system.toml",
+                component("w", guest("wasi_probe"),
+                          "capabilities = [\"wasi\"]\nargs = [\"--verbose\", \"\u00e9t\u00e9\"]\n"
+                          "env = { RUST_LOG = \"info\", EMPTY = \"\", \"a.b\" = \"x=y\" }\n"));
+  const LoadResult r = load_system_config(file);
+  ASSERT_TRUE(r.ok()) << (r.errors.empty() ? "" : r.errors[0].describe());
+  const wasm::ComponentSpec spec =
+      component_spec_of(r.config->components[0], wasm::EngineKind::interp);
+  EXPECT_EQ(spec.args, (std::vector<std::string>{"--verbose", "\xc3\xa9t\xc3\xa9"}));
+  std::vector<std::string> env = spec.env;
+  std::sort(env.begin(), env.end());
+  EXPECT_EQ(env, (std::vector<std::string>{"EMPTY=", "RUST_LOG=info", "a.b=x=y"}));
+  EXPECT_TRUE(spec.capabilities.may_use_wasi());
+}
+
+TEST(SystemConfig, BadWasiSettingsAreErrorsAtTheirPosition) {
+  struct Case {
+    std::string extra;
+    const char* at;
+    const char* says;
+  };
+  const std::string wasi = "capabilities = [\"wasi\"]\n";
+  const Case cases[] = {
+      {wasi + "args = \"--verbose\"\n",
+       "5:8:", "'args' in [[component]] 'a' must be an array of strings"},
+      {wasi + "args = [\"a\", 3]\n",
+       "5:14:", "must be an array of strings, not one with an integer"},
+      {wasi + "env = [\"A=b\"]\n", "5:7:", "'env' in [[component]] 'a' must be a table of strings"},
+      {wasi + "env = { A = 1 }\n", "5:13:", "'env.A' in [[component]] 'a' must be a string"},
+      {wasi + "env = { \"A=B\" = \"c\" }\n",
+       "5:9:", "a variable name must be non-empty and contain no '='"},
+      {wasi + "env = { \"\" = \"c\" }\n", "5:9:", "a variable name must be non-empty"},
+      {"args = [\"a\\u0000b\"]\n" + wasi, "1:1:", "args: entry 0 contains a NUL byte"},
+      {"env = { A = \"" + std::string(70000, 'v') + "\" }\n" + wasi,
+       "1:1:", "env: more than 65536 bytes together"},
+      {"args = [" +
+           [] {
+             std::string items;
+             for (int i = 0; i < 1025; ++i) items += std::string(i ? ", " : "") + "\"x\"";
+             return items;
+           }() +
+           "]\n" + wasi,
+       "1:1:", "args: 1025 entries, more than 1024"},
+      {"", "3:10:", "imports wasi_snapshot_preview1.fd_write, which needs capability \"wasi\""},
+  };
+  for (const auto& c : cases) {
+    const auto e = only_error(component("a", guest("wasi_probe"), c.extra));
+    EXPECT_EQ(e.rfind(c.at, 0), 0u) << c.extra.substr(0, 80) << ": " << e;
+    EXPECT_NE(e.find(c.says), std::string::npos) << c.extra.substr(0, 80) << ": " << e;
+  }
 }
 
 TEST(SystemConfig, UnknownSupervisorReferenceIsAnError) {
