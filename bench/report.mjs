@@ -195,7 +195,7 @@ ${fmt(peer("erlang", "idle_actor_bytes"), "B")}.`);
     rows.push([label, fmt(interp, unit), fmt(aot, unit), peerName ? `${peerName}: ${fmt(theirs, unit)}` : "", ratioText(aot, theirs, better)]);
     note(label, aot, peerName, theirs, better, causes[label]);
   };
-  const inst = (aot, f) => bm(`BM_WasmInstantiateInit/aot:${aot}`, f);
+  const inst = (aot, f) => bm(`BM_WasmInstantiateInit/guest:0/aot:${aot}`, f);
   add("instantiate + init, p50", "us", "low", inst(0, "p50_us"), inst(1, "p50_us"), "node", peer("node", "instantiate_init_p50"));
   add("instantiate + init, p99", "us", "low", inst(0, "p99_us"), inst(1, "p99_us"), "node", peer("node", "instantiate_init_p99"));
   add("instantiations per second (one thread)", "/s", "high", inst(0, "per_s"), inst(1, "per_s"), "node", peer("node", "instantiations_per_s"));
