@@ -248,8 +248,11 @@ int cmd_inspect(const std::string& path) {
   }
   const auto& mod = **m;
   std::cout << path << ": guest ABI v" << mod.abi_version() << ", " << mod.initial_pages()
-            << " initial page(s), hash " << mod.hash() << '\n'
-            << "exports:\n";
+            << " initial page(s), hash " << mod.hash() << '\n';
+  if (mod.is_command()) {
+    std::cout << "a WASI command: runs _start to completion once started, handles no messages\n";
+  }
+  std::cout << "exports:\n";
   for (const auto& e : mod.exports()) std::cout << "  " << e.kind << ' ' << e.name << '\n';
   std::cout << "imports:\n";
   for (const auto& i : mod.imports()) {
@@ -526,7 +529,12 @@ int cmd_run(const RunOptions& o) {
                   return m.is<rt::DownMessage>() && m.as<rt::DownMessage>().ref == root_watch;
                 },
                 0ms)) {
-          const auto& reason = down->as<rt::DownMessage>().reason;
+          rt::ExitReason reason = down->as<rt::DownMessage>().reason;
+          // Ended before it was watched (its children were quick): its
+          // last event says how.
+          if (reason == rt::ExitReason::noproc()) {
+            reason = runner.root_stop_reason().value_or(reason);
+          }
           if (reason == rt::ExitReason::shutdown("auto_shutdown")) {
             // OTP's auto_shutdown (its significant children ended): the
             // system has done its work and stops as it would on a signal.

@@ -26,7 +26,18 @@ void ComponentStateSink::on_event(const supervisor::SupervisionEvent& e) {
     // A child id is its component's name (a pool instance's too).
     if (auto status = registry_.status(e.child)) status->set_state(wasm::ComponentState::killed);
   }
+  if (e.kind == K::supervisor_stopped) {
+    std::lock_guard lock(mutex_);
+    stopped_.insert_or_assign(e.supervisor, e.reason);
+  }
   if (next_) next_->on_event(e);
+}
+
+std::optional<rt::ExitReason> ComponentStateSink::stop_reason(const std::string& path) const {
+  std::lock_guard lock(mutex_);
+  auto it = stopped_.find(path);
+  if (it == stopped_.end()) return std::nullopt;
+  return it->second;
 }
 
 std::vector<AotModuleUse> aot_modules(const SystemConfig& config,

@@ -45,10 +45,15 @@ class ComponentStateSink final : public supervisor::SupervisionEventSink {
                      std::shared_ptr<supervisor::SupervisionEventSink> next)
       : registry_(registry), next_(std::move(next)) {}
   void on_event(const supervisor::SupervisionEvent& e) override;
+  // Why the supervisor at `path` stopped, once it has: what a monitor set
+  // after its end cannot say (it says noproc).
+  std::optional<rt::ExitReason> stop_reason(const std::string& path) const;
 
  private:
   const wasm::ComponentRegistry& registry_;
   std::shared_ptr<supervisor::SupervisionEventSink> next_;
+  mutable std::mutex mutex_;
+  std::map<std::string, rt::ExitReason> stopped_;  // supervisors' paths
 };
 
 // A pool instance just started.
@@ -86,6 +91,10 @@ class SystemRunner {
   const SystemConfig& config() const { return config_; }
   EventLog& events() { return *events_; }
   rt::Address root() const { return root_; }
+  // Why the root supervisor stopped, once it has.
+  std::optional<rt::ExitReason> root_stop_reason() const {
+    return state_sink_->stop_reason(config_.root().name);
+  }
 
   // The supervisor a component (or supervisor, or pool instance) is a
   // child of, and its address.

@@ -206,6 +206,37 @@ TEST(Cli, InspectShowsAModuleOrWhatIsWrongWithIt) {
   auto bad = run_program({"inspect", guest("missing_handle")});
   EXPECT_EQ(bad.code, 1);
   EXPECT_NE(bad.err.find("missing export airssys_handle"), std::string::npos) << bad.err;
+  auto wasi = run_program({"inspect", guest("wasi_command")});
+  EXPECT_EQ(wasi.code, 0) << wasi.err;
+  EXPECT_NE(wasi.out.find("a WASI command: runs _start to completion"), std::string::npos)
+      << wasi.out;
+  EXPECT_NE(wasi.out.find("wasi_snapshot_preview1.fd_write  (needs capability \"wasi\")"),
+            std::string::npos)
+      << wasi.out;
+  EXPECT_EQ(good.out.find("a WASI command"), std::string::npos);
+}
+
+// A config of WASI components runs as the docs say: a command's output is
+// its log, proc_exit(0) ends a transient command normally (not restarted),
+// and run ends with everything stopped and exit 0.
+TEST(Cli, AWasiCommandRunsToCompletionUnderRun) {
+  TempDir dir;
+  const auto file =
+      dir.write("system.toml",
+                "[[supervisor]]\nname = \"root\"\nauto_shutdown = \"all_significant\"\n"
+                "[[component]]\nname = \"job\"\nmodule = \"" +
+                    guest("wasi_command") +
+                    "\"\nrestart = \"transient\"\nsignificant = true\ncapabilities = [\"wasi\"]\n"
+                    "args = [\"p\"]\n"
+                    "[[component]]\nname = \"fails\"\nmodule = \"" +
+                    guest("wasi_command") +
+                    "\"\nrestart = \"temporary\"\nsignificant = true\ncapabilities = [\"wasi\"]\n"
+                    "args = [\"x7\"]\n");
+  // Both end by themselves; the root's auto_shutdown then ends the run.
+  auto r = run_program({"run", file});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("a line from a command"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("exit: proc_exit(7)"), std::string::npos) << r.out;
 }
 
 // --events appends, so a restarted program keeps what the runs before it
