@@ -7,7 +7,10 @@
 
 #include <cstring>
 #include <mutex>
+#include <random>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "airssys/supervisor/supervisor.hpp"
@@ -374,6 +377,112 @@ std::string wasi_importer(const std::string& field, const std::string& params,
   (func (export "airssys_alloc") (param i32) (result i32) (i32.const 1024))
   (func (export "airssys_handle") (param i64 i32 i32) (result i32) (i32.const 0)))
 )";
+}
+
+// A guest that calls any WASI function (record byte 0: its index in the
+// preview) with raw arguments (record bytes 8 + 8 * j, i32 ones cut from
+// them) and replies the errno as 8 bytes: generated from the host's table.
+WasmModulePtr wasi_caller() {
+  std::string imports;
+  std::string dispatch;
+  for (std::size_t i = detail::kFirstWasiImport; i < detail::kHostImportCount; ++i) {
+    const auto& f = detail::kHostImports[i];
+    const std::size_t k = i - detail::kFirstWasiImport;
+    std::string sig;
+    std::string args;
+    for (std::size_t j = 0; j < f.params.size(); ++j) {
+      sig += " (param " + wat_type(f.params[j]) + ")";
+      const std::string load = "(i64.load offset=" + std::to_string(8 + 8 * j) + " (local.get $p))";
+      args += f.params[j] == 'I' ? " " + load : " (i32.wrap_i64 " + load + ")";
+    }
+    for (const char c : f.results) sig += " (result " + wat_type(c) + ")";
+    imports += "(import \"wasi_snapshot_preview1\" \"" + std::string(f.name) + "\" (func $f" +
+               std::to_string(k) + sig + "))\n";
+    const std::string call = "(call $f" + std::to_string(k) + args + ")";
+    dispatch += "(if (i32.eq (local.get $op) (i32.const " + std::to_string(k) + ")) (then " +
+                (f.results.empty() ? call : "(local.set $r " + call + ")") + " (br $done)))\n";
+  }
+  return module_from_wat(R"((module
+  (import "airssys" "reply" (func $reply (param i32 i32) (result i32)))
+)" + imports + R"(
+  (memory (export "memory") 1)
+  (func (export "airssys_abi_version") (result i32) (i32.const 1))
+  (func (export "airssys_alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "airssys_handle") (param $from i64) (param $p i32) (param $len i32) (result i32)
+    (local $op i32) (local $r i32)
+    (local.set $op (i32.load8_u (local.get $p)))
+    (block $done
+)" + dispatch + R"(    )
+    (i64.store (i32.const 512) (i64.extend_i32_u (local.get $r)))
+    (drop (call $reply (i32.const 512) (i32.const 8)))
+    (i32.const 0)))
+)",
+                         "wasi_caller");
+}
+
+// Every WASI function with generated arguments, pointers and lengths at
+// and around the memory's bounds included: each call answers a documented
+// errno, or stops that guest alone (a buffer outside memory, proc_exit);
+// the host and a bystander carry on.
+TEST_P(Wasi, EveryFunctionWithGeneratedArgumentsAnswersOrStopsOnlyItsGuest) {
+  const WasmModulePtr caller = wasi_caller();
+  ASSERT_TRUE(caller);
+  const auto bystander = start(spec("bystander", "counter"));
+  constexpr std::uint64_t kMem = 65536;
+  const std::uint64_t edges[] = {0,          1,          4,          8,          24,   1024,
+                                 kMem - 64,  kMem - 8,   kMem - 4,   kMem - 1,   kMem, kMem + 1,
+                                 0x7fffffff, 0xfffffff0, 0xffffffff, 1ULL << 32, ~0ULL};
+  std::mt19937_64 random(18);
+  const std::set<std::int64_t> errnos = {0, 8, 28, 29, 52, 58, 70, 76};
+  int generation = 0;
+  auto fresh = [&] {
+    auto s = ComponentSpec::of("caller" + std::to_string(generation++), caller)
+                 .with_engine(GetParam())
+                 .with_capabilities(*Capabilities::parse({"wasi"}));
+    s.logger = [](const std::string&, int, std::string_view) {};
+    const rt::Address at = start(s);
+    return std::make_pair(at, me_.monitor(at));
+  };
+  auto [a, watch] = fresh();
+  std::size_t answered = 0;
+  std::size_t stopped = 0;
+  for (std::size_t i = detail::kFirstWasiImport; i < detail::kHostImportCount; ++i) {
+    const auto& f = detail::kHostImports[i];
+    for (int round = 0; round < 24; ++round) {
+      std::string record(8 + 8 * detail::kMaxImportParams, '\0');
+      record[0] = static_cast<char>(i - detail::kFirstWasiImport);
+      for (std::size_t j = 0; j < f.params.size(); ++j) {
+        // Mostly edges (small lengths with them), now and then anything.
+        std::uint64_t v = random() % 4 == 0 ? random() : edges[random() % std::size(edges)];
+        if (j > 0 && random() % 3 == 0) v = random() % 64;
+        std::memcpy(record.data() + 8 + 8 * j, &v, 8);
+      }
+      SCOPED_TRACE(std::string(f.name) + " round " + std::to_string(round));
+      auto r = me_.request<rt::Bytes>(a, rt::Bytes(record.begin(), record.end()), kWait);
+      if (r.ok()) {
+        ASSERT_EQ(r->size(), 8u);
+        std::int64_t e = 0;
+        std::memcpy(&e, r->data(), 8);
+        EXPECT_TRUE(errnos.count(e) == 1) << e;
+        ++answered;
+        continue;
+      }
+      // It stopped: for a reason of its own, named.
+      auto down = me_.await_down(watch, kWait);
+      ASSERT_TRUE(down.ok()) << r.error().describe();
+      const std::string why = down->reason.to_string();
+      EXPECT_TRUE(down->reason == rt::ExitReason::normal() ||
+                  why.find("wasi_snapshot_preview1." + std::string(f.name) +
+                           ": buffer outside memory") != std::string::npos ||
+                  why.find("exit: proc_exit(") != std::string::npos)
+          << why;
+      ++stopped;
+      std::tie(a, watch) = fresh();
+    }
+  }
+  EXPECT_GT(answered, 300u);
+  EXPECT_GT(stopped, 50u);
+  EXPECT_EQ(ask(bystander, "inc"), "1/1");
 }
 
 TEST(WasiLoad, EveryPreviewFunctionLinksAndNeedsTheWasiGrant) {
