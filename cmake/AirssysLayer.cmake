@@ -28,12 +28,16 @@ function(airssys_add_layer name)
   endif()
 endfunction()
 
-# airssys_add_tests(<name> [ENVIRONMENT var=value...]): tests/<name>/*_test.cpp into airssys_<name>_tests,
+# airssys_add_tests(<name> [ENVIRONMENT var=value...] [EXCLUDE file...]):
+# tests/<name>/*_test.cpp (but the EXCLUDE ones) into airssys_<name>_tests,
 # one ctest test per gtest case, each failing after 120 s instead of hanging.
 # NO_PRETTY_VALUES keeps ctest names to the gtest names (no printed GetParam()).
 function(airssys_add_tests name)
-  cmake_parse_arguments(ARG "" "" "ENVIRONMENT" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "ENVIRONMENT;EXCLUDE" ${ARGN})
   file(GLOB sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/${name}/*_test.cpp)
+  foreach(excluded IN LISTS ARG_EXCLUDE)
+    list(REMOVE_ITEM sources ${PROJECT_SOURCE_DIR}/tests/${name}/${excluded})
+  endforeach()
   if(NOT sources)
     return()
   endif()
