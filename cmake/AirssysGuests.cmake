@@ -2,6 +2,11 @@ include_guard(GLOBAL)
 # Guests: wasm modules built from C (clang + wasm-ld, with the C SDK,
 # freestanding or on wasi-libc), from AssemblyScript (asc, with the
 # AssemblyScript SDK) or from .wat (wat2wasm) as part of the build.
+#
+# The build lines in docs/components.md and in the SDKs' headers are these
+# (AIRSSYS_GUEST_C_FLAGS, AIRSSYS_GUEST_WASI_C_FLAGS, AIRSSYS_GUEST_AS_FLAGS);
+# tests/app/build_lines_test.cpp fails when one of them says anything else,
+# and runs each of them.
 find_program(AIRSSYS_CLANG NAMES clang clang-14 REQUIRED)
 find_program(AIRSSYS_WASM_LD NAMES wasm-ld wasm-ld-14 REQUIRED)
 find_program(AIRSSYS_WAT2WASM NAMES wat2wasm REQUIRED)
@@ -83,7 +88,13 @@ function(airssys_add_wat_guest target output source)
 endfunction()
 
 # AssemblyScript guests need the SDK's npm packages (make deps installs them).
-set(AIRSSYS_ASC ${PROJECT_SOURCE_DIR}/sdk/assemblyscript/node_modules/.bin/asc)
+set(AIRSSYS_AS_SDK ${PROJECT_SOURCE_DIR}/sdk/assemblyscript)
+set(AIRSSYS_ASC ${AIRSSYS_AS_SDK}/node_modules/.bin/asc)
+# The options are the SDK's asconfig.json, found where npm installs the
+# package (its name in package.json) in a component's project.
+set(AIRSSYS_GUEST_AS_FLAGS --config node_modules/airssys-assemblyscript-sdk/asconfig.json)
+# The build's project: the SDK installed as a user's project has it.
+set(AIRSSYS_AS_PROJECT ${PROJECT_BINARY_DIR}/assemblyscript-project)
 
 # airssys_add_as_guest(<target> <output.wasm> <source.ts>)
 function(airssys_add_as_guest target output source)
@@ -91,12 +102,14 @@ function(airssys_add_as_guest target output source)
     message(FATAL_ERROR "AssemblyScript compiler not found at ${AIRSSYS_ASC}: run `make deps` "
                         "(npm ci in sdk/assemblyscript) or configure with -DAIRSSYS_BUILD_TESTS=OFF")
   endif()
-  set(sdk ${PROJECT_SOURCE_DIR}/sdk/assemblyscript)
+  file(MAKE_DIRECTORY ${AIRSSYS_AS_PROJECT}/node_modules)
+  file(CREATE_LINK ${AIRSSYS_AS_SDK} ${AIRSSYS_AS_PROJECT}/node_modules/airssys-assemblyscript-sdk
+       SYMBOLIC)
   add_custom_command(
     OUTPUT ${output}
-    COMMAND ${AIRSSYS_ASC} ${source} --config ${sdk}/asconfig.json -o ${output}
-    WORKING_DIRECTORY ${sdk}
-    DEPENDS ${source} ${sdk}/assembly/airssys.ts ${sdk}/asconfig.json
+    COMMAND ${AIRSSYS_ASC} ${source} ${AIRSSYS_GUEST_AS_FLAGS} -o ${output}
+    WORKING_DIRECTORY ${AIRSSYS_AS_PROJECT}
+    DEPENDS ${source} ${AIRSSYS_AS_SDK}/assembly/airssys.ts ${AIRSSYS_AS_SDK}/asconfig.json
     COMMENT "guest ${target}: asc"
     VERBATIM)
   add_custom_target(${target} DEPENDS ${output})
@@ -129,7 +142,7 @@ function(airssys_add_test_guests dir)
     list(APPEND targets guest_${name})
   endforeach()
   # The AssemblyScript SDK's examples are test guests too, as as_<name>.
-  file(GLOB ts_sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/sdk/assemblyscript/examples/*.ts)
+  file(GLOB ts_sources CONFIGURE_DEPENDS ${AIRSSYS_AS_SDK}/examples/*.ts)
   foreach(src IN LISTS ts_sources)
     get_filename_component(name ${src} NAME_WE)
     airssys_add_as_guest(guest_as_${name} ${out_dir}/as_${name}.wasm ${src})
