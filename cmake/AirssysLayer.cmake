@@ -28,9 +28,9 @@ function(airssys_add_layer name)
   endif()
 endfunction()
 
-# airssys_add_tests(<name> [ENVIRONMENT var=value...] [EXCLUDE file...]):
-# tests/<name>/*_test.cpp (but the EXCLUDE ones) into airssys_<name>_tests,
-# one ctest test per gtest case, each failing after 120 s instead of hanging.
+# airssys_add_tests(<name> [ENVIRONMENT var=value...] [EXCLUDE file...]): tests/<name>/*_test.cpp
+# (but the EXCLUDE files) into airssys_<name>_tests, one ctest test per gtest
+# case, each failing after 120 s instead of hanging.
 # NO_PRETTY_VALUES keeps ctest names to the gtest names (no printed GetParam()).
 function(airssys_add_tests name)
   cmake_parse_arguments(ARG "" "" "ENVIRONMENT;EXCLUDE" ${ARGN})

@@ -253,7 +253,7 @@ int cmd_inspect(const std::string& path) {
   for (const auto& e : mod.exports()) std::cout << "  " << e.kind << ' ' << e.name << '\n';
   std::cout << "imports:\n";
   for (const auto& i : mod.imports()) {
-    const auto needs = wasm::Capabilities::required_for(i.name);
+    const auto needs = wasm::Capabilities::required_for(i.module, i.name);
     std::cout << "  " << i.module << '.' << i.name;
     if (!needs.empty()) std::cout << "  (needs capability \"" << needs << "\")";
     std::cout << '\n';

@@ -72,6 +72,27 @@ class TableReader {
     return n->value<std::string>();
   }
 
+  // An array of strings; each wrong item is an error of its own.
+  std::optional<std::vector<std::string>> strings(const char* key) {
+    const toml::node* n = node(key);
+    if (n == nullptr) return std::nullopt;
+    if (!n->is_array()) {
+      error(n->source(), "'" + std::string(key) + "' in " + what_ +
+                             " must be an array of strings, not " + type_name(*n));
+      return std::nullopt;
+    }
+    std::vector<std::string> out;
+    for (const auto& item : *n->as_array()) {
+      if (!item.is_string()) {
+        error(item.source(), "'" + std::string(key) + "' in " + what_ +
+                                 " must be an array of strings, not one with " + type_name(item));
+        continue;
+      }
+      out.push_back(*item.value<std::string>());
+    }
+    return out;
+  }
+
   std::optional<std::int64_t> integer(const char* key, std::int64_t min, std::int64_t max) {
     const toml::node* n = node(key);
     if (n == nullptr) return std::nullopt;
@@ -375,6 +396,8 @@ void read_component(const toml::table& t, SystemConfig& config, std::vector<Conf
            "backoff",
            "capabilities",
            "config",
+           "args",
+           "env",
            "health",
            "significant",
            "initial",
@@ -446,6 +469,28 @@ void read_component(const toml::table& t, SystemConfig& config, std::vector<Conf
   if (auto v = r.size("timer_bytes")) d.limits.timer_bytes = *v;
   d.backoff = backoff(r, errors, file);
   if (auto v = r.string("config")) d.config = *v;
+  if (auto v = r.strings("args")) d.args = std::move(*v);
+  if (const toml::node* n = r.node("env"); n != nullptr) {
+    if (!n->is_table()) {
+      r.error(n->source(),
+              "'env' in " + label + " must be a table of strings, e.g. { RUST_LOG = \"info\" }");
+    } else {
+      for (const auto& [key, value] : *n->as_table()) {
+        if (!value.is_string()) {
+          r.error(value.source(),
+                  "'env." + std::string(key.str()) + "' in " + label + " must be a string");
+          continue;
+        }
+        if (key.str().empty() || key.str().find('=') != std::string_view::npos) {
+          r.error(key.source(), "'env' in " + label +
+                                    ": a variable name must be non-empty "
+                                    "and contain no '='");
+          continue;
+        }
+        d.env.push_back(std::string(key.str()) + "=" + *value.value<std::string>());
+      }
+    }
+  }
   if (const toml::node* n = r.node("health"); n != nullptr) {
     if (!n->is_table()) {
       r.error(n->source(), "'health' in " + label +
@@ -686,6 +731,8 @@ wasm::ComponentSpec component_spec_of(const ComponentDecl& c, wasm::EngineKind s
   cs.limits = c.limits;
   cs.capabilities = c.capabilities;
   cs.config.assign(c.config.begin(), c.config.end());
+  cs.args = c.args;
+  cs.env = c.env;
   cs.restart = c.restart;
   cs.shutdown = c.shutdown;
   cs.significant = c.significant;

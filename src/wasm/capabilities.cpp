@@ -28,6 +28,10 @@ Result<void> Capabilities::add(std::string_view g) {
     lookup_ = true;
     return {};
   }
+  if (g == "wasi") {
+    wasi_ = true;
+    return {};
+  }
   // "request" alone granted requests to any address until grants named
   // targets; it is refused rather than read as "request:*", so a config
   // written for that meaning does not keep it silently.
@@ -41,7 +45,7 @@ Result<void> Capabilities::add(std::string_view g) {
     return Error{ErrorCode::invalid_argument,
                  "unknown capability \"" + std::string(g) +
                      "\" (known: \"send:<name>\", \"send:*\", \"request:<name>\", "
-                     "\"request:*\", \"lookup\")"};
+                     "\"request:*\", \"lookup\", \"wasi\")"};
   }
   const std::string_view target = g.substr(send ? 5 : 8);
   if (target.empty()) return malformed(g, "names no target (a component's name or *)");
@@ -66,12 +70,25 @@ Capabilities Capabilities::all() {
   caps.send_any_ = true;
   caps.request_any_ = true;
   caps.lookup_ = true;
+  caps.wasi_ = true;
   return caps;
 }
 
 bool Capabilities::may_reach(Reach r, std::string_view name) const {
   const auto& names = r == Reach::send ? send_names_ : request_names_;
   return may_reach_any(r) || std::find(names.begin(), names.end(), name) != names.end();
+}
+
+std::string_view Capabilities::required_for(std::string_view module, std::string_view name) {
+  // Every WASI function, those that touch files and sockets included: they
+  // answer ENOTCAPABLE (guest-abi.md, "WASI preview 1").
+  if (module == "wasi_snapshot_preview1") return "wasi";
+  return required_for(name);
+}
+
+bool Capabilities::grants_import(std::string_view module, std::string_view name) const {
+  if (module == "wasi_snapshot_preview1") return wasi_;
+  return grants_import(name);
 }
 
 std::string_view Capabilities::required_for(std::string_view import_name) {
@@ -95,6 +112,7 @@ std::vector<std::string> Capabilities::to_strings() const {
   if (request_any_) out.emplace_back("request:*");
   for (const auto& n : request_names_) out.push_back("request:" + n);
   if (lookup_) out.emplace_back("lookup");
+  if (wasi_) out.emplace_back("wasi");
   return out;
 }
 

@@ -66,11 +66,64 @@ enum class HostImport : std::uint8_t {
   meter_memory_grow,
   meter_table_grow,   // (elements all tables would hold) before a table.grow
   meter_stack_check,  // at every function entry in native (aot) code
+  // WASI preview 1 (module wasi_snapshot_preview1), in the order of
+  // wasi-libc's api.h; answered by WasiHost (component/wasi_host.hpp)
+  wasi_args_get,
+  wasi_args_sizes_get,
+  wasi_environ_get,
+  wasi_environ_sizes_get,
+  wasi_clock_res_get,
+  wasi_clock_time_get,
+  wasi_fd_advise,
+  wasi_fd_allocate,
+  wasi_fd_close,
+  wasi_fd_datasync,
+  wasi_fd_fdstat_get,
+  wasi_fd_fdstat_set_flags,
+  wasi_fd_fdstat_set_rights,
+  wasi_fd_filestat_get,
+  wasi_fd_filestat_set_size,
+  wasi_fd_filestat_set_times,
+  wasi_fd_pread,
+  wasi_fd_prestat_get,
+  wasi_fd_prestat_dir_name,
+  wasi_fd_pwrite,
+  wasi_fd_read,
+  wasi_fd_readdir,
+  wasi_fd_renumber,
+  wasi_fd_seek,
+  wasi_fd_sync,
+  wasi_fd_tell,
+  wasi_fd_write,
+  wasi_path_create_directory,
+  wasi_path_filestat_get,
+  wasi_path_filestat_set_times,
+  wasi_path_link,
+  wasi_path_open,
+  wasi_path_readlink,
+  wasi_path_remove_directory,
+  wasi_path_rename,
+  wasi_path_symlink,
+  wasi_path_unlink_file,
+  wasi_poll_oneoff,
+  wasi_proc_exit,
+  wasi_proc_raise,
+  wasi_sched_yield,
+  wasi_random_get,
+  wasi_sock_accept,
+  wasi_sock_recv,
+  wasi_sock_send,
+  wasi_sock_shutdown,
 };
-inline constexpr std::size_t kHostImportCount = 17;
 inline constexpr std::size_t kGuestVisibleImportCount = 13;
 inline constexpr std::size_t kFirstMeterImport = 13;
-inline constexpr std::size_t kMeterImportCount = kHostImportCount - kFirstMeterImport;
+inline constexpr std::size_t kMeterImportCount = 4;
+inline constexpr std::size_t kFirstWasiImport = kFirstMeterImport + kMeterImportCount;
+inline constexpr std::size_t kWasiImportCount = 46;
+inline constexpr std::size_t kHostImportCount = kFirstWasiImport + kWasiImportCount;
+// The most parameters an import takes (wasi path_open).
+inline constexpr std::size_t kMaxImportParams = 9;
+inline constexpr std::string_view kWasiModule = "wasi_snapshot_preview1";
 
 inline constexpr std::array<FunctionShape, kHostImportCount> kHostImports = {{
     {"send", "Iii", "i"},
@@ -90,6 +143,52 @@ inline constexpr std::array<FunctionShape, kHostImportCount> kHostImports = {{
     {"memory_grow", "i", "i"},
     {"table_grow", "I", ""},
     {"stack_check", "", ""},
+    {"args_get", "ii", "i"},
+    {"args_sizes_get", "ii", "i"},
+    {"environ_get", "ii", "i"},
+    {"environ_sizes_get", "ii", "i"},
+    {"clock_res_get", "ii", "i"},
+    {"clock_time_get", "iIi", "i"},
+    {"fd_advise", "iIIi", "i"},
+    {"fd_allocate", "iII", "i"},
+    {"fd_close", "i", "i"},
+    {"fd_datasync", "i", "i"},
+    {"fd_fdstat_get", "ii", "i"},
+    {"fd_fdstat_set_flags", "ii", "i"},
+    {"fd_fdstat_set_rights", "iII", "i"},
+    {"fd_filestat_get", "ii", "i"},
+    {"fd_filestat_set_size", "iI", "i"},
+    {"fd_filestat_set_times", "iIIi", "i"},
+    {"fd_pread", "iiiIi", "i"},
+    {"fd_prestat_get", "ii", "i"},
+    {"fd_prestat_dir_name", "iii", "i"},
+    {"fd_pwrite", "iiiIi", "i"},
+    {"fd_read", "iiii", "i"},
+    {"fd_readdir", "iiiIi", "i"},
+    {"fd_renumber", "ii", "i"},
+    {"fd_seek", "iIii", "i"},
+    {"fd_sync", "i", "i"},
+    {"fd_tell", "ii", "i"},
+    {"fd_write", "iiii", "i"},
+    {"path_create_directory", "iii", "i"},
+    {"path_filestat_get", "iiiii", "i"},
+    {"path_filestat_set_times", "iiiiIIi", "i"},
+    {"path_link", "iiiiiii", "i"},
+    {"path_open", "iiiiiIIii", "i"},
+    {"path_readlink", "iiiiii", "i"},
+    {"path_remove_directory", "iii", "i"},
+    {"path_rename", "iiiiii", "i"},
+    {"path_symlink", "iiiii", "i"},
+    {"path_unlink_file", "iii", "i"},
+    {"poll_oneoff", "iiii", "i"},
+    {"proc_exit", "i", ""},
+    {"proc_raise", "i", "i"},
+    {"sched_yield", "", "i"},
+    {"random_get", "ii", "i"},
+    {"sock_accept", "iii", "i"},
+    {"sock_recv", "iiiiii", "i"},
+    {"sock_send", "iiiii", "i"},
+    {"sock_shutdown", "ii", "i"},
 }};
 
 // Returned by host calls (negative; 0 is success).
@@ -141,6 +240,23 @@ constexpr const FunctionShape& shape(GuestExport e) {
 }
 constexpr const FunctionShape& shape(HostImport i) {
   return kHostImports[static_cast<int>(i)];
+}
+constexpr std::size_t most_import_params() {
+  std::size_t n = 0;
+  for (const FunctionShape& s : kHostImports) n = s.params.size() > n ? s.params.size() : n;
+  return n;
+}
+static_assert(most_import_params() == kMaxImportParams);
+static_assert(kHostImports[kFirstWasiImport].name == "args_get");
+static_assert(kHostImports[kHostImportCount - 1].name == "sock_shutdown");
+
+constexpr bool is_wasi(HostImport i) {
+  return static_cast<std::size_t>(i) >= kFirstWasiImport;
+}
+// The module an import belongs to.
+constexpr std::string_view module_of(HostImport i) {
+  const auto k = static_cast<std::size_t>(i);
+  return k < kFirstMeterImport ? kHostModule : k < kFirstWasiImport ? kMeterModule : kWasiModule;
 }
 
 }  // namespace airssys::wasm::detail

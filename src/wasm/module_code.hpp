@@ -34,6 +34,7 @@ struct ModuleCode {
   std::vector<HostImport> func_imports;     // what each imported function is, in index order
   std::array<bool, kGuestExportCount> has_export{};
   bool has_wasi_initialize = false;  // `_initialize` (reactor) runs before airssys_init
+  bool has_wasi_start = false;       // `_start`: a command, run to completion
   std::uint32_t initial_pages = 0;
   std::uint64_t initial_table_elements = 0;  // all tables together
   std::uint32_t deepest_nesting = 0;         // of the bodies (pass_stack.hpp)

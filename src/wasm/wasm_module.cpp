@@ -86,7 +86,7 @@ bool is_guest_export_name(std::string_view n) {
 // and the meter's globals.
 bool host_export(const wabt::Export& e) {
   if (e.kind == wabt::ExternalKind::Func) {
-    return is_guest_export_name(e.name) || e.name == "_initialize";
+    return is_guest_export_name(e.name) || e.name == "_initialize" || e.name == "_start";
   }
   if (e.kind == wabt::ExternalKind::Memory) return e.name == kMemoryExport;
   if (e.kind == wabt::ExternalKind::Global) {
@@ -178,8 +178,11 @@ struct ModuleAccess {
     for (const wabt::Import* imp : m.imports) {
       out.imports_.push_back({imp->module_name, imp->field_name, kind_name(imp->kind())});
       const std::string what = "import " + imp->module_name + "." + imp->field_name;
-      if (imp->module_name != kHostModule) {
-        return load_error(name, what + ": only module \"airssys\" is provided to guests");
+      const bool wasi = imp->module_name == kWasiModule;
+      if (imp->module_name != kHostModule && !wasi) {
+        return load_error(name, what +
+                                    ": only modules \"airssys\" and \"wasi_snapshot_preview1\" "
+                                    "are provided to guests");
       }
       if (imp->kind() != wabt::ExternalKind::Func) {
         return load_error(name, what +
@@ -187,14 +190,18 @@ struct ModuleAccess {
                                     "memory and tables)");
       }
       const auto* func = &wabt::cast<wabt::FuncImport>(imp)->func;
-      std::size_t i = 0;
-      while (i < kGuestVisibleImportCount && kHostImports[i].name != imp->field_name) ++i;
-      if (i == kGuestVisibleImportCount) {
-        return load_error(name, what + " is not part of guest ABI v1");
+      // The module's own range of the import table.
+      std::size_t i = wasi ? kFirstWasiImport : 0;
+      const std::size_t end = wasi ? kHostImportCount : kGuestVisibleImportCount;
+      while (i < end && kHostImports[i].name != imp->field_name) ++i;
+      if (i == end) {
+        return load_error(name, what + (wasi ? " is not a WASI preview 1 function"
+                                             : " is not part of guest ABI v1"));
       }
+      const char* spec = wasi ? ", WASI preview 1 says " : ", guest ABI v1 says ";
       if (shape_of(func->decl.sig) != shape_of(kHostImports[i])) {
-        return load_error(name, what + " has signature " + shape_of(func->decl.sig) +
-                                    ", guest ABI v1 says " + shape_of(kHostImports[i]));
+        return load_error(name, what + " has signature " + shape_of(func->decl.sig) + spec +
+                                    shape_of(kHostImports[i]));
       }
       code.func_imports.push_back(static_cast<HostImport>(i));
       imports_request = imports_request || static_cast<HostImport>(i) == HostImport::request;
@@ -210,18 +217,18 @@ struct ModuleAccess {
       if (e->kind == wabt::ExternalKind::Memory && e->name == kMemoryExport) has_memory = true;
       if (e->kind != wabt::ExternalKind::Func) {
         // The engines look these names up as functions.
-        if (is_guest_export_name(e->name) || e->name == "_initialize") {
+        if (is_guest_export_name(e->name) || e->name == "_initialize" || e->name == "_start") {
           return load_error(
               name, "export " + e->name + " must be a function, not a " + kind_name(e->kind));
         }
         continue;
       }
       const wabt::Func* f = m.GetFunc(e->var);
-      if (e->name == "_initialize") {
+      if (e->name == "_initialize" || e->name == "_start") {
         if (f->GetNumParams() != 0 || f->GetNumResults() != 0) {
-          return load_error(name, "export _initialize must take and return nothing");
+          return load_error(name, "export " + e->name + " must take and return nothing");
         }
-        code.has_wasi_initialize = true;
+        (e->name == "_start" ? code.has_wasi_start : code.has_wasi_initialize) = true;
         continue;
       }
       for (std::size_t i = 0; i < kGuestExportCount; ++i) {
@@ -241,7 +248,26 @@ struct ModuleAccess {
       }
     }
     if (!has_memory) return load_error(name, "missing export memory (its linear memory)");
-    for (std::size_t i = 0; i < kGuestExportCount; ++i) {
+    if (code.has_wasi_start) {
+      // A command: _start is the whole component (guest-abi.md, "Commands").
+      if (code.has_wasi_initialize) {
+        return load_error(name,
+                          "exports both _start (a command) and _initialize (a reactor); a "
+                          "module is one or the other");
+      }
+      for (std::size_t i = 0; i < kGuestExportCount; ++i) {
+        if (code.has_export[i] && static_cast<GuestExport>(i) != GuestExport::abi_version) {
+          return load_error(name, "exports both _start (a command, run to completion) and " +
+                                      std::string(kGuestExports[i].name) +
+                                      " (a component's); a module is one or the other");
+        }
+      }
+      out.is_command_ = true;
+      if (!code.has_export[static_cast<int>(GuestExport::abi_version)]) {
+        out.abi_version_ = kAbiVersion;
+      }
+    }
+    for (std::size_t i = 0; i < kGuestExportCount && !code.has_wasi_start; ++i) {
       if (kGuestExportRequired[i] && !code.has_export[i]) {
         return load_error(name, "missing export " + std::string(kGuestExports[i].name));
       }
@@ -261,7 +287,7 @@ struct ModuleAccess {
     if (!m.starts.empty()) {
       return load_error(name,
                         "has a start function; guests set up in airssys_init (or export "
-                        "_initialize)");
+                        "_initialize), commands in _start");
     }
     out.initial_pages_ = static_cast<std::uint32_t>(m.memories[0]->page_limits.initial);
     code.initial_pages = out.initial_pages_;
@@ -411,10 +437,11 @@ bool WasmModule::exports_function(std::string_view name) const {
 
 Result<void> WasmModule::check_capabilities(const Capabilities& caps) const {
   for (const auto& imp : imports_) {
-    if (!caps.grants_import(imp.name)) {
-      return Error{ErrorCode::invalid_argument,
-                   name_ + ": imports airssys." + imp.name + ", which needs capability \"" +
-                       std::string(Capabilities::required_for(imp.name)) + "\" (not granted)"};
+    if (!caps.grants_import(imp.module, imp.name)) {
+      return Error{
+          ErrorCode::invalid_argument,
+          name_ + ": imports " + imp.module + "." + imp.name + ", which needs capability \"" +
+              std::string(Capabilities::required_for(imp.module, imp.name)) + "\" (not granted)"};
     }
   }
   return {};

@@ -1,8 +1,9 @@
 // The SDKs say what the host says: every status code, message kind, reply
 // status, health code and exit code of guest_abi.hpp has the same value in
-// sdk/c/airssys.h and sdk/assemblyscript/assembly/airssys.ts, and both
-// declare every import a guest may use with the host's signature (the
-// AssemblyScript SDK also wraps each one).
+// sdk/c/airssys.h, sdk/assemblyscript/assembly/airssys.ts and
+// sdk/rust/src/lib.rs; the C and AssemblyScript SDKs declare every import a
+// guest may use with the host's signature (the AssemblyScript SDK also wraps
+// each one).
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -28,7 +29,8 @@ std::string read_text(const std::string& path) {
 
 const std::string kSdk = std::string(AIRSSYS_SOURCE_DIR) + "/sdk/";
 
-// NAME -> value of every `NAME = value` (C) or `NAME: i32 = value` (AssemblyScript) in a file.
+// NAME -> value of every `NAME = value` (C), `NAME: i32 = value` (AssemblyScript)
+// or `pub const NAME: i32 = value` (Rust) in a file.
 std::map<std::string, std::int64_t> constants_in(const std::string& path, const std::regex& re) {
   const std::string text = read_text(path);
   std::map<std::string, std::int64_t> out;
@@ -39,10 +41,10 @@ std::map<std::string, std::int64_t> constants_in(const std::string& path, const 
   return out;
 }
 
-TEST(SdkConstants, BothSdksSayWhatTheHostSays) {
+TEST(SdkConstants, EverySdkSaysWhatTheHostSays) {
   struct Constant {
     std::int64_t host;
-    const char* name;  // AIRSSYS_<name> in C, <name> in AssemblyScript
+    const char* name;  // AIRSSYS_<name> in C, <name> in AssemblyScript and Rust
   };
   const Constant kConstants[] = {
       {kOk, "OK"},
@@ -77,12 +79,19 @@ TEST(SdkConstants, BothSdksSayWhatTheHostSays) {
   const auto as =
       constants_in(kSdk + "assemblyscript/assembly/airssys.ts",
                    std::regex(R"(export const ([A-Z_]+): i32 = (-?(?:0x[0-9a-fA-F]+|[0-9]+)))"));
+  const auto rust =
+      constants_in(kSdk + "rust/src/lib.rs",
+                   std::regex(R"(pub const ([A-Z_]+): i32 = (-?(?:0x[0-9a-fA-F]+|[0-9]+)))"));
   for (const Constant& k : kConstants) {
     ASSERT_TRUE(c.count(k.name)) << "AIRSSYS_" << k.name << " is missing from the C SDK";
     EXPECT_EQ(c.at(k.name), k.host) << "AIRSSYS_" << k.name;
     ASSERT_TRUE(as.count(k.name)) << k.name << " is missing from the AssemblyScript SDK";
     EXPECT_EQ(as.at(k.name), k.host) << k.name;
+    ASSERT_TRUE(rust.count(k.name)) << k.name << " is missing from the Rust SDK";
+    EXPECT_EQ(rust.at(k.name), k.host) << k.name;
   }
+  ASSERT_TRUE(rust.count("ABI_VERSION"));
+  EXPECT_EQ(rust.at("ABI_VERSION"), kAbiVersion);
 }
 
 // A declaration's wasm type code (guest_abi.hpp's "i" and "I") from a C or

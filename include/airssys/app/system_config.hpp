@@ -92,7 +92,9 @@ struct ComponentDecl {
   wasm::ComponentLimits limits;
   wasm::Capabilities capabilities;
   std::vector<std::string> capability_names;
-  std::string config;  // bytes for airssys_init
+  std::string config;             // bytes for airssys_init
+  std::vector<std::string> args;  // WASI args after argv[0]
+  std::vector<std::string> env;   // WASI environment, "NAME=value"
   wasm::HealthSettings health;
   SourcePosition at;
 };

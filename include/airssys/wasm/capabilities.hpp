@@ -28,7 +28,8 @@ class Capabilities {
   enum class Reach : std::uint8_t { send, request };
 
   // Grants written as in the config: "send:*", "send:<name>", "request:*",
-  // "request:<name>", "lookup". Unknown or malformed grants are errors.
+  // "request:<name>", "lookup", "wasi" (WASI preview 1's basic set). Unknown or malformed grants
+  // are errors.
   static Result<Capabilities> parse(const std::vector<std::string>& grants);
   // Adds one grant; the error says what is wrong with it.
   Result<void> add(std::string_view grant);
@@ -62,6 +63,10 @@ class Capabilities {
   // The grant an import of module "airssys" needs, or "" when always granted.
   static std::string_view required_for(std::string_view import_name);
   bool grants_import(std::string_view import_name) const;
+  // The same for an import of any module ("wasi" for wasi_snapshot_preview1).
+  static std::string_view required_for(std::string_view module, std::string_view name);
+  bool grants_import(std::string_view module, std::string_view name) const;
+  bool may_use_wasi() const { return wasi_; }
 
   std::vector<std::string> to_strings() const;
 
@@ -69,6 +74,7 @@ class Capabilities {
   bool send_any_ = false;
   bool request_any_ = false;
   bool lookup_ = false;
+  bool wasi_ = false;
   std::vector<std::string> send_names_;
   std::vector<std::string> request_names_;
 };

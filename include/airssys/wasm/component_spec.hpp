@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "airssys/rt/message.hpp"
 #include "airssys/rt/result.hpp"
@@ -38,6 +39,15 @@ struct ComponentSpec {
   ComponentLimits limits;
   Capabilities capabilities;
   rt::Bytes config;  // passed to airssys_init of every fresh instance
+  // WASI preview 1 (capability "wasi"): the arguments after argv[0], which
+  // is the component's name, and the environment ("KEY=value") every fresh
+  // instance gets from args_get / environ_get. At most kMaxWasiStrings of
+  // each and kMaxWasiBytes of each together (with their NULs); no NULs in
+  // them.
+  std::vector<std::string> args;
+  std::vector<std::string> env;
+  static constexpr std::size_t kMaxWasiStrings = 1024;
+  static constexpr std::size_t kMaxWasiBytes = 64 * 1024;
 
   supervisor::RestartPolicy restart = supervisor::RestartPolicy::permanent;
   supervisor::ShutdownPolicy shutdown = supervisor::ShutdownPolicy::after(std::chrono::seconds(5));

@@ -59,6 +59,9 @@ class WasmModule {
   const std::vector<ExportInfo>& exports() const { return exports_; }
   bool exports_function(std::string_view name) const;
   std::uint32_t initial_pages() const { return initial_pages_; }
+  // A WASI command (exports `_start`, none of the component exports): it
+  // runs to completion once started, and its exit is the component's.
+  bool is_command() const { return is_command_; }
 
   // Every import is either always granted or granted by `caps`; the error
   // names the first one that is not.
@@ -80,6 +83,7 @@ class WasmModule {
   std::string hash_;
   std::uint32_t abi_version_ = 0;
   std::uint32_t initial_pages_ = 0;
+  bool is_command_ = false;
   std::vector<ImportInfo> imports_;
   std::vector<ExportInfo> exports_;
   std::unique_ptr<detail::ModuleCode> code_;

@@ -45,7 +45,7 @@ namespace fs = std::filesystem;
 
 // Bumped whenever the generated glue or runtime changes, so stale cached
 // objects are never loaded.
-constexpr const char* kAotFormat = "aot9";
+constexpr const char* kAotFormat = "aot11";
 
 using HostFn = int (*)(void* host, std::uint32_t which, const std::uint64_t* args,
                        std::uint64_t* result);
@@ -209,8 +209,9 @@ Result<void> AotInstance::instantiate(const CallLimits& limits) {
 CallOutcome AotInstance::invoke(int slot, const std::uint64_t* args, std::size_t nargs) {
   CallOutcome out;
   if (slot == kInitializeSlot && !module_.code->has_wasi_initialize) return out;
-  std::uint64_t a[8] = {};
-  for (std::size_t i = 0; i < nargs && i < 8; ++i) a[i] = args[i];
+  if (slot == kStartSlot && !module_.code->has_wasi_start) return out;
+  std::uint64_t a[kMaxImportParams] = {};
+  for (std::size_t i = 0; i < nargs && i < kMaxImportParams; ++i) a[i] = args[i];
   std::uint64_t result = 0;
   const int trap = module_.call_fn(instance_, slot, a, &result, native_stack_floor());
   if (trap != 0) {

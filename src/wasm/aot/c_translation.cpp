@@ -101,6 +101,10 @@ std::string glue_source(const wabt::Module& m, const ModuleCode& code) {
     c << "}\n";
   }
 
+  // The C writer's instantiate takes the import modules' instances in the
+  // order of their names (a std::set), not of their first import.
+  std::sort(import_modules.begin(), import_modules.end());
+
   c << "AIRSSYS_EXPORT uint32_t airssys_aot_grow_memory(wasm_rt_memory_t* m, uint32_t delta) {\n"
     << "  return wasm_rt_grow_memory(m, delta);\n}\n";
   c << "AIRSSYS_EXPORT void airssys_aot_setup(airssys_host_fn fn, void* (*map)(uint64_t), "
@@ -140,6 +144,9 @@ std::string glue_source(const wabt::Module& m, const ModuleCode& code) {
     << "  if (code == 0) {\n    switch (slot) {\n";
   if (code.has_wasi_initialize) {
     c << "      case -1: " << mod << mangle("_initialize") << "(i); break;\n";
+  }
+  if (code.has_wasi_start) {
+    c << "      case -2: " << mod << mangle("_start") << "(i); break;\n";
   }
   for (std::size_t e = 0; e < kGuestExportCount; ++e) {
     if (!code.has_export[e]) continue;

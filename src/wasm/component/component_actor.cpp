@@ -130,6 +130,11 @@ void ComponentActor::become_ready(rt::ActorContext& ctx) {
   phase_ = Phase::ready;
   host_->status().set_state(ComponentState::ready);
   if (!supervisor_.is_none()) (void)supervisor::report_ready(ctx, supervisor_);
+  if (host_->is_command()) {
+    // Its run is its life: Ready (reported above), then _start to its end.
+    ctx.stop(host_->run_command(ctx));
+    return;
+  }
   while (!waiting_.empty() && !host_->crashed()) {
     Waiting w = std::move(waiting_.front());
     waiting_.pop_front();
@@ -238,6 +243,7 @@ bool ComponentActor::on_message(rt::ActorContext& ctx, rt::Message& msg) {
     }
   }
   if (msg.is<CompileEnded>() || msg.is<CompileDeadline>()) return true;  // stale
+
   if (msg.is<HealthTick>()) {
     if (msg.as<HealthTick>().incarnation == incarnation_ && checks_ && !host_->crashed()) {
       check_health(ctx);
@@ -272,6 +278,8 @@ bool ComponentActor::on_message(rt::ActorContext& ctx, rt::Message& msg) {
   const std::uint8_t* data = nullptr;
   std::size_t len = 0;
   if (!payload_of(msg, data, len)) return false;  // not for a component: a dead letter
+  // A command handles no messages: each is a dead letter (unhandled).
+  if (host_->is_command()) return false;
 
   if (phase_ != Phase::ready) {
     const rt::ActorContext::ReplyToken token = ctx.reply_token();

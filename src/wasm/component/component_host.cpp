@@ -89,6 +89,7 @@ CallOutcome ComponentHost::copy_in(rt::ActorContext& ctx, const std::uint8_t* da
 }
 
 rt::ExitReason ComponentHost::failure(const GuestFailure& f, const char* during) {
+  flush_output();  // what it wrote before it ended comes before the failure
   crashed_ = true;
   std::string reason;
   if (f.fault == GuestFault::exited) {
@@ -299,7 +300,22 @@ void ComponentHost::shutdown(rt::ActorContext& ctx) {
       return;
     }
   }
+  flush_output();
   status_->set_state(ComponentState::terminated);
+}
+
+rt::ExitReason ComponentHost::run_command(rt::ActorContext& ctx) {
+  ctx_ = &ctx;
+  const CallOutcome out =
+      instance_->call_start(limits(spec_->limits.call_deadline, GuestFault::deadline));
+  ctx_ = nullptr;
+  status_->count_message(instance_->fuel_used());
+  status_->set_memory_bytes(instance_->memory().size);
+  // proc_exit(0) is an exit: failure() says normal for it.
+  if (!out.ok()) return failure(out.failure, nullptr);
+  flush_output();
+  status_->set_state(ComponentState::terminated);
+  return rt::ExitReason::normal();
 }
 
 // --- host calls --------------------------------------------------------------
@@ -444,8 +460,52 @@ void ComponentHost::write_log(int level, const std::string& text) const {
   }
 }
 
+void ComponentHost::log_line(int level, std::string_view text) {
+  if (level < spec_->log_level) return;  // filtered out: costs no budget
+  if (!log_budget_.admit(LogBudget::Clock::now())) {
+    status_->count_log_dropped();
+    return;
+  }
+  if (const std::uint64_t dropped = log_budget_.take_dropped(); dropped != 0) {
+    write_log(2, std::to_string(dropped) + " log lines dropped (over log_rate " +
+                     std::to_string(spec_->limits.log_rate) + "/s, log_burst " +
+                     std::to_string(spec_->limits.log_burst) + ")");
+  }
+  // Made safe here, once, for every place it can go (guest_abi.md).
+  write_log(level, rt::safe_text(text, kMaxLogText));
+}
+
+namespace {
+// Standard output is the log's info level, standard error its warn level.
+constexpr int kStdoutLevel = 1;
+constexpr int kStderrLevel = 2;
+}  // namespace
+
+void ComponentHost::flush_output() {
+  wasi_.flush([this](int fd, std::string_view line) {
+    log_line(fd == 1 ? kStdoutLevel : kStderrLevel, line);
+  });
+}
+
+GuestFault ComponentHost::call_wasi(HostImport which, const std::uint64_t* args,
+                                    std::uint64_t* result, GuestMemory mem) {
+  const GuestFault f = wasi_.call(which, args, result, mem, [this](int fd, std::string_view line) {
+    log_line(fd == 1 ? kStdoutLevel : kStderrLevel, line);
+  });
+  if (f == GuestFault::abi_violation) abi_error_ = wasi_.violation();
+  if (f == GuestFault::exited) {
+    // proc_exit's code is a process's: 0 is normal, anything else a
+    // failure naming it (never one of the exit import's named codes).
+    const std::uint32_t code = wasi_.exit_code();
+    exit_code_ = code == 0 ? kExitNormal : 1;
+    exit_text_ = code == 0 ? std::string() : "proc_exit(" + std::to_string(code) + ")";
+  }
+  return f;
+}
+
 GuestFault ComponentHost::call_host(HostImport which, const std::uint64_t* args,
                                     std::uint64_t* result, GuestMemory mem) {
+  if (is_wasi(which)) return call_wasi(which, args, result, mem);
   GuestFault fault = GuestFault::none;
   auto as_result = [&](std::int64_t v) { *result = static_cast<std::uint64_t>(v); };
   switch (which) {
@@ -477,21 +537,8 @@ GuestFault ComponentHost::call_host(HostImport which, const std::uint64_t* args,
       const auto ptr = static_cast<std::uint32_t>(args[1]);
       const auto len = static_cast<std::uint32_t>(args[2]);
       if (!mem.contains(ptr, len)) return outside("log");
-      const auto level = static_cast<std::int32_t>(args[0]);
-      if (level < spec_->log_level) break;  // filtered out: costs no budget
-      if (!log_budget_.admit(LogBudget::Clock::now())) {
-        status_->count_log_dropped();
-        break;
-      }
-      if (const std::uint64_t dropped = log_budget_.take_dropped(); dropped != 0) {
-        write_log(2, std::to_string(dropped) + " log lines dropped (over log_rate " +
-                         std::to_string(spec_->limits.log_rate) + "/s, log_burst " +
-                         std::to_string(spec_->limits.log_burst) + ")");
-      }
-      // Made safe here, once, for every place it can go (guest_abi.md).
-      write_log(static_cast<int>(level),
-                rt::safe_text(std::string_view(reinterpret_cast<const char*>(mem.data + ptr), len),
-                              kMaxLogText));
+      log_line(static_cast<std::int32_t>(args[0]),
+               std::string_view(reinterpret_cast<const char*>(mem.data + ptr), len));
       break;
     }
     case HostImport::now:
@@ -525,7 +572,8 @@ GuestFault ComponentHost::call_host(HostImport which, const std::uint64_t* args,
     case HostImport::meter_memory_grow:
     case HostImport::meter_table_grow:
     case HostImport::meter_stack_check:
-      return GuestFault::other_trap;  // handled by the instance, never routed here
+      return GuestFault::other_trap;         // handled by the instance, never routed here
+    default: return GuestFault::other_trap;  // WASI: answered above
   }
   return fault;
 }

@@ -16,6 +16,7 @@
 #include "airssys/wasm/component_state.hpp"
 #include "component/guest_timers.hpp"
 #include "component/log_budget.hpp"
+#include "component/wasi_host.hpp"
 #include "module_code.hpp"
 #include "vm/wasm_vm.hpp"
 
@@ -27,7 +28,8 @@ class ComponentHost final : public HostInterface {
       : spec_(std::move(spec)),
         status_(std::move(status)),
         log_budget_(spec_->limits.log_rate, spec_->limits.log_burst, LogBudget::Clock::now()),
-        timers_(spec_->limits.max_timers, spec_->limits.timer_bytes) {}
+        timers_(spec_->limits.max_timers, spec_->limits.timer_bytes),
+        wasi_(spec_->name, spec_->args, spec_->env) {}
   // The instance's timers end with it.
   ~ComponentHost() override { cancel_timers(); }
   ComponentHost(const ComponentHost&) = delete;
@@ -74,6 +76,12 @@ class ComponentHost final : public HostInterface {
   Probe probe_health(rt::ActorContext& ctx);
   bool has_health_export() const;
   void shutdown(rt::ActorContext& ctx);
+  // A WASI command (the module exports _start): it has no messages to
+  // handle; once Ready it runs _start to its end, as one call, and
+  // run_command() says how it ended (normal when _start returned or called
+  // proc_exit(0)).
+  bool is_command() const { return spec_->module->is_command(); }
+  rt::ExitReason run_command(rt::ActorContext& ctx);
 
   // Which instance of the component this is (1 for the first); timers it
   // armed to itself carry it.
@@ -94,6 +102,13 @@ class ComponentHost final : public HostInterface {
  private:
   // One line of the guest's log (text made safe) to the spec's logger.
   void write_log(int level, const std::string& text) const;
+  // A line the guest logged (log, or WASI standard output and error):
+  // filtered by level, counted against the log budget, made safe.
+  void log_line(int level, std::string_view text);
+  // The lines WASI standard output and error have begun, to the log.
+  void flush_output();
+  GuestFault call_wasi(HostImport which, const std::uint64_t* args, std::uint64_t* result,
+                       GuestMemory memory);
   CallLimits limits(rt::Duration deadline, GuestFault deadline_fault) const;
   CallLimits limits_until(SteadyTime deadline, GuestFault deadline_fault) const;
   // Creates the instance and runs _initialize and airssys_init.
@@ -139,6 +154,7 @@ class ComponentHost final : public HostInterface {
   CompileWait compile_;          // while the module is compiled for this start
   SteadyTime start_deadline_{};  // the startup timeout's end
   GuestTimers timers_;           // of this instance
+  WasiHost wasi_;                // of this instance
   rt::ActorSystem* system_ = nullptr;
   std::uint64_t instance_serial_ = 0;
   rt::ActorContext* ctx_ = nullptr;   // during a guest call

@@ -8,6 +8,37 @@
 #include "airssys/wasm/component_actor.hpp"
 
 namespace airssys::wasm {
+namespace {
+
+// What args_get / environ_get would copy into the guest, bounded before any
+// instance exists: `base` bytes are taken already (argv[0]).
+Result<void> check_wasi_strings(const char* what, const std::vector<std::string>& strings,
+                                std::size_t base, bool variables) {
+  auto fail = [&](const std::string& why) {
+    return Error{ErrorCode::invalid_argument, std::string(what) + ": " + why};
+  };
+  if (strings.size() > ComponentSpec::kMaxWasiStrings) {
+    return fail(std::to_string(strings.size()) + " entries, more than " +
+                std::to_string(ComponentSpec::kMaxWasiStrings));
+  }
+  std::size_t bytes = base;
+  for (std::size_t i = 0; i < strings.size(); ++i) {
+    const std::string& s = strings[i];
+    if (s.find('\0') != std::string::npos) {
+      return fail("entry " + std::to_string(i) + " contains a NUL byte");
+    }
+    if (variables && (s.empty() || s.front() == '=' || s.find('=') == std::string::npos)) {
+      return fail("entry " + std::to_string(i) + " is not NAME=value");
+    }
+    bytes += s.size() + 1;
+    if (bytes > ComponentSpec::kMaxWasiBytes) {
+      return fail("more than " + std::to_string(ComponentSpec::kMaxWasiBytes) + " bytes together");
+    }
+  }
+  return {};
+}
+
+}  // namespace
 
 Result<void> ComponentSpec::validate() const {
   auto fail = [&](const std::string& what) {
@@ -19,6 +50,10 @@ Result<void> ComponentSpec::validate() const {
   if (auto r = limits.validate(); !r) return fail(r.error().message);
   if (auto r = health.validate(); !r) return fail(r.error().message);
   if (auto r = module->check_capabilities(capabilities); !r) return fail(r.error().message);
+  if (auto r = check_wasi_strings("args", args, name.size() + 1, false); !r) {
+    return fail(r.error().message);
+  }
+  if (auto r = check_wasi_strings("env", env, 0, true); !r) return fail(r.error().message);
   if (module->initial_pages() > limits.memory_limit / 65536) {
     return fail("module " + module->name() + " starts with " +
                 std::to_string(module->initial_pages()) + " pages, above memory_limit");

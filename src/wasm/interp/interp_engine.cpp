@@ -105,6 +105,7 @@ class InterpInstance final : public WasmInstance {
   wi::Global::Ptr depth_;
   std::array<wi::Func::Ptr, kGuestExportCount> exports_;
   wi::Func::Ptr initialize_;
+  wi::Func::Ptr start_;  // a command's _start
   std::unique_ptr<wi::Thread> thread_;
   wi::Values params_;
   wi::Values results_;
@@ -126,8 +127,8 @@ struct InterpModule final : CompiledModule {
 wabt::Result InterpInstance::host_call(HostImport which, const FunctionShape& shape,
                                        const wi::Values& params, wi::Values& results,
                                        wi::Trap::Ptr* trap) {
-  std::uint64_t args[8] = {};
-  for (std::size_t i = 0; i < shape.params.size() && i < 8; ++i) {
+  std::uint64_t args[kMaxImportParams] = {};
+  for (std::size_t i = 0; i < shape.params.size() && i < kMaxImportParams; ++i) {
     args[i] = shape.params[i] == 'I' ? params[i].Get<wi::u64>() : params[i].Get<wi::u32>();
   }
   std::uint64_t result = 0;
@@ -185,6 +186,8 @@ Result<void> InterpInstance::instantiate(const CallLimits& limits) {
       depth_ = store_->UnsafeGet<wi::Global>(ref);
     } else if (name == "_initialize") {
       initialize_ = store_->UnsafeGet<wi::Func>(ref);
+    } else if (name == "_start") {
+      start_ = store_->UnsafeGet<wi::Func>(ref);
     } else {
       for (std::size_t e = 0; e < kGuestExportCount; ++e) {
         if (kGuestExports[e].name == name) exports_[e] = store_->UnsafeGet<wi::Func>(ref);
@@ -200,12 +203,15 @@ Result<void> InterpInstance::instantiate(const CallLimits& limits) {
 
 CallOutcome InterpInstance::invoke(int slot, const std::uint64_t* args, std::size_t nargs) {
   CallOutcome out;
-  const wi::Func::Ptr* func = slot == kInitializeSlot ? &initialize_ : &exports_[slot];
+  const wi::Func::Ptr* func = slot == kInitializeSlot ? &initialize_
+                              : slot == kStartSlot    ? &start_
+                                                      : &exports_[slot];
   if (!*func) return out;  // nothing to run
-  // `_initialize` takes and returns nothing; the ABI's exports have shapes.
+  // `_initialize` and `_start` take and return nothing; the ABI's exports
+  // have shapes.
   static constexpr FunctionShape kNoValues{"_initialize", "", ""};
   const FunctionShape* shape =
-      slot == kInitializeSlot ? &kNoValues : &kGuestExports[static_cast<std::size_t>(slot)];
+      slot < 0 ? &kNoValues : &kGuestExports[static_cast<std::size_t>(slot)];
   // Calls into one instance never nest, so the argument and result vectors
   // are the instance's, kept between calls (no allocation per call).
   wi::Values& params = params_;

@@ -68,6 +68,10 @@ CallOutcome WasmInstance::call_initialize(const CallLimits& limits) {
   return run(kInitializeSlot, nullptr, 0, limits);
 }
 
+CallOutcome WasmInstance::call_start(const CallLimits& limits) {
+  return run(kStartSlot, nullptr, 0, limits);
+}
+
 GuestFault WasmInstance::on_out_of_fuel() {
   const std::int64_t left = read_fuel();
   const std::uint64_t used = given_ + static_cast<std::uint64_t>(-left);

@@ -83,6 +83,8 @@ class WasmInstance {
                    const CallLimits& limits);
   // Runs the module's `_initialize`, if it has one.
   CallOutcome call_initialize(const CallLimits& limits);
+  // Runs a command's `_start`.
+  CallOutcome call_start(const CallLimits& limits);
 
   // Fuel the last call used.
   std::uint64_t fuel_used() const { return fuel_used_; }
@@ -95,6 +97,7 @@ class WasmInstance {
   // Calls the function behind `e` (or `_initialize` when e is nullopt-like:
   // see kInitializeSlot). Returns the engine's trap, or none.
   static constexpr int kInitializeSlot = -1;
+  static constexpr int kStartSlot = -2;  // a command's `_start`
   virtual CallOutcome invoke(int slot, const std::uint64_t* args, std::size_t nargs) = 0;
   virtual std::int64_t read_fuel() = 0;
   virtual void write_fuel(std::int64_t value) = 0;

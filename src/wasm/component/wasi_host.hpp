@@ -1,0 +1,96 @@
+// WASI preview 1 (module wasi_snapshot_preview1) for one instance: a
+// process with standard input at its end, standard output and error as
+// lines of the component's log, the config's args and environment, the
+// host's clocks and CSPRNG, and no files, directories or sockets. Every
+// function of the preview is answered, so ordinary toolchain output links;
+// what a component cannot have answers an errno (docs/guest-abi.md,
+// "WASI preview 1"). Pointers are checked against the memory before
+// anything is read or written: one outside it stops the guest, as for
+// every import.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "airssys/wasm/guest_fault.hpp"
+#include "guest_abi.hpp"
+#include "vm/wasm_vm.hpp"
+
+namespace airssys::wasm::detail {
+
+// The errnos this host answers with (wasi/api.h's values).
+enum WasiErrno : std::uint16_t {
+  kWasiSuccess = 0,
+  kWasiBadf = 8,
+  kWasiInval = 28,
+  kWasiIo = 29,
+  kWasiNosys = 52,
+  kWasiNotsup = 58,
+  kWasiSpipe = 70,
+  kWasiNotcapable = 76,
+};
+
+class WasiHost {
+ public:
+  // Receives each line of standard output (fd 1) and error (fd 2), without
+  // its newline; a line is cut at kMaxLine bytes.
+  using LineSink = std::function<void(int fd, std::string_view line)>;
+  static constexpr std::size_t kMaxLine = 4096;
+
+  // argv is `program` and then `args`; `env` holds "NAME=value" strings.
+  WasiHost(std::string_view program, const std::vector<std::string>& args,
+           const std::vector<std::string>& env);
+
+  // Answers `which` (a WASI import): the errno in *result, or a fault that
+  // stops the guest: abi_violation (a buffer outside memory; violation()
+  // says where) or exited (proc_exit; exit_code() says with what).
+  GuestFault call(HostImport which, const std::uint64_t* args, std::uint64_t* result,
+                  GuestMemory mem, const LineSink& out);
+  std::uint32_t exit_code() const { return exit_code_; }
+  const std::string& violation() const { return violation_; }
+
+  // The lines standard output and error have begun, ended now (the
+  // instance ends).
+  void flush(const LineSink& out);
+
+ private:
+  // A block of argv or environ: the strings with their NULs, end to end.
+  struct Strings {
+    std::uint32_t count = 0;
+    std::string bytes;
+  };
+  static Strings pack(std::string_view first, const std::vector<std::string>& rest);
+
+  std::uint16_t sizes_get(const Strings& s, GuestMemory mem, std::uint32_t count_ptr,
+                          std::uint32_t size_ptr, GuestFault& fault, const char* call);
+  std::uint16_t strings_get(const Strings& s, GuestMemory mem, std::uint32_t ptrs,
+                            std::uint32_t buf, GuestFault& fault, const char* call);
+  std::uint16_t fd_write(GuestMemory mem, const std::uint64_t* args, GuestFault& fault,
+                         const LineSink& out);
+  std::uint16_t fd_read(GuestMemory mem, const std::uint64_t* args, GuestFault& fault);
+  std::uint16_t fd_fdstat_get(GuestMemory mem, std::uint32_t fd, std::uint32_t ptr,
+                              GuestFault& fault);
+  std::uint16_t fd_filestat_get(GuestMemory mem, std::uint32_t fd, std::uint32_t ptr,
+                                GuestFault& fault);
+  std::uint16_t clock_get(GuestMemory mem, std::uint32_t id, std::uint32_t ptr, bool resolution,
+                          GuestFault& fault, const char* call);
+  std::uint16_t random_get(GuestMemory mem, std::uint32_t ptr, std::uint32_t len,
+                           GuestFault& fault);
+  // Standard input, output or error, not closed.
+  bool open(std::uint32_t fd) const { return fd < 3 && !closed_[fd]; }
+  void emit(int fd, const LineSink& out);
+  GuestFault outside(const char* call);
+
+  Strings argv_;
+  Strings environ_;
+  std::array<std::string, 2> pending_;  // the line fd 1 and fd 2 have begun
+  std::array<bool, 3> closed_{};
+  std::uint32_t exit_code_ = 0;
+  std::string violation_;
+};
+
+}  // namespace airssys::wasm::detail

@@ -1,0 +1,480 @@
+// WASI preview 1 on both engines: what each function answers a component
+// (wasi_probe.wat reaches them one at a time), commands run to completion
+// (wasi_command.wat), and what the loader refuses: a WASI import that is not
+// granted, unknown, or of the wrong signature, generated over the whole
+// preview.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "airssys/supervisor/supervisor.hpp"
+#include "component_fixture.hpp"
+#include "guest_abi.hpp"
+#include "module_bytes.hpp"
+
+namespace airssys::wasm::test {
+namespace {
+
+using supervisor::RestartPolicy;
+using supervisor::SupervisorConfig;
+
+std::uint32_t u32_at(const std::string& s, std::size_t at) {
+  std::uint32_t v = 0;
+  std::memcpy(&v, s.data() + at, sizeof v);
+  return v;
+}
+
+std::string with_u32(char op, std::uint32_t v) {
+  std::string s(1, op);
+  s.append(reinterpret_cast<const char*>(&v), sizeof v);
+  return s;
+}
+
+class Wasi : public ComponentTest {
+ protected:
+  struct Line {
+    std::string component;
+    int level;
+    std::string text;
+  };
+  ComponentSpec wasi_spec(const std::string& name, const std::string& guest_name) {
+    auto s = spec(name, guest_name);
+    s.capabilities = *Capabilities::parse({"wasi"});
+    s.logger = [this](const std::string& component, int level, std::string_view text) {
+      std::lock_guard lock(mutex_);
+      lines_.push_back({component, level, std::string(text)});
+    };
+    return s;
+  }
+  std::vector<Line> lines() {
+    std::lock_guard lock(mutex_);
+    return lines_;
+  }
+  // The errno of a probe's answer (its first 4 bytes).
+  std::uint32_t errno_of(rt::Address a, std::string_view op) {
+    const std::string r = ask(a, op);
+    EXPECT_GE(r.size(), 4u) << r;
+    return r.size() >= 4 ? u32_at(r, 0) : 0xFFFFFFFF;
+  }
+
+  std::mutex mutex_;
+  std::vector<Line> lines_;
+};
+
+TEST_P(Wasi, StandardOutputAndErrorAreLinesOfTheComponentsLog) {
+  const auto a = start(wasi_spec("talker", "wasi_probe"));
+  // A line may come in pieces and several in one write; nwritten is all.
+  std::string r = ask(a, "ohello, ");
+  ASSERT_EQ(r.size(), 8u) << r;
+  EXPECT_EQ(u32_at(r, 0), 0u);
+  EXPECT_EQ(u32_at(r, 4), 7u);
+  EXPECT_TRUE(lines().empty()) << "a line is written when it ends";
+  r = ask(a, "oworld\nsecond\nthird");
+  EXPECT_EQ(u32_at(r, 4), 18u);
+  r = ask(a, "eto stderr\n");
+  EXPECT_EQ(u32_at(r, 0), 0u);
+  auto got = lines();
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].component, "talker");
+  EXPECT_EQ(got[0].text, "hello, world");
+  EXPECT_EQ(got[0].level, 1);  // info
+  EXPECT_EQ(got[1].text, "second");
+  EXPECT_EQ(got[2].text, "to stderr");
+  EXPECT_EQ(got[2].level, 2);  // warn
+  // The line begun is written when the instance ends.
+  EXPECT_EQ(exit_reason_of(a, std::string("x\0", 2)), rt::ExitReason::normal());
+  got = lines();
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_EQ(got[3].text, "third");
+}
+
+// Lines longer than 4 KiB are cut into lines of 4 KiB; what a guest writes
+// is made safe as log text is.
+TEST_P(Wasi, LongAndHostileOutputIsCutAndMadeSafe) {
+  const auto a = start(wasi_spec("talker", "wasi_probe"));
+  for (const std::size_t n : {4095u, 4096u, 4097u, 10000u}) {
+    SCOPED_TRACE(n);
+    const std::size_t before = lines().size();
+    const std::string r = ask(a, "o" + std::string(n, 'x') + "\n");
+    EXPECT_EQ(u32_at(r, 4), n + 1);
+    const auto got = lines();
+    const std::size_t expected = n / 4096 + 1 - (n % 4096 == 0 ? 1 : 0);
+    ASSERT_EQ(got.size() - before, expected);
+    std::size_t total = 0;
+    for (std::size_t i = before; i < got.size(); ++i) {
+      EXPECT_LE(got[i].text.size(), 4096u);
+      total += got[i].text.size();
+    }
+    EXPECT_EQ(total, n);
+  }
+  (void)ask(a, std::string("o\x1b[2J\r[other] error: forged\n"));
+  EXPECT_EQ(lines().back().text.find('\x1b'), std::string::npos) << lines().back().text;
+  EXPECT_EQ(lines().back().text.find('\r'), std::string::npos);
+}
+
+// A flood to standard output is held to the log budget like log lines, and
+// fd_write never fails for it (Rust's println! would panic).
+TEST_P(Wasi, AFloodToStandardOutputIsBoundedLikeTheLog) {
+  auto s = wasi_spec("flooder", "wasi_probe");
+  s.limits.log_rate = 1;
+  s.limits.log_burst = 50;
+  const auto a = start(s);
+  const std::string r = ask(a, with_u32('f', 20000));
+  ASSERT_EQ(r.size(), 4u);
+  EXPECT_EQ(u32_at(r, 0), 0u);
+  std::size_t flood = 0;
+  for (const auto& l : lines()) flood += l.text == "flood line";
+  EXPECT_GE(flood, 50u);
+  EXPECT_LE(flood, 60u);
+  EXPECT_GE(status("flooder")->log_lines_dropped(), 20000u - 60u);
+}
+
+TEST_P(Wasi, ArgsAndEnvironComeFromTheConfig) {
+  auto s = wasi_spec("reader", "wasi_probe");
+  s.args = {"--verbose", "", "two words"};
+  s.env = {"RUST_LOG=info", "EMPTY=", "X=a=b"};
+  const auto a = start(s);
+  std::string r = ask(a, "a");
+  ASSERT_GE(r.size(), 12u);
+  EXPECT_EQ(u32_at(r, 0), 0u);
+  EXPECT_EQ(u32_at(r, 4), 4u);  // argv[0] is the component's name
+  const std::string argv("reader\0--verbose\0\0two words\0", 28);
+  EXPECT_EQ(u32_at(r, 8), argv.size());
+  EXPECT_EQ(r.substr(12), argv);
+  r = ask(a, "v");
+  const std::string env("RUST_LOG=info\0EMPTY=\0X=a=b\0", 27);
+  EXPECT_EQ(u32_at(r, 4), 3u);
+  EXPECT_EQ(r.substr(12), env);
+
+  // None at all: argv is the name alone, environ empty.
+  const auto b = start(wasi_spec("bare", "wasi_probe"));
+  r = ask(b, "v");
+  EXPECT_EQ(u32_at(r, 4), 0u);
+  EXPECT_EQ(u32_at(r, 8), 0u);
+  r = ask(b, "a");
+  EXPECT_EQ(r.substr(12), std::string("bare\0", 5));
+}
+
+TEST_P(Wasi, ArgsAndEnvironBeyondTheirBoundsAreRefusedBeforeAnythingRuns) {
+  auto over_count = wasi_spec("many", "wasi_probe");
+  over_count.args.assign(ComponentSpec::kMaxWasiStrings + 1, "a");
+  auto over_bytes = wasi_spec("big", "wasi_probe");
+  over_bytes.env = {"A=" + std::string(ComponentSpec::kMaxWasiBytes, 'v')};
+  auto nul = wasi_spec("nul", "wasi_probe");
+  nul.args = {std::string("a\0b", 3)};
+  auto not_var = wasi_spec("novar", "wasi_probe");
+  not_var.env = {"JUSTANAME"};
+  auto no_name = wasi_spec("noname", "wasi_probe");
+  no_name.env = {"=value"};
+  for (const auto& [s, what] :
+       std::vector<std::pair<ComponentSpec, std::string>>{{over_count, "1025 entries"},
+                                                          {over_bytes, "bytes together"},
+                                                          {nul, "NUL"},
+                                                          {not_var, "NAME=value"},
+                                                          {no_name, "NAME=value"}}) {
+    SCOPED_TRACE(s.name);
+    auto r = spawner_.spawn_component(s);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find(what), std::string::npos) << r.error().message;
+    EXPECT_EQ(registry_.status(s.name), nullptr);
+  }
+  // At the bound exactly: runs.
+  auto at_bound = wasi_spec("edge", "wasi_probe");
+  at_bound.env = {"A=" + std::string(ComponentSpec::kMaxWasiBytes - 3, 'v')};
+  const auto a = start(at_bound);
+  EXPECT_EQ(u32_at(ask(a, "v"), 8), ComponentSpec::kMaxWasiBytes);
+}
+
+// A process with no files: standard input is at its end, standard streams
+// are character devices that cannot seek, there are no preopened
+// directories, and file and socket calls answer ENOTCAPABLE.
+TEST_P(Wasi, FilesAndSocketsGetTheirDocumentedErrors) {
+  const auto a = start(wasi_spec("probe", "wasi_probe"));
+  EXPECT_EQ(errno_of(a, "P/etc/passwd"), 76u);  // ENOTCAPABLE
+  EXPECT_EQ(errno_of(a, "S"), 76u);
+  EXPECT_EQ(errno_of(a, "R"), 8u);   // EBADF: no preopens
+  EXPECT_EQ(errno_of(a, "K"), 70u);  // ESPIPE
+  EXPECT_EQ(errno_of(a, "W"), 8u);   // fd 5: EBADF
+  std::string r = ask(a, "I");
+  EXPECT_EQ(u32_at(r, 0), 0u);
+  EXPECT_EQ(u32_at(r, 4), 0u);  // nread 0: end of input
+  r = ask(a, "F");
+  ASSERT_EQ(r.size(), 28u);
+  EXPECT_EQ(u32_at(r, 0), 0u);
+  EXPECT_EQ(static_cast<unsigned char>(r[4]), 2u);  // character device
+  EXPECT_NE(u32_at(r, 12) & (1u << 6), 0u);         // fd_write right
+}
+
+TEST_P(Wasi, ClocksAndRandomAnswer) {
+  const auto a = start(wasi_spec("probe", "wasi_probe"));
+  const auto wall = [&](char id) {
+    const std::string r = ask(a, std::string("c") + id);
+    EXPECT_EQ(r.size(), 12u);
+    EXPECT_EQ(u32_at(r, 0), 0u);
+    std::uint64_t v = 0;
+    std::memcpy(&v, r.data() + 4, 8);
+    return v;
+  };
+  const std::uint64_t real = wall('\0');
+  const auto now =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+  EXPECT_LE(real, now);
+  EXPECT_GT(real, now - 60'000'000'000ULL);
+  const std::uint64_t m1 = wall('\1');
+  const std::uint64_t m2 = wall('\1');
+  EXPECT_LE(m1, m2);
+  EXPECT_EQ(errno_of(a, std::string("c\x02", 2)), 58u);  // CPU time: ENOTSUP
+  EXPECT_EQ(errno_of(a, std::string("c\x09", 2)), 28u);  // EINVAL
+  const std::string r1 = ask(a, "r");
+  const std::string r2 = ask(a, "r");
+  ASSERT_EQ(r1.size(), 36u);
+  EXPECT_EQ(u32_at(r1, 0), 0u);
+  EXPECT_NE(r1.substr(4), r2.substr(4));
+  EXPECT_NE(r1.substr(4), std::string(32, '\0'));
+}
+
+TEST_P(Wasi, ABufferOutsideMemoryStopsTheGuestNamingTheCall) {
+  const auto a = start(wasi_spec("probe", "wasi_probe"));
+  const rt::ExitReason reason = exit_reason_of(a, "B");
+  EXPECT_EQ(reason.kind(), rt::ExitKind::error);
+  EXPECT_NE(reason.to_string().find("wasi_snapshot_preview1.fd_write: buffer outside memory"),
+            std::string::npos)
+      << reason.to_string();
+}
+
+// proc_exit(0) of a transient child is a normal exit (not restarted);
+// proc_exit(3) a failure naming the code, restarted as a fresh instance.
+TEST_P(Wasi, ProcExitIsTheComponentsExit) {
+  supervise("root", immediate(SupervisorConfig::one_for_one()),
+            {wasi_spec("ends", "wasi_probe").with_restart(RestartPolicy::transient),
+             wasi_spec("fails", "wasi_probe").with_restart(RestartPolicy::transient)});
+  ASSERT_TRUE(me_.send(*registry_.lookup("ends"), bytes(std::string("x\0", 2))).ok());
+  auto exited = events_->await(Kind::child_exited, "ends");
+  ASSERT_TRUE(exited);
+  EXPECT_EQ(exited->reason, rt::ExitReason::normal()) << exited->reason.to_string();
+  ASSERT_TRUE(events_->await(Kind::restart_denied, "ends"));
+  EXPECT_EQ(status("ends")->state(), ComponentState::terminated);
+
+  ASSERT_TRUE(me_.send(*registry_.lookup("fails"), bytes("x\3")).ok());
+  auto failed = events_->await(Kind::child_exited, "fails");
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->reason.kind(), rt::ExitKind::error);
+  EXPECT_NE(failed->reason.to_string().find("exit: proc_exit(3)"), std::string::npos)
+      << failed->reason.to_string();
+  ASSERT_TRUE(status("fails")->wait_for(ComponentState::ready, 2, kWait));
+  EXPECT_EQ(u32_at(ask("fails", "a"), 4), 1u);  // a fresh instance answers
+  EXPECT_EQ(status("ends")->instances(), 1u);
+}
+
+// proc_exit's codes are a process's: those the exit import gives a meaning
+// (AIRSSYS_EXIT_SHUTDOWN) are plain failures through proc_exit.
+TEST_P(Wasi, ProcExitCodesHaveNoNamedMeanings) {
+  const auto a = start(wasi_spec("probe", "wasi_probe"));
+  const rt::ExitReason reason = exit_reason_of(a, with_u32('X', detail::kExitShutdown));
+  EXPECT_EQ(reason.kind(), rt::ExitKind::error) << reason.to_string();
+  EXPECT_NE(reason.to_string().find("proc_exit(" + std::to_string(detail::kExitShutdown) + ")"),
+            std::string::npos);
+}
+
+// A command (exports _start) runs once it is Ready, to its end: returning
+// or proc_exit(0) is a normal exit, proc_exit(n) or a trap a failure. A
+// transient command that fails is restarted and runs again.
+TEST_P(Wasi, ACommandRunsToCompletionAndItsExitIsTheComponents) {
+  struct Case {
+    std::string arg;
+    bool normal;
+    std::string detail;
+  };
+  int n = 0;
+  for (const Case& c : {Case{"", true, ""}, Case{"p", true, ""}, Case{"x0", true, ""},
+                        Case{"x4", false, "exit: proc_exit(4)"}, Case{"t", false, "unreachable"}}) {
+    SCOPED_TRACE(c.arg);
+    // Under a supervisor, whose events say how it ended however soon.
+    const std::string name = "cmd" + std::to_string(++n);
+    auto s = wasi_spec(name, "wasi_command").with_restart(RestartPolicy::temporary);
+    if (!c.arg.empty()) s.args = {c.arg};
+    supervise("sup-" + name, immediate(SupervisorConfig::one_for_one()), {s});
+    ASSERT_TRUE(events_->await(Kind::child_started, name));
+    auto exited = events_->await(Kind::child_exited, name);
+    ASSERT_TRUE(exited);
+    EXPECT_EQ(exited->reason.kind() == rt::ExitKind::normal, c.normal)
+        << exited->reason.to_string();
+    if (!c.detail.empty()) {
+      EXPECT_NE(exited->reason.to_string().find(c.detail), std::string::npos)
+          << exited->reason.to_string();
+    }
+  }
+  bool printed = false;
+  for (const auto& l : lines()) printed = printed || l.text == "a line from a command";
+  EXPECT_TRUE(printed);
+}
+
+TEST_P(Wasi, ATransientCommandIsRestartedUntilItSucceedsOrGivesUp) {
+  auto s = wasi_spec("job", "wasi_command").with_restart(RestartPolicy::transient);
+  s.args = {"x5"};
+  supervise("root", immediate(SupervisorConfig::one_for_one().with_max_restarts(2)), {s});
+  // Fails every time: two restarts, then the supervisor gives up.
+  ASSERT_TRUE(events_->await(Kind::restart_limit_exceeded, "job"));
+  EXPECT_EQ(status("job")->instances(), 3u);
+  EXPECT_EQ(events_->count(Kind::child_exited, "job"), 3u);
+}
+
+// A command that never ends is stopped by its call deadline.
+TEST_P(Wasi, ACommandThatNeverEndsIsStoppedByItsDeadline) {
+  auto s = wasi_spec("spin", "wasi_command");
+  s.args = {"l"};
+  s.limits.fuel_per_message = 0;
+  s.limits.call_deadline = std::chrono::milliseconds(200);
+  auto a = spawner_.spawn_component(s);
+  ASSERT_TRUE(a.ok());
+  auto down = me_.await_down(me_.monitor(*a), kWait);
+  ASSERT_TRUE(down.ok());
+  EXPECT_NE(down->reason.to_string().find("deadline"), std::string::npos)
+      << down->reason.to_string();
+}
+
+// A message to a command is a dead letter, never taken by nobody.
+TEST_P(Wasi, AMessageToACommandIsADeadLetter) {
+  ASSERT_TRUE(precompile(*module("wasi_command"), GetParam()).ok());  // Ready at its spawn
+  auto s = wasi_spec("spin", "wasi_command");
+  s.args = {"l"};
+  s.limits.fuel_per_message = 0;
+  s.limits.call_deadline = std::chrono::milliseconds(300);
+  auto a = spawner_.spawn_component(s);
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(me_.send(*a, bytes("hello")).ok());
+  EXPECT_TRUE(rt_events_->await_dead_letter(*a, rt::DeadLetterReason::queued_at_exit));
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, Wasi, ::testing::ValuesIn(engines()), engine_name);
+
+// --- what the loader refuses, over the whole preview ------------------------
+
+std::string wat_type(char c) {
+  return c == 'I' ? "i64" : "i32";
+}
+
+// A reactor importing `field` of wasi_snapshot_preview1 with `params` ->
+// `results` (shape letters).
+std::string wasi_importer(const std::string& field, const std::string& params,
+                          const std::string& results) {
+  std::string sig;
+  for (const char c : params) sig += " (param " + wat_type(c) + ")";
+  for (const char c : results) sig += " (result " + wat_type(c) + ")";
+  return R"((module
+  (import "wasi_snapshot_preview1" ")" +
+         field + R"(" (func)" + sig + R"())
+  (memory (export "memory") 1)
+  (func (export "airssys_abi_version") (result i32) (i32.const 1))
+  (func (export "airssys_alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "airssys_handle") (param i64 i32 i32) (result i32) (i32.const 0)))
+)";
+}
+
+TEST(WasiLoad, EveryPreviewFunctionLinksAndNeedsTheWasiGrant) {
+  for (std::size_t i = detail::kFirstWasiImport; i < detail::kHostImportCount; ++i) {
+    const auto& f = detail::kHostImports[i];
+    SCOPED_TRACE(std::string(f.name));
+    const auto binary = wat_to_wasm(
+        wasi_importer(std::string(f.name), std::string(f.params), std::string(f.results)), "w");
+    ASSERT_TRUE(binary.ok());
+    auto m = WasmModule::load(*binary, "w.wasm");
+    ASSERT_TRUE(m.ok()) << m.error().describe();
+    auto refused = (*m)->check_capabilities(*Capabilities::parse({"lookup", "send:*"}));
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.error().message.find("imports wasi_snapshot_preview1." + std::string(f.name) +
+                                           ", which needs capability \"wasi\""),
+              std::string::npos)
+        << refused.error().message;
+    EXPECT_TRUE((*m)->check_capabilities(*Capabilities::parse({"wasi"})).ok());
+  }
+}
+
+// Every function with each of its parameters' types flipped, one dropped,
+// one added, and its result changed: refused naming the import and both
+// signatures.
+TEST(WasiLoad, AWrongSignatureIsRefusedNamingTheImport) {
+  for (std::size_t i = detail::kFirstWasiImport; i < detail::kHostImportCount; ++i) {
+    const auto& f = detail::kHostImports[i];
+    const std::string params(f.params);
+    const std::string results(f.results);
+    std::vector<std::pair<std::string, std::string>> wrong;
+    for (std::size_t p = 0; p < params.size(); ++p) {
+      std::string flipped = params;
+      flipped[p] = flipped[p] == 'I' ? 'i' : 'I';
+      wrong.emplace_back(flipped, results);
+    }
+    if (!params.empty()) wrong.emplace_back(params.substr(1), results);
+    wrong.emplace_back(params + "i", results);
+    wrong.emplace_back(params, results.empty() ? "i" : "");
+    for (const auto& [p, r] : wrong) {
+      SCOPED_TRACE(std::string(f.name) + " " + p + "->" + r);
+      const auto binary = wat_to_wasm(wasi_importer(std::string(f.name), p, r), "w");
+      ASSERT_TRUE(binary.ok());
+      auto m = WasmModule::load(*binary, "w.wasm");
+      ASSERT_FALSE(m.ok());
+      EXPECT_NE(m.error().message.find("import wasi_snapshot_preview1." + std::string(f.name) +
+                                       " has signature"),
+                std::string::npos)
+          << m.error().message;
+      EXPECT_NE(m.error().message.find("WASI preview 1 says"), std::string::npos);
+    }
+  }
+}
+
+TEST(WasiLoad, AnUnknownWasiFunctionIsRefusedNamingIt) {
+  for (const std::string name :
+       {"fd_write2", "path_open_at", "sock_open", "thread_spawn", "", "FD_WRITE", "send"}) {
+    SCOPED_TRACE(name);
+    const auto binary = wat_to_wasm(wasi_importer(name, "i", "i"), "w");
+    ASSERT_TRUE(binary.ok());
+    auto m = WasmModule::load(*binary, "w.wasm");
+    ASSERT_FALSE(m.ok());
+    EXPECT_NE(m.error().message.find("import wasi_snapshot_preview1." + name +
+                                     " is not a WASI preview 1 function"),
+              std::string::npos)
+        << m.error().message;
+  }
+  // Other versions of WASI are other modules, not provided.
+  const auto binary = wat_to_wasm(
+      R"((module (import "wasi_unstable" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
+         (memory (export "memory") 1)
+         (func (export "airssys_abi_version") (result i32) (i32.const 1))
+         (func (export "airssys_alloc") (param i32) (result i32) (i32.const 0))
+         (func (export "airssys_handle") (param i64 i32 i32) (result i32) (i32.const 0))))",
+      "w");
+  ASSERT_TRUE(binary.ok());
+  auto m = WasmModule::load(*binary, "w.wasm");
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.error().message.find("import wasi_unstable.fd_write"), std::string::npos);
+}
+
+TEST(WasiLoad, ACommandIsOneThingOrTheOther) {
+  const auto load = [](const std::string& exports) {
+    const auto binary = wat_to_wasm("(module (memory (export \"memory\") 1) " + exports + ")", "c");
+    EXPECT_TRUE(binary.ok());
+    return WasmModule::load(*binary, "c.wasm");
+  };
+  auto command = load("(func (export \"_start\"))");
+  ASSERT_TRUE(command.ok()) << command.error().describe();
+  EXPECT_TRUE((*command)->is_command());
+  auto both = load("(func (export \"_start\")) (func (export \"_initialize\"))");
+  ASSERT_FALSE(both.ok());
+  EXPECT_NE(both.error().message.find("both _start"), std::string::npos);
+  auto mixed = load(
+      "(func (export \"_start\")) (func (export \"airssys_handle\") (param i64 i32 i32) (result "
+      "i32) (i32.const 0))");
+  ASSERT_FALSE(mixed.ok());
+  EXPECT_NE(mixed.error().message.find("airssys_handle"), std::string::npos);
+  auto shaped = load("(func (export \"_start\") (param i32))");
+  ASSERT_FALSE(shaped.ok());
+  EXPECT_NE(shaped.error().message.find("_start must take and return nothing"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace airssys::wasm::test
