@@ -16,7 +16,7 @@ int32_t airssys_handle(airssys_address sender, const uint8_t* data, uint32_t len
   copy[len] = 0;
   printf("handled %u bytes: %s\n", (unsigned)len, copy);
   fflush(stdout);
-  const size_t n = len + 7;
+  const size_t n = len + 6; /* "echo: " and the text */
   char* out = malloc(n + 1);
   if (out == NULL) return 1;
   snprintf(out, n + 1, "echo: %s", copy);
