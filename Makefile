@@ -15,7 +15,8 @@ BENCH_ARGS ?=
 # layers add theirs here).
 DEB_PACKAGES := cmake ninja-build g++ clang lld clang-format clang-tidy \
   libgtest-dev googletest libgmock-dev libbenchmark-dev pkg-config \
-  nlohmann-json3-dev libclang-rt-14-dev wabt libtomlplusplus-dev libcli11-dev \
+  nlohmann-json3-dev libclang-rt-14-dev libclang-rt-14-dev-wasm32 wasi-libc wabt \
+  libtomlplusplus-dev libcli11-dev \
   libcpp-httplib-dev libmicrohttpd-dev libssl-dev libcaf-dev erlang-nox \
   rustc cargo libstd-rust-dev-wasm32
 

@@ -1,33 +1,78 @@
 include_guard(GLOBAL)
-# Guests: wasm modules built from C (clang --target=wasm32 + wasm-ld, with the
-# C SDK), from Rust (cargo, with the Rust SDK), from AssemblyScript (asc) or
-# from .wat (wat2wasm) as part of the build.
+# Guests: wasm modules built from C (clang + wasm-ld, with the C SDK,
+# freestanding or on wasi-libc), from Rust (cargo, with the Rust SDK), from
+# AssemblyScript (asc, with the AssemblyScript SDK) or from .wat (wat2wasm)
+# as part of the build.
+#
+# The C and AssemblyScript build lines in docs/components.md and in the
+# SDKs' headers are these (AIRSSYS_GUEST_C_FLAGS, AIRSSYS_GUEST_WASI_C_FLAGS,
+# AIRSSYS_GUEST_AS_FLAGS); tests/app/build_lines_test.cpp fails when one of
+# them says anything else, and runs each of them.
 find_program(AIRSSYS_CLANG NAMES clang clang-14 REQUIRED)
 find_program(AIRSSYS_WASM_LD NAMES wasm-ld wasm-ld-14 REQUIRED)
 find_program(AIRSSYS_WAT2WASM NAMES wat2wasm REQUIRED)
 
-set(AIRSSYS_GUEST_CFLAGS --target=wasm32 -mbulk-memory -O2 -nostdlib -Wall -Wextra -Werror
-    -fuse-ld=${AIRSSYS_WASM_LD} -Wl,--no-entry -Wl,--initial-memory=65536
-    -Wl,-z,stack-size=16384 -Wl,--strip-all)
+# A C component, freestanding (the C SDK's own heap and memory functions).
+set(AIRSSYS_GUEST_C_FLAGS --target=wasm32 -mbulk-memory -O2 -nostdlib -Wl,--no-entry
+    -Wl,--initial-memory=65536 -Wl,-z,stack-size=16384)
 
-# airssys_add_c_guest(<target> <output.wasm> <source.c>...): one module built
-# with the C SDK.
-function(airssys_add_c_guest target output)
-  set(sources ${ARGN})
-  # Headers beside the sources (helpers shared by several guests).
-  set(headers)
-  foreach(src IN LISTS sources)
+# A C component on wasi-libc (Debian's wasi-libc and libclang-rt-14-dev-wasm32
+# install into the sysroot /usr; wasi-sdk's is <wasi-sdk>/share/wasi-sysroot).
+# A reactor: no main, `_initialize` runs libc's constructors.
+set(AIRSSYS_WASI_SYSROOT /usr CACHE PATH "Sysroot holding wasi-libc (lib/wasm32-wasi/libc.a)")
+set(AIRSSYS_GUEST_WASI_C_FLAGS --target=wasm32-wasi --sysroot=${AIRSSYS_WASI_SYSROOT}
+    -mexec-model=reactor -mbulk-memory -O2 -Wl,--initial-memory=65536 -Wl,-z,stack-size=16384)
+
+# What the repository's own C guests add to those: warnings as errors, the
+# linker clang would find under its plain name only, and no names section.
+set(AIRSSYS_GUEST_C_BUILD_FLAGS -Wall -Wextra -Werror -fuse-ld=${AIRSSYS_WASM_LD}
+    -Wl,--strip-all)
+
+set(AIRSSYS_C_SDK ${PROJECT_SOURCE_DIR}/sdk/c)
+
+# The C SDK's sources and every header beside `sources` (helpers shared by
+# several guests): what a C guest depends on.
+function(airssys_c_guest_depends out)
+  set(deps ${ARGN} ${AIRSSYS_C_SDK}/airssys.c ${AIRSSYS_C_SDK}/airssys.h)
+  foreach(src IN LISTS ARGN)
     get_filename_component(src_dir ${src} DIRECTORY)
     file(GLOB src_headers CONFIGURE_DEPENDS ${src_dir}/*.h)
-    list(APPEND headers ${src_headers})
+    list(APPEND deps ${src_headers})
   endforeach()
+  set(${out} ${deps} PARENT_SCOPE)
+endfunction()
+
+# airssys_add_c_guest(<target> <output.wasm> <source.c>...): one module built
+# with the C SDK, freestanding.
+function(airssys_add_c_guest target output)
+  airssys_c_guest_depends(deps ${ARGN})
   add_custom_command(
     OUTPUT ${output}
-    COMMAND ${AIRSSYS_CLANG} ${AIRSSYS_GUEST_CFLAGS} -I${PROJECT_SOURCE_DIR}/sdk/c
-            ${PROJECT_SOURCE_DIR}/sdk/c/airssys.c ${sources} -o ${output}
-    DEPENDS ${sources} ${headers} ${PROJECT_SOURCE_DIR}/sdk/c/airssys.c
-            ${PROJECT_SOURCE_DIR}/sdk/c/airssys.h
+    COMMAND ${AIRSSYS_CLANG} ${AIRSSYS_GUEST_C_FLAGS} ${AIRSSYS_GUEST_C_BUILD_FLAGS}
+            -I ${AIRSSYS_C_SDK} ${AIRSSYS_C_SDK}/airssys.c ${ARGN} -o ${output}
+    DEPENDS ${deps}
     COMMENT "guest ${target}: clang --target=wasm32"
+    VERBATIM)
+  add_custom_target(${target} DEPENDS ${output})
+endfunction()
+
+# airssys_add_wasi_c_guest(<target> <output.wasm> <source.c>...): one module
+# built with the C SDK on wasi-libc (printf, malloc, string.h). What it
+# imports from wasi_snapshot_preview1 depends on the libc functions it uses
+# (stdio: fd_write, fd_seek, fd_close, fd_fdstat_get).
+function(airssys_add_wasi_c_guest target output)
+  if(NOT EXISTS ${AIRSSYS_WASI_SYSROOT}/lib/wasm32-wasi/libc.a)
+    message(FATAL_ERROR "wasi-libc not found in ${AIRSSYS_WASI_SYSROOT}/lib/wasm32-wasi: "
+                        "run `make deps` (Debian: wasi-libc libclang-rt-14-dev-wasm32) or set "
+                        "AIRSSYS_WASI_SYSROOT")
+  endif()
+  airssys_c_guest_depends(deps ${ARGN})
+  add_custom_command(
+    OUTPUT ${output}
+    COMMAND ${AIRSSYS_CLANG} ${AIRSSYS_GUEST_WASI_C_FLAGS} ${AIRSSYS_GUEST_C_BUILD_FLAGS}
+            -I ${AIRSSYS_C_SDK} ${AIRSSYS_C_SDK}/airssys.c ${ARGN} -o ${output}
+    DEPENDS ${deps}
+    COMMENT "guest ${target}: clang --target=wasm32-wasi"
     VERBATIM)
   add_custom_target(${target} DEPENDS ${output})
 endfunction()
@@ -44,7 +89,13 @@ function(airssys_add_wat_guest target output source)
 endfunction()
 
 # AssemblyScript guests need the SDK's npm packages (make deps installs them).
-set(AIRSSYS_ASC ${PROJECT_SOURCE_DIR}/sdk/assemblyscript/node_modules/.bin/asc)
+set(AIRSSYS_AS_SDK ${PROJECT_SOURCE_DIR}/sdk/assemblyscript)
+set(AIRSSYS_ASC ${AIRSSYS_AS_SDK}/node_modules/.bin/asc)
+# The options are the SDK's asconfig.json, found where npm installs the
+# package (its name in package.json) in a component's project.
+set(AIRSSYS_GUEST_AS_FLAGS --config node_modules/airssys-assemblyscript-sdk/asconfig.json)
+# The build's project: the SDK installed as a user's project has it.
+set(AIRSSYS_AS_PROJECT ${PROJECT_BINARY_DIR}/assemblyscript-project)
 
 # airssys_add_as_guest(<target> <output.wasm> <source.ts>)
 function(airssys_add_as_guest target output source)
@@ -52,12 +103,14 @@ function(airssys_add_as_guest target output source)
     message(FATAL_ERROR "AssemblyScript compiler not found at ${AIRSSYS_ASC}: run `make deps` "
                         "(npm ci in sdk/assemblyscript) or configure with -DAIRSSYS_BUILD_TESTS=OFF")
   endif()
-  set(sdk ${PROJECT_SOURCE_DIR}/sdk/assemblyscript)
+  file(MAKE_DIRECTORY ${AIRSSYS_AS_PROJECT}/node_modules)
+  file(CREATE_LINK ${AIRSSYS_AS_SDK} ${AIRSSYS_AS_PROJECT}/node_modules/airssys-assemblyscript-sdk
+       SYMBOLIC)
   add_custom_command(
     OUTPUT ${output}
-    COMMAND ${AIRSSYS_ASC} ${source} --config ${sdk}/asconfig.json -o ${output}
-    WORKING_DIRECTORY ${sdk}
-    DEPENDS ${source} ${sdk}/assembly/airssys.ts ${sdk}/asconfig.json
+    COMMAND ${AIRSSYS_ASC} ${source} ${AIRSSYS_GUEST_AS_FLAGS} -o ${output}
+    WORKING_DIRECTORY ${AIRSSYS_AS_PROJECT}
+    DEPENDS ${source} ${AIRSSYS_AS_SDK}/assembly/airssys.ts ${AIRSSYS_AS_SDK}/asconfig.json
     COMMENT "guest ${target}: asc"
     VERBATIM)
   add_custom_target(${target} DEPENDS ${output})
@@ -122,18 +175,26 @@ function(airssys_add_rust_guest target output crate_dir rust_target)
   add_custom_target(${target} DEPENDS ${output})
 endfunction()
 
-# All of tests/<dir>/guests/*.c and *.wat, the crates of tests/<dir>/rust_guests
-# (and the AssemblyScript examples) into <binary dir>/guests/<name>.wasm,
-# behind one target `<dir>_guests`.
+# All of tests/<dir>/guests/*.c and *.wat, tests/<dir>/guests/wasi/*.c (on
+# wasi-libc), the crates of tests/<dir>/rust_guests and the AssemblyScript
+# SDK's examples into <binary dir>/guests/<name>.wasm, behind one target
+# `<dir>_guests`.
 function(airssys_add_test_guests dir)
   set(out_dir ${PROJECT_BINARY_DIR}/guests)
   file(MAKE_DIRECTORY ${out_dir})
-  file(GLOB c_sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/${dir}/guests/*.c)
-  file(GLOB wat_sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/${dir}/guests/*.wat)
+  set(guests ${PROJECT_SOURCE_DIR}/tests/${dir}/guests)
+  file(GLOB c_sources CONFIGURE_DEPENDS ${guests}/*.c)
+  file(GLOB wasi_sources CONFIGURE_DEPENDS ${guests}/wasi/*.c)
+  file(GLOB wat_sources CONFIGURE_DEPENDS ${guests}/*.wat)
   set(targets)
   foreach(src IN LISTS c_sources)
     get_filename_component(name ${src} NAME_WE)
     airssys_add_c_guest(guest_${name} ${out_dir}/${name}.wasm ${src})
+    list(APPEND targets guest_${name})
+  endforeach()
+  foreach(src IN LISTS wasi_sources)
+    get_filename_component(name ${src} NAME_WE)
+    airssys_add_wasi_c_guest(guest_${name} ${out_dir}/${name}.wasm ${src})
     list(APPEND targets guest_${name})
   endforeach()
   foreach(src IN LISTS wat_sources)
@@ -156,7 +217,7 @@ function(airssys_add_test_guests dir)
     list(APPEND targets guest_${name})
   endforeach()
   # The AssemblyScript SDK's examples are test guests too, as as_<name>.
-  file(GLOB ts_sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/sdk/assemblyscript/examples/*.ts)
+  file(GLOB ts_sources CONFIGURE_DEPENDS ${AIRSSYS_AS_SDK}/examples/*.ts)
   foreach(src IN LISTS ts_sources)
     get_filename_component(name ${src} NAME_WE)
     airssys_add_as_guest(guest_as_${name} ${out_dir}/as_${name}.wasm ${src})
@@ -164,4 +225,3 @@ function(airssys_add_test_guests dir)
   endforeach()
   add_custom_target(${dir}_guests ALL DEPENDS ${targets})
 endfunction()
-

@@ -1,14 +1,34 @@
 /* airssys guest SDK for C (guest ABI v1, docs/guest-abi.md).
  *
- * Build a component with clang (no libc needed):
+ * Build a component with clang, freestanding (no libc):
+ *
  *   clang --target=wasm32 -mbulk-memory -O2 -nostdlib -Wl,--no-entry \
  *         -Wl,--initial-memory=65536 -Wl,-z,stack-size=16384 \
  *         -I sdk/c sdk/c/airssys.c my_component.c -o my_component.wasm
+ *
+ * or on top of wasi-libc (printf, malloc, string.h; Debian's wasi-libc
+ * lives in the sysroot /usr):
+ *
+ *   clang --target=wasm32-wasi --sysroot=/usr -mexec-model=reactor -mbulk-memory -O2 \
+ *         -Wl,--initial-memory=65536 -Wl,-z,stack-size=16384 \
+ *         -I sdk/c sdk/c/airssys.c my_component.c -o my_component.wasm
+ *
+ * (sdk/c is the SDK's folder in the repository; `cmake --install` puts it in
+ * <prefix>/share/airssys/sdk/c.) These are the lines the build runs for its
+ * own guests (cmake/AirssysGuests.cmake); a test runs them as written here.
+ * -mbulk-memory is required: without it the SDK's memset and memcpy would
+ * call themselves, and airssys.c refuses to compile.
  *
  * A component defines airssys_handle and, if it wants them, airssys_init,
  * airssys_health, airssys_shutdown and airssys_handle_reply; the prototypes
  * below export them under the names the host looks for. Payload pointers
  * passed to airssys_handle stay valid until the handler returns.
+ *
+ * Memory: airssys_malloc and airssys_free below are the component's heap.
+ * Freestanding, they are the SDK's own allocator; on wasi-libc, they are
+ * libc's malloc and free. The inbox the host copies payloads into comes from
+ * the same heap, so a component's own allocations and the payloads never
+ * overlap. Take memory from the heap, not with memory.grow.
  */
 #ifndef AIRSSYS_H
 #define AIRSSYS_H
@@ -136,6 +156,45 @@ AIRSSYS_IMPORT("message_kind") int32_t airssys_message_kind(void);
  * detail. Does not return. */
 AIRSSYS_IMPORT("exit")
 __attribute__((noreturn)) void airssys_exit(int32_t code, const char* reason, uint32_t len);
+
+/* --- memory ------------------------------------------------------------- */
+
+/* 1 when the SDK is built on a C library (wasi-libc, --target=wasm32-wasi):
+ * the heap is libc's malloc and free, and libc provides memcpy and friends.
+ * 0 freestanding (--target=wasm32): the SDK has its own heap and memcpy,
+ * memmove, memset and memcmp. Define it to choose (-DAIRSSYS_LIBC=0 for a
+ * wasm32-wasi build without libc). */
+#ifndef AIRSSYS_LIBC
+#if defined(__wasi__)
+#define AIRSSYS_LIBC 1
+#else
+#define AIRSSYS_LIBC 0
+#endif
+#endif
+
+/* The freestanding heap's bound: it never grows the linear memory past this
+ * many bytes, and airssys_malloc returns NULL instead. Keep it at most the
+ * component's memory_limit (16 MiB unless configured), since memory.grow past
+ * that stops the component (memory_limit); define it when building airssys.c
+ * (-DAIRSSYS_HEAP_LIMIT=1048576). */
+#ifndef AIRSSYS_HEAP_LIMIT
+#define AIRSSYS_HEAP_LIMIT (16u << 20)
+#endif
+
+/* `size` bytes aligned to 16, or NULL when the heap cannot grow. Freestanding:
+ * a first-fit free list from __heap_base up that merges neighbours when they
+ * are freed and grows the memory a page at a time, up to AIRSSYS_HEAP_LIMIT;
+ * freeing a pointer that is not one of its live blocks (one it did not hand
+ * out, or one freed already and not handed out again) traps. */
+void* airssys_malloc(size_t size);
+/* `count` * `size` zeroed bytes, or NULL (also when the product overflows). */
+void* airssys_calloc(size_t count, size_t size);
+/* A block of `size` bytes holding the first bytes of `ptr` (airssys_malloc
+ * when `ptr` is NULL; `ptr` itself when it is large enough already), or NULL,
+ * leaving `ptr` as it was, when the heap cannot grow. */
+void* airssys_realloc(void* ptr, size_t size);
+/* Returns a block to the heap; NULL is ignored. */
+void airssys_free(void* ptr);
 
 /* --- small helpers ------------------------------------------------------ */
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <string>
 
+#include "module_features.hpp"
 #include "module_limits_check.hpp"
 
 namespace airssys::wasm {
@@ -146,8 +147,7 @@ Result<DeclaredSizes> check_module_limits(const std::vector<std::uint8_t>& bytes
                                                     " bytes) exceeds the limit of " +
                                                     std::to_string(limits.module_size)};
   }
-  wabt::Features features;
-  features.disable_simd();
+  const wabt::Features features = guest_features();
   LimitsReader reader(limits);
   wabt::ReadBinaryOptions options(features, nullptr, /*read_debug_names=*/false,
                                   /*stop_on_first_error=*/true,

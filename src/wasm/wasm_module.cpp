@@ -20,6 +20,7 @@
 
 #include "metering_pass.hpp"
 #include "module_code.hpp"
+#include "module_features.hpp"
 #include "module_limits_check.hpp"
 #include "pass_stack.hpp"
 #include "vm/wasm_vm.hpp"
@@ -44,12 +45,6 @@ std::string describe_errors(const wabt::Errors& errors) {
     }
   }
   return out.empty() ? "unknown error" : out;
-}
-
-wabt::Features guest_features() {
-  wabt::Features f;  // MVP + mutable globals, sign-ext, sat-conv, multi-value,
-  f.disable_simd();  // bulk memory, reference types; nothing the AOT path lacks
-  return f;
 }
 
 std::string shape_of(const wabt::FuncSignature& sig) {
@@ -304,16 +299,16 @@ struct ModuleAccess {
 Result<void> ModuleCode::prepare(WasmModule& out, const std::vector<std::uint8_t>& bytes,
                                  const ModuleLimits& limits, Instrumentation what) {
   const std::string& name = out.name();
-  static constexpr std::uint8_t kMagic[4] = {0x00, 0x61, 0x73, 0x6d};
-  if (bytes.size() < 8 || !std::equal(std::begin(kMagic), std::end(kMagic), bytes.begin())) {
-    return load_error(name, "not a wasm module (no \\0asm header)");
-  }
+  // A core module of version 1 (not a Component Model component).
+  if (auto header = check_header(bytes); !header) return load_error(name, header.error().message);
   // Every declared size first: the passes below allocate for what the
   // module declares and recurse over its nesting.
   auto declared = check_module_limits(bytes, limits);
   if (!declared) {
     return Error{ErrorCode::resource_exhausted, name + ": " + declared.error().message};
   }
+  // SIMD and the other proposals guests may not use, named.
+  if (auto used = check_features(bytes); !used) return load_error(name, used.error().message);
   auto& code = *out.code_;
   code.deepest_nesting = declared->deepest_nesting;
   return run_passes(code.deepest_nesting, name, [&]() -> Result<void> {

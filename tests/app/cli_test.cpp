@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -237,6 +238,71 @@ TEST(Cli, AWasiCommandRunsToCompletionUnderRun) {
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find("a line from a command"), std::string::npos) << r.err;
   EXPECT_NE(r.out.find("exit: proc_exit(7)"), std::string::npos) << r.out;
+}
+
+// The error lines of `airssys check` or `run` for a config of one component
+// whose module does not load: the line naming the module, then "1 error".
+void expect_one_module_error(const Outcome& r, const std::string& says, const std::string& what) {
+  EXPECT_EQ(r.code, 1) << what;
+  const auto end = r.err.find('\n');
+  ASSERT_NE(end, std::string::npos) << what << ": " << r.err;
+  EXPECT_TRUE(r.err.substr(0, end).ends_with(says)) << what << ": " << r.err;
+  EXPECT_EQ(r.err.substr(end), "\n1 error\n") << what << ": " << r.err;
+  EXPECT_EQ(r.out.find("\"event\":\"starting\""), std::string::npos) << what << ": " << r.out;
+}
+
+// A Component Model component (its header's layer is 1) is not a core
+// module: inspect, check and run say so in one line, and nothing starts.
+TEST(Cli, InspectCheckAndRunSayAComponentModelComponentIsNotACoreModule) {
+  TempDir dir;
+  const std::string component = dir.write("component.wasm", std::string("\0asm\x0d\0\x01\0", 8));
+  const std::string says =
+      component + ": a Component Model component: airssys runs core modules; see guest-abi.md";
+  auto inspected = run_program({"inspect", component});
+  EXPECT_EQ(inspected.code, 1);
+  EXPECT_EQ(inspected.err, "error: " + says + "\n");
+  const auto config =
+      dir.write("system.toml", "[[component]]\nname = \"c\"\nmodule = \"" + component + "\"\n");
+  expect_one_module_error(run_program({"check", config}), says, "check");
+  expect_one_module_error(run_program({"run", config, "--for", "5s"}), says, "run");
+}
+
+// A module compiled with -msimd128 that uses SIMD is refused at load,
+// whichever engine would run it, with a message that names SIMD.
+TEST(Cli, ASimdModuleIsRefusedByNameOnBothEngines) {
+  TempDir dir;
+  const auto source = dir.write("simd.c", R"(#include <wasm_simd128.h>
+#include "airssys.h"
+static v128_t sum;
+int32_t airssys_handle(airssys_address sender, const uint8_t* data, uint32_t len) {
+  (void)sender;
+  uint8_t out[16];
+  for (uint32_t i = 0; i + 16 <= len; i += 16) sum = wasm_i8x16_add(sum, wasm_v128_load(data + i));
+  wasm_v128_store(out, sum);
+  return airssys_reply(out, sizeof out);
+}
+)");
+  const std::string module = dir.path("simd.wasm");
+  const std::string sdk = std::string(AIRSSYS_SOURCE_DIR) + "/sdk/c";
+  const std::string compile = std::string(AIRSSYS_CLANG) + " " + AIRSSYS_GUEST_C_FLAGS +
+                              " -msimd128 -I " + sdk + " " + sdk + "/airssys.c " + source + " -o " +
+                              module;
+  ASSERT_EQ(std::system(compile.c_str()), 0) << compile;
+  const std::string says =
+      ", which guests may not use (see guest-abi.md, Module shape); with "
+      "clang, build without -msimd128";
+  auto inspected = run_program({"inspect", module});
+  EXPECT_EQ(inspected.code, 1);
+  EXPECT_EQ(inspected.err.rfind("error: " + module + ": uses SIMD (", 0), 0u) << inspected.err;
+  EXPECT_TRUE(inspected.err.ends_with(says + "\n")) << inspected.err;
+  for (const char* engine : {"interp", "aot"}) {
+    const auto config =
+        dir.write(std::string(engine) + ".toml", "[[component]]\nname = \"s\"\nmodule = \"" +
+                                                     module + "\"\nengine = \"" + engine + "\"\n");
+    expect_one_module_error(run_program({"check", config}), says, std::string("check ") + engine);
+    expect_one_module_error(run_program({"run", config, "--for", "5s"}), says,
+                            std::string("run ") + engine);
+  }
 }
 
 // --events appends, so a restarted program keeps what the runs before it

@@ -159,16 +159,21 @@ TEST_P(ComponentEngine, PingPongBetweenTwoComponents) {
   EXPECT_EQ(status("pong")->messages_handled(), 100u);
 }
 
+// In C (requester) and AssemblyScript (as_asker, through the SDK's request
+// and lookup).
 TEST_P(ComponentEngine, RequestAndLookupFromAGuest) {
   start(spec("counter", "counter"));
-  auto r = spec("requester", "requester");
-  r.capabilities = Capabilities::all();
-  const auto a = start(r);
-  ASSERT_TRUE(me_.send(a, bytes("ask:counter")).ok());
-  auto answer = me_.receive_as<rt::Bytes>(kWait);
-  ASSERT_TRUE(answer.ok());
-  EXPECT_EQ(text(*answer), "1/1");
-  EXPECT_EQ(ask(a, "ask:nobody"), "not-found");
+  int count = 0;
+  for (const char* guest : {"requester", "as_asker"}) {
+    auto r = spec(guest, guest);
+    r.capabilities = Capabilities::all();
+    const auto a = start(r);
+    ASSERT_TRUE(me_.send(a, bytes("ask:counter")).ok()) << guest;
+    auto answer = me_.receive_as<rt::Bytes>(kWait);
+    ASSERT_TRUE(answer.ok()) << guest;
+    EXPECT_EQ(text(*answer), std::to_string(++count) + "/1") << guest;
+    EXPECT_EQ(ask(a, "ask:nobody"), "not-found") << guest;
+  }
 }
 
 TEST_P(ComponentEngine, SendToANameOutsideTheGrantsIsRefusedAtTheCall) {

@@ -23,13 +23,14 @@
 
 namespace airssys::wasm::test {
 
-// WebAssembly text to a binary module; the parse error when it does not
-// parse (a mistake in a test, not in the host).
+// WebAssembly text to a binary module, with wabt's default features or
+// `features`; the parse error when it does not parse (a mistake in a test,
+// not in the host).
 inline Result<std::vector<std::uint8_t>> wat_to_wasm(const std::string& wat,
-                                                     const std::string& name) {
+                                                     const std::string& name,
+                                                     const wabt::Features& features = {}) {
   wabt::Errors errors;
   auto lexer = wabt::WastLexer::CreateBufferLexer(name, wat.data(), wat.size(), &errors);
-  wabt::Features features;
   wabt::WastParseOptions parse_options(features);
   std::unique_ptr<wabt::Module> module;
   if (wabt::Failed(wabt::ParseWatModule(lexer.get(), &module, &errors, &parse_options)) ||
@@ -39,6 +40,7 @@ inline Result<std::vector<std::uint8_t>> wat_to_wasm(const std::string& wat,
   }
   wabt::MemoryStream stream;
   wabt::WriteBinaryOptions write_options;
+  write_options.features = features;
   if (wabt::Failed(wabt::WriteBinaryModule(&stream, module.get(), write_options))) {
     return Error{ErrorCode::internal, name + ": cannot write the binary"};
   }

@@ -1,15 +1,30 @@
 // airssys guest SDK for AssemblyScript (guest ABI v1, docs/guest-abi.md).
 //
+// The SDK is the npm package airssys-assemblyscript-sdk (this folder;
+// `cmake --install` puts it in <prefix>/share/airssys/sdk/assemblyscript).
+// In a component's project:
+//
+//   npm install --save-dev assemblyscript@0.28.20 <path to airssys>/sdk/assemblyscript
+//
 // A component's entry file re-exports the two functions every component
 // needs and defines airssys_handle (and, if it wants them, airssys_init,
-// airssys_health, airssys_shutdown):
+// airssys_health, airssys_shutdown, and airssys_handle_reply when it makes
+// requests):
 //
-//   export { airssys_abi_version, airssys_alloc } from "airssys-sdk/assembly/airssys";
+//   export { airssys_abi_version, airssys_alloc } from "airssys-assemblyscript-sdk/assembly/airssys";
+//   import { reply, text } from "airssys-assemblyscript-sdk/assembly/airssys";
 //   export function airssys_handle(sender: u64, ptr: usize, len: u32): i32 { ... }
 //
-// Build with: asc component.ts --exportStart _initialize -O3 -o component.wasm
-// (the host runs _initialize, AssemblyScript's static initialisation, on
-// every fresh instance before airssys_init).
+// Build it with the SDK's asconfig.json (the line the build runs for its own
+// guests, cmake/AirssysGuests.cmake; a test runs it as written here):
+//
+//   npx asc component.ts --config node_modules/airssys-assemblyscript-sdk/asconfig.json -o component.wasm
+//
+// The config exports AssemblyScript's static initialisation as _initialize
+// (the host runs it on every fresh instance before airssys_init) and maps
+// abort (failed assertions, out-of-range accesses) to abortComponent below,
+// which ends the component with the message as its exit reason; without
+// that mapping the module imports env.abort and is refused.
 
 // --- host functions (module "airssys") ------------------------------------
 
@@ -17,10 +32,14 @@
 declare function host_send(to: u64, ptr: usize, len: u32): i32;
 @external("airssys", "send_name")
 declare function host_send_name(name_ptr: usize, name_len: u32, ptr: usize, len: u32): i32;
+@external("airssys", "request")
+declare function host_request(to: u64, ptr: usize, len: u32, timeout_ms: u32): i64;
 @external("airssys", "reply")
 declare function host_reply(ptr: usize, len: u32): i32;
 @external("airssys", "self")
 declare function host_self(): u64;
+@external("airssys", "lookup")
+declare function host_lookup(name_ptr: usize, name_len: u32): u64;
 @external("airssys", "log")
 declare function host_log(level: i32, ptr: usize, len: u32): void;
 @external("airssys", "now")
@@ -54,6 +73,13 @@ export const PLAIN_MESSAGE: i32 = 0; // reply() sends a message back to its send
 export const REQUEST_MESSAGE: i32 = 1; // reply() answers the request
 export const UNANSWERABLE: i32 = 2; // from no actor, or itself an answer
 export const TIMER_MESSAGE: i32 = 3; // one of its own timers
+
+// The status airssys_handle_reply gets with the answer to a request.
+export const REPLY_OK: i32 = 0;
+export const REPLY_TIMEOUT: i32 = 1;
+export const REPLY_NO_SUCH_ACTOR: i32 = 2;
+export const REPLY_UNHANDLED: i32 = 3;
+export const REPLY_FAILED: i32 = 4;
 
 export const HEALTHY: i32 = 0;
 export const DEGRADED: i32 = 1;
@@ -104,6 +130,21 @@ export function sendName(name: string, s: string): i32 {
   const n = bytesOf(name);
   const b = bytesOf(s);
   return host_send_name(changetype<usize>(n), n.byteLength, changetype<usize>(b), b.byteLength);
+}
+
+// Asynchronous request (needs "request:*", or "request:<name>" for the
+// address registered under <name>): a request id > 0 whose answer arrives in
+// the component's airssys_handle_reply(requestId: u64, status: i32,
+// ptr: usize, len: u32): i32, or a negative status. timeoutMs 0 means 5 s.
+export function request(to: u64, s: string, timeoutMs: u32 = 0): i64 {
+  const b = bytesOf(s);
+  return host_request(to, changetype<usize>(b), b.byteLength, timeoutMs);
+}
+
+// The address registered under `name`, or 0 (needs "lookup").
+export function lookup(name: string): u64 {
+  const n = bytesOf(name);
+  return host_lookup(changetype<usize>(n), n.byteLength);
 }
 
 export function self(): u64 {

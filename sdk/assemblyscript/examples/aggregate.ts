@@ -1,8 +1,8 @@
 // The pipeline's sink, in AssemblyScript: sums the values "parse" sends and
 // logs the running mean every ten values. Its state starts over whenever it
 // is restarted (under rest_for_one, when "parse" fails).
-export { airssys_abi_version, airssys_alloc } from "../assembly/airssys";
-import { log, reply, text } from "../assembly/airssys";
+export { airssys_abi_version, airssys_alloc } from "airssys-assemblyscript-sdk/assembly/airssys";
+import { log, reply, text } from "airssys-assemblyscript-sdk/assembly/airssys";
 
 let count: i64 = 0;
 let sum: i64 = 0;

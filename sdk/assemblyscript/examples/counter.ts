@@ -1,8 +1,8 @@
 // A counter component in AssemblyScript: "inc" adds one, every message is
 // answered with "<count>/<inits>", "crash" fails with an assertion. The
 // config passed to airssys_init is the starting count.
-export { airssys_abi_version, airssys_alloc } from "../assembly/airssys";
-import { reply, text } from "../assembly/airssys";
+export { airssys_abi_version, airssys_alloc } from "airssys-assemblyscript-sdk/assembly/airssys";
+import { reply, text } from "airssys-assemblyscript-sdk/assembly/airssys";
 
 let count: i64 = 0;
 let inits: i32 = 0;

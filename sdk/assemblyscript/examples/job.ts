@@ -2,8 +2,8 @@
 // step and answers the steps so far, "done" ends it the OTP way (exit reason
 // shutdown: its supervisor does not restart it), "fail" ends it with an
 // error (restarted as a fresh instance).
-export { airssys_abi_version, airssys_alloc } from "../assembly/airssys";
-import { EXIT_SHUTDOWN, exit, reply, text } from "../assembly/airssys";
+export { airssys_abi_version, airssys_alloc } from "airssys-assemblyscript-sdk/assembly/airssys";
+import { EXIT_SHUTDOWN, exit, reply, text } from "airssys-assemblyscript-sdk/assembly/airssys";
 
 let steps: i32 = 0;
 
