@@ -143,8 +143,9 @@ class WasiOnlyHost final : public wasm::detail::HostInterface {
 
 // The guests of BM_WasmInstantiateInit, one per toolchain: freestanding C,
 // Rust without std, Rust's wasm32-wasi std (a WASI reactor whose init
-// prints a line).
-constexpr const char* kInitGuests[] = {"counter", "rust_echo", "rust_wasi"};
+// prints a line), C on wasi-libc's stdio (a reactor: _initialize runs its
+// constructors).
+constexpr const char* kInitGuests[] = {"counter", "rust_echo", "rust_wasi", "libc_printf"};
 
 // A fresh instance of a one-page guest, ready to take messages: instantiate,
 // _initialize, airssys_alloc + airssys_init. The engine-level cost of a spawn.
@@ -182,7 +183,7 @@ void BM_WasmInstantiateInit(benchmark::State& state) {
   percentiles(state, us);
 }
 BENCHMARK(BM_WasmInstantiateInit)
-    ->ArgsProduct({{0, 1, 2}, {0, 1}})
+    ->ArgsProduct({{0, 1, 2, 3}, {0, 1}})
     ->ArgNames({"guest", "aot"})
     ->Unit(benchmark::kMicrosecond);
 
