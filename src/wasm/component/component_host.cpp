@@ -481,17 +481,19 @@ constexpr int kStdoutLevel = 1;
 constexpr int kStderrLevel = 2;
 }  // namespace
 
-void ComponentHost::flush_output() {
-  wasi_.flush([this](int fd, std::string_view line) {
+WasiHost::LineSink ComponentHost::output_lines() {
+  return [this](int fd, std::string_view line) {
     log_line(fd == 1 ? kStdoutLevel : kStderrLevel, line);
-  });
+  };
+}
+
+void ComponentHost::flush_output() {
+  wasi_.flush(output_lines());
 }
 
 GuestFault ComponentHost::call_wasi(HostImport which, const std::uint64_t* args,
                                     std::uint64_t* result, GuestMemory mem) {
-  const GuestFault f = wasi_.call(which, args, result, mem, [this](int fd, std::string_view line) {
-    log_line(fd == 1 ? kStdoutLevel : kStderrLevel, line);
-  });
+  const GuestFault f = wasi_.call(which, args, result, mem, output_lines());
   if (f == GuestFault::abi_violation) abi_error_ = wasi_.violation();
   if (f == GuestFault::exited) {
     // proc_exit's code is a process's: 0 is normal, anything else a

@@ -105,6 +105,8 @@ class ComponentHost final : public HostInterface {
   // A line the guest logged (log, or WASI standard output and error):
   // filtered by level, counted against the log budget, made safe.
   void log_line(int level, std::string_view text);
+  // Where WASI standard output and error go: log_line.
+  WasiHost::LineSink output_lines();
   // The lines WASI standard output and error have begun, to the log.
   void flush_output();
   GuestFault call_wasi(HostImport which, const std::uint64_t* args, std::uint64_t* result,
