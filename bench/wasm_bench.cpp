@@ -152,8 +152,8 @@ constexpr const char* kInitGuests[] = {"counter", "rust_echo", "rust_wasi", "lib
 void BM_WasmInstantiateInit(benchmark::State& state) {
   auto module = guest(kInitGuests[state.range(0)]);
   state.SetLabel(kInitGuests[state.range(0)]);
-  auto compiled = wasm::detail::compiled_for(*module, state.range(1) != 0 ? wasm::EngineKind::aot
-                                                                          : wasm::EngineKind::interp);
+  auto compiled = wasm::detail::compiled_for(
+      *module, state.range(1) != 0 ? wasm::EngineKind::aot : wasm::EngineKind::interp);
   if (!compiled) {
     state.SkipWithError(compiled.error().message.c_str());
     return;
