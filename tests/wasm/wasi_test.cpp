@@ -56,6 +56,16 @@ class Wasi : public ComponentTest {
     std::lock_guard lock(mutex_);
     return lines_;
   }
+  // A command that loops until its call deadline, spawned.
+  rt::Address spinning_command(rt::Duration deadline) {
+    auto s = wasi_spec("spin", "wasi_command");
+    s.args = {"l"};
+    s.limits.fuel_per_message = 0;
+    s.limits.call_deadline = deadline;
+    auto a = spawner_.spawn_component(s);
+    EXPECT_TRUE(a.ok());
+    return a.ok() ? *a : rt::Address::none();
+  }
   // The errno of a probe's answer (its first 4 bytes).
   std::uint32_t errno_of(rt::Address a, std::string_view op) {
     const std::string r = ask(a, op);
@@ -329,13 +339,8 @@ TEST_P(Wasi, ATransientCommandIsRestartedUntilItSucceedsOrGivesUp) {
 
 // A command that never ends is stopped by its call deadline.
 TEST_P(Wasi, ACommandThatNeverEndsIsStoppedByItsDeadline) {
-  auto s = wasi_spec("spin", "wasi_command");
-  s.args = {"l"};
-  s.limits.fuel_per_message = 0;
-  s.limits.call_deadline = std::chrono::milliseconds(200);
-  auto a = spawner_.spawn_component(s);
-  ASSERT_TRUE(a.ok());
-  auto down = me_.await_down(me_.monitor(*a), kWait);
+  const rt::Address a = spinning_command(std::chrono::milliseconds(200));
+  auto down = me_.await_down(me_.monitor(a), kWait);
   ASSERT_TRUE(down.ok());
   EXPECT_NE(down->reason.to_string().find("deadline"), std::string::npos)
       << down->reason.to_string();
@@ -344,14 +349,9 @@ TEST_P(Wasi, ACommandThatNeverEndsIsStoppedByItsDeadline) {
 // A message to a command is a dead letter, never taken by nobody.
 TEST_P(Wasi, AMessageToACommandIsADeadLetter) {
   ASSERT_TRUE(precompile(*module("wasi_command"), GetParam()).ok());  // Ready at its spawn
-  auto s = wasi_spec("spin", "wasi_command");
-  s.args = {"l"};
-  s.limits.fuel_per_message = 0;
-  s.limits.call_deadline = std::chrono::milliseconds(300);
-  auto a = spawner_.spawn_component(s);
-  ASSERT_TRUE(a.ok());
-  ASSERT_TRUE(me_.send(*a, bytes("hello")).ok());
-  EXPECT_TRUE(rt_events_->await_dead_letter(*a, rt::DeadLetterReason::queued_at_exit));
+  const rt::Address a = spinning_command(std::chrono::milliseconds(300));
+  ASSERT_TRUE(me_.send(a, bytes("hello")).ok());
+  EXPECT_TRUE(rt_events_->await_dead_letter(a, rt::DeadLetterReason::queued_at_exit));
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, Wasi, ::testing::ValuesIn(engines()), engine_name);

@@ -187,15 +187,26 @@ std::uint16_t WasiHost::fd_read(GuestMemory mem, const std::uint64_t* args, Gues
   return kWasiSuccess;
 }
 
+std::uint8_t* WasiHost::stdio_record(GuestMemory mem, std::uint32_t fd, std::uint32_t ptr,
+                                     std::size_t size, const char* call, GuestFault& fault,
+                                     std::uint16_t& e) {
+  if (!mem.contains(ptr, size)) {
+    fault = outside(call);
+    return nullptr;
+  }
+  if (!open(fd)) {
+    e = kWasiBadf;
+    return nullptr;
+  }
+  std::memset(mem.data + ptr, 0, size);
+  return mem.data + ptr;
+}
+
 std::uint16_t WasiHost::fd_fdstat_get(GuestMemory mem, std::uint32_t fd, std::uint32_t ptr,
                                       GuestFault& fault) {
-  if (!mem.contains(ptr, kFdstatSize)) {
-    fault = outside("fd_fdstat_get");
-    return kWasiSuccess;
-  }
-  if (!open(fd)) return kWasiBadf;
-  std::uint8_t* at = mem.data + ptr;
-  std::memset(at, 0, kFdstatSize);
+  std::uint16_t e = kWasiSuccess;
+  std::uint8_t* at = stdio_record(mem, fd, ptr, kFdstatSize, "fd_fdstat_get", fault, e);
+  if (at == nullptr) return e;
   at[0] = kFiletypeCharacterDevice;
   const std::uint64_t rights = (fd == 0 ? kRightFdRead : kRightFdWrite) | kRightPollFdReadwrite;
   put(at + 8, rights);  // fs_rights_base; fs_rights_inheriting stays 0
@@ -204,13 +215,10 @@ std::uint16_t WasiHost::fd_fdstat_get(GuestMemory mem, std::uint32_t fd, std::ui
 
 std::uint16_t WasiHost::fd_filestat_get(GuestMemory mem, std::uint32_t fd, std::uint32_t ptr,
                                         GuestFault& fault) {
-  if (!mem.contains(ptr, kFilestatSize)) {
-    fault = outside("fd_filestat_get");
-    return kWasiSuccess;
-  }
-  if (!open(fd)) return kWasiBadf;
-  std::memset(mem.data + ptr, 0, kFilestatSize);
-  mem.data[ptr + 16] = kFiletypeCharacterDevice;  // filetype, after dev and ino
+  std::uint16_t e = kWasiSuccess;
+  std::uint8_t* at = stdio_record(mem, fd, ptr, kFilestatSize, "fd_filestat_get", fault, e);
+  if (at == nullptr) return e;
+  at[16] = kFiletypeCharacterDevice;  // filetype, after dev and ino
   return kWasiSuccess;
 }
 

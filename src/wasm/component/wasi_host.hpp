@@ -72,6 +72,10 @@ class WasiHost {
   std::uint16_t fd_write(GuestMemory mem, const std::uint64_t* args, GuestFault& fault,
                          const LineSink& out);
   std::uint16_t fd_read(GuestMemory mem, const std::uint64_t* args, GuestFault& fault);
+  // The `size` bytes at `ptr` zeroed for a structure describing fd 0-2, or
+  // null with the errno in `e` or the fault set.
+  std::uint8_t* stdio_record(GuestMemory mem, std::uint32_t fd, std::uint32_t ptr, std::size_t size,
+                             const char* call, GuestFault& fault, std::uint16_t& e);
   std::uint16_t fd_fdstat_get(GuestMemory mem, std::uint32_t fd, std::uint32_t ptr,
                               GuestFault& fault);
   std::uint16_t fd_filestat_get(GuestMemory mem, std::uint32_t fd, std::uint32_t ptr,
