@@ -42,7 +42,9 @@ TEST_P(WasiLibcGuest, ImportsWhatStdioNeedsFromWasi) {
   for (const auto& imp : module("libc_printf")->imports()) {
     if (imp.module == "wasi_snapshot_preview1") wasi.insert(imp.name);
   }
-  EXPECT_EQ(wasi, (std::set<std::string>{"fd_close", "fd_fdstat_get", "fd_seek", "fd_write"}));
+  // stdio's four, and exit()'s proc_exit.
+  EXPECT_EQ(wasi, (std::set<std::string>{"fd_close", "fd_fdstat_get", "fd_seek", "fd_write",
+                                         "proc_exit"}));
 }
 
 TEST_P(WasiLibcGuest, PrintfGoesToTheLogAndMallocHoldsThePayload) {
@@ -60,6 +62,44 @@ TEST_P(WasiLibcGuest, PrintfGoesToTheLogAndMallocHoldsThePayload) {
 TEST_P(WasiLibcGuest, WithoutTheWasiGrantItDoesNotLoad) {
   auto s = spec("printf", "libc_printf");
   EXPECT_FALSE(spawner_.spawn_component(s).ok());
+}
+
+// Crashed (abort, a trap) and restarted fresh under a supervisor, like any
+// guest: its statics start again; exit(0) of a transient child ends it
+// normally, exit(3) is a failure naming the code; what it printed without a
+// newline is written when it ends.
+TEST_P(WasiLibcGuest, ACrashOrAnExitEndsTheInstanceAndTheNextStartsFresh) {
+  auto s = printing_spec().with_restart(supervisor::RestartPolicy::transient);
+  supervise("root", immediate(supervisor::SupervisorConfig::one_for_one()), {s});
+  const auto a = *registry_.lookup("printf");
+  EXPECT_EQ(ask(a, "one"), "echo: one");
+  EXPECT_EQ(ask(a, "count"), "count 2");
+  ASSERT_TRUE(me_.send(a, bytes("abort")).ok());
+  auto crashed = events_->await(Kind::child_exited, "printf");
+  ASSERT_TRUE(crashed);
+  EXPECT_NE(crashed->reason.to_string().find("unreachable"), std::string::npos)
+      << crashed->reason.to_string();
+  ASSERT_TRUE(status("printf")->wait_for(ComponentState::ready, 2, kWait));
+  EXPECT_EQ(ask(a, "count"), "count 1");  // a fresh instance
+
+  ASSERT_TRUE(me_.send(a, bytes("exit:3")).ok());
+  ASSERT_TRUE(events_->await_count(Kind::child_exited, 2));
+  const auto exits = events_->about("printf");
+  bool code3 = false;
+  for (const auto& e : exits) {
+    code3 = code3 || (e.kind == Kind::child_exited &&
+                      e.reason.to_string().find("exit: proc_exit(3)") != std::string::npos);
+  }
+  EXPECT_TRUE(code3);
+  ASSERT_TRUE(status("printf")->wait_for(ComponentState::ready, 3, kWait));
+  EXPECT_EQ(ask(a, "count"), "count 1");
+
+  ASSERT_TRUE(me_.send(a, bytes("exit:0")).ok());
+  ASSERT_TRUE(events_->await(Kind::restart_denied, "printf"));
+  EXPECT_EQ(status("printf")->instances(), 3u);
+  const auto logged = lines();
+  EXPECT_NE(std::find(logged.begin(), logged.end(), "1 exiting with 3"), logged.end());
+  EXPECT_NE(std::find(logged.begin(), logged.end(), "1 exiting with 0"), logged.end());
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, WasiLibcGuest, ::testing::ValuesIn(engines()), engine_name);
