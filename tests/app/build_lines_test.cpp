@@ -1,16 +1,16 @@
-// Every build line in the docs (docs/*.md, README.md, code blocks) and in
-// the SDKs (their headers' comments) is the build's own: the flags
-// cmake/AirssysGuests.cmake builds the repository's guests with, and nothing
-// else. Each one is also run as written, in a scratch project that has the
-// SDK where the line expects it, on one of the repository's guests; the
-// module it builds must pass the real `airssys inspect` and `airssys check`
-// and answer a message. A line that drifts from the build, or stops building
-// a working component, fails here.
+// Every build line in the docs (docs/*.md, README.md, sdk/rust/README.md,
+// code blocks) and in the SDKs (their headers' comments) is the build's own:
+// the flags cmake/AirssysGuests.cmake builds the repository's guests with
+// (for cargo, the SDK's config.toml), and nothing else. Each one is also run as written, in a
+// scratch project that has the SDK where the line expects it, on one of the repository's guests;
+// the module it builds must pass the real `airssys inspect` and `airssys check` and answer a
+// message. A line that drifts from the build, or stops building a working component, fails here.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -39,11 +39,13 @@ struct BuildLine {
   std::string where() const { return file + ":" + std::to_string(line); }
 };
 
-// What the line is found by: its first word (after `npx`) is clang or asc.
-const std::regex kCommand(R"(^(npx\s+)?(clang|asc)\s)");
+// What the line is found by: its first word (after `npx`) is clang, asc or
+// cargo.
+const std::regex kCommand(R"(^(npx\s+)?(clang|asc|cargo)\s)");
 // A build command mentioned anywhere else (prose, inline code): not tested,
 // so not allowed.
-const std::regex kStray(R"((\bclang\s+-|\basc\s+\S+\.ts|\bnpx\s+asc\b))");
+const std::regex kStray(
+    R"((\bclang\s+-|\basc\s+\S+\.ts|\bnpx\s+asc\b|(^|[\s`])cargo\s+(--config|build)\b))");
 
 struct Extracted {
   std::vector<BuildLine> lines;
@@ -113,13 +115,14 @@ std::string joined(const std::vector<std::string>& ws) {
   return out;
 }
 
-enum class Kind { c, wasi_c, assemblyscript };
+enum class Kind { c, wasi_c, assemblyscript, rust };
 
 const char* kind_name(Kind k) {
   switch (k) {
     case Kind::c: return "C (freestanding)";
     case Kind::wasi_c: return "C (wasi-libc)";
     case Kind::assemblyscript: return "AssemblyScript";
+    case Kind::rust: return "Rust";
   }
   return "?";
 }
@@ -142,7 +145,9 @@ Parsed parse(const BuildLine& l) {
   std::vector<std::string> ws = words(l.text);
   Parsed p;
   if (!ws.empty() && ws.front() == "npx") ws.erase(ws.begin());
-  p.kind = ws.front() == "asc" ? Kind::assemblyscript : Kind::c;
+  p.kind = ws.front() == "asc"     ? Kind::assemblyscript
+           : ws.front() == "cargo" ? Kind::rust
+                                   : Kind::c;
   for (std::size_t i = 1; i < ws.size(); ++i) {
     const std::string& w = ws[i];
     if (w == "--target=wasm32-wasi") p.kind = Kind::wasi_c;
@@ -171,13 +176,35 @@ std::vector<std::string> build_flags(Kind k) {
       return ws;
     }
     case Kind::assemblyscript: return words(AIRSSYS_GUEST_AS_FLAGS);
+    case Kind::rust: return {};  // compared by rust_mismatch
   }
   return {};
+}
+
+// The Rust targets the build compiles guests for.
+bool rust_target(const std::string& t) {
+  return t == "wasm32-unknown-unknown" || t == "wasm32-wasi";
+}
+
+// A cargo line is the build's when it builds with the SDK's settings (the
+// one file the build passes, sdk/rust/config.toml), in release, for one of
+// the guest targets: `cargo --config sdk/rust/config.toml build --release
+// --target <t>`.
+std::string rust_mismatch(const BuildLine& l) {
+  const std::vector<std::string> ws = words(l.text);
+  const bool shape = ws.size() == 7 && ws[1] == "--config" && ws[2] == "sdk/rust/config.toml" &&
+                     ws[3] == "build" && ws[4] == "--release" && ws[5] == "--target" &&
+                     rust_target(ws[6]);
+  if (shape) return "";
+  return l.where() + ": Rust build line `" + l.text +
+         "`: not `cargo --config sdk/rust/config.toml build --release --target <wasm32-unknown-"
+         "unknown or wasm32-wasi>` (the settings the build uses, cmake/AirssysGuests.cmake)";
 }
 
 // What is wrong with a build line, or "" when it is the build's.
 std::string mismatch(const BuildLine& l) {
   const Parsed p = parse(l);
+  if (p.kind == Kind::rust) return rust_mismatch(l);
   const std::string at = l.where() + ": " + kind_name(p.kind) + " build line `" + l.text + "`: ";
   const auto want = build_flags(p.kind);
   if (p.flags != want) {
@@ -210,6 +237,7 @@ std::vector<std::string> documented_files() {
   add("sdk/c", {".h", ".c"});
   add("sdk/assemblyscript", {".md"});
   add("sdk/assemblyscript/assembly", {".ts"});
+  add("sdk/rust", {".md"});
   return out;
 }
 
@@ -245,6 +273,8 @@ TEST(BuildLines, EveryBuildLineIsTheBuildsOwn) {
       {"sdk/c/airssys.h", Kind::c},
       {"sdk/c/airssys.h", Kind::wasi_c},
       {"sdk/assemblyscript/assembly/airssys.ts", Kind::assemblyscript},
+      {"docs/components.md", Kind::rust},
+      {"README.md", Kind::rust},
   };
   for (const auto& e : expected) {
     bool found = false;
@@ -273,6 +303,13 @@ TEST(BuildLines, AStaleLineIsCaughtWhereverItIs) {
   ASSERT_EQ(header.lines.size(), 1u);
   EXPECT_EQ(header.lines[0].text, md.lines[0].text);
   EXPECT_NE(mismatch(header.lines[0]), "");
+  // A cargo line without the SDK's settings (17 pages per instance).
+  const Extracted rust =
+      extract("doc.md", "```\ncargo build --release --target wasm32-unknown-unknown\n```\n");
+  ASSERT_EQ(rust.lines.size(), 1u);
+  EXPECT_NE(mismatch(rust.lines[0]).find("not `cargo --config sdk/rust/config.toml build"),
+            std::string::npos)
+      << mismatch(rust.lines[0]);
   // In prose it is not a tested line, and is reported as such.
   const Extracted prose = extract("doc.md", "built with `clang --target=wasm32 -O2`.\n");
   EXPECT_TRUE(prose.lines.empty());
@@ -338,19 +375,21 @@ Trial trial_for(Kind k) {
               "apple fig pear"};
     case Kind::assemblyscript:
       return {kSource + "/sdk/assemblyscript/examples/counter.ts", "inc", "1/1"};
+    case Kind::rust: break;  // EveryRustLineBuildsAComponentThatRuns
   }
   return {};
 }
 
 // The module's answer to `message`, or what went wrong.
-std::string answer_of(const std::string& module_path, const std::string& message) {
+std::string answer_of(const std::string& module_path, const std::string& message,
+                      const wasm::Capabilities& capabilities = {}) {
   auto module = wasm::WasmModule::load_file(module_path);
   if (!module) return "not loaded: " + module.error().describe();
   rt::ActorSystem system;
   wasm::ComponentRegistry registry;
   wasm::ComponentSpawner spawner(system, registry);
   rt::ScopedActor me(system);
-  auto spec = wasm::ComponentSpec::of("built", *module);
+  auto spec = wasm::ComponentSpec::of("built", *module).with_capabilities(capabilities);
   auto address = spawner.spawn_component(spec);
   if (!address) return "not started: " + address.error().describe();
   auto reply = me.request<rt::Bytes>(*address, rt::Bytes(message.begin(), message.end()),
@@ -397,6 +436,53 @@ TEST(BuildLines, EveryWasiLibcCLineBuildsAComponentThatRuns) {
 
 TEST(BuildLines, EveryAssemblyScriptLineBuildsAComponentThatRuns) {
   build_and_run_every_line_of(Kind::assemblyscript);
+}
+
+// Each cargo line, run as written (with Debian's cargo and rustc, offline,
+// cargo's home in the project) in a crate at the project's root that
+// depends on sdk/rust: the test guest of that target (rust_echo without
+// std, rust_wasi with std on WASI). The module must load and answer.
+TEST(BuildLines, EveryRustLineBuildsAComponentThatRuns) {
+  int ran = 0;
+  for (const auto& l : everything().lines) {
+    if (parse(l).kind != Kind::rust) continue;
+    SCOPED_TRACE(l.where());
+    ASSERT_EQ(mismatch(l), "");
+    const std::string target = words(l.text).back();
+    const bool wasi = target == "wasm32-wasi";
+    const std::string guest = kSource + "/tests/wasm/rust_guests/" + (wasi ? "wasi" : "echo");
+    const std::string package = wasi ? "rust_wasi" : "rust_echo";
+    ++ran;
+    Project project;
+    fs::create_directories(project.path("src"));
+    project.copy_in(guest + "/src/lib.rs", "src/lib.rs");
+    // (rust_echo reaches every import: granted all.) The guest's manifest,
+    // its SDK at the project's sdk/, a workspace of
+    // its own.
+    std::string manifest = read_file(guest + "/Cargo.toml");
+    manifest =
+        std::regex_replace(manifest, std::regex(R"(\.\./\.\./\.\./\.\./sdk/rust)"), "sdk/rust");
+    std::ofstream(project.path("Cargo.toml")) << manifest << "\n[workspace]\n";
+    fs::create_symlink(AIRSSYS_CARGO, project.path("bin/cargo"));
+    const std::string env =
+        "env -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS -u RUSTC_WRAPPER "
+        "CARGO_NET_OFFLINE=true CARGO_HOME='" +
+        project.path("cargo-home") + "' RUSTC='" AIRSSYS_RUSTC "' ";
+    ASSERT_TRUE(project.run(env + l.text));
+    const std::string module = project.path("target/" + target + "/release/" + package + ".wasm");
+    auto inspected = run_program({"inspect", module});
+    EXPECT_EQ(inspected.code, 0) << inspected.err;
+    EXPECT_NE(inspected.out.find("guest ABI v1, 1 initial page(s)"), std::string::npos)
+        << inspected.out;
+    const std::string config =
+        "[[component]]\nname = \"built\"\nmodule = \"" + module +
+        "\"\ncapabilities = [\"wasi\", \"lookup\", \"send:*\", \"request:*\"]\n";
+    TempDir dir;
+    auto checked = run_program({"check", dir.write("system.toml", config)});
+    EXPECT_EQ(checked.code, 0) << checked.err;
+    EXPECT_EQ(answer_of(module, "inc", wasm::Capabilities::all()), "1/1");
+  }
+  EXPECT_GE(ran, 2) << "Rust build lines";
 }
 
 }  // namespace
