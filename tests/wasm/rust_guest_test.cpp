@@ -40,6 +40,13 @@ struct LogLines {
 
 class RustGuest : public ComponentTest {
  protected:
+  // Compiled before the test's clock starts: a first aot compile of a large
+  // guest on a loaded machine can take longer than a reply's wait.
+  void SetUp() override {
+    for (const char* name : {"rust_echo", "rust_std"}) {
+      ASSERT_TRUE(precompile(*module(name), GetParam()).ok()) << name;
+    }
+  }
   ComponentSpec logged(const std::string& name, const std::string& guest_name) {
     auto s = spec(name, guest_name);
     auto log = log_;

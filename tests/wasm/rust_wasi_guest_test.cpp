@@ -34,6 +34,13 @@ struct LogLines {
 
 class RustWasiGuest : public ComponentTest {
  protected:
+  // Compiled before the test's clock starts: a first aot compile of a large
+  // guest on a loaded machine can take longer than a reply's wait.
+  void SetUp() override {
+    for (const char* name : {"rust_wasi"}) {
+      ASSERT_TRUE(precompile(*module(name), GetParam()).ok()) << name;
+    }
+  }
   ComponentSpec wasi(const std::string& name) {
     auto s = spec(name, "rust_wasi");
     s.capabilities = Capabilities::parse({"wasi"}).value();

@@ -16,6 +16,13 @@ namespace {
 
 class WasiLibcGuest : public ComponentTest {
  protected:
+  // Compiled before the test's clock starts: a first aot compile of a large
+  // guest on a loaded machine can take longer than a reply's wait.
+  void SetUp() override {
+    for (const char* name : {"libc_printf"}) {
+      ASSERT_TRUE(precompile(*module(name), GetParam()).ok()) << name;
+    }
+  }
   ComponentSpec printing_spec() {
     auto s = spec("printf", "libc_printf");
     auto caps = Capabilities::parse({"wasi"});
