@@ -357,8 +357,93 @@ TEST_P(Wasi, ACommandThatNeverEndsIsStoppedByItsDeadline) {
 TEST_P(Wasi, AMessageToACommandIsADeadLetter) {
   ASSERT_TRUE(precompile(*module("wasi_command"), GetParam()).ok());  // Ready at its spawn
   const rt::Address a = spinning_command(std::chrono::milliseconds(300));
+  const auto watch = me_.monitor(a);
   ASSERT_TRUE(me_.send(a, bytes("hello")).ok());
-  EXPECT_TRUE(rt_events_->await_dead_letter(a, rt::DeadLetterReason::queued_at_exit));
+  ASSERT_TRUE(me_.await_down(watch, kWait).ok());
+  // Before its run began (unhandled) or while it ran (queued at its exit).
+  EXPECT_EQ(rt_events_->count_dead_letters(a, rt::DeadLetterReason::unhandled) +
+                rt_events_->count_dead_letters(a, rt::DeadLetterReason::queued_at_exit),
+            1u);
+}
+
+// A guest looping on a host call that does work for it (random bytes, a
+// flood of output lines, long iovec walks) pays for that work in fuel: it
+// meets its fuel budget, or with unlimited fuel its deadline, as if it did
+// the work itself; one call does bounded work (a write takes at most 1 MiB,
+// random_get at most 1 MiB, 1,024 iovecs).
+TEST_P(Wasi, HostWorkIsChargedToTheGuestsFuel) {
+  const std::string loops = R"((module
+  (import "wasi_snapshot_preview1" "random_get" (func $random (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 2)
+  (func (export "airssys_abi_version") (result i32) (i32.const 1))
+  (func (export "airssys_alloc") (param i32) (result i32) (i32.const 16))
+  (func $iovecs (local $i i32)
+    ;; 1,024 iovecs at 65536, each the first page, full of newlines
+    (memory.fill (i32.const 0) (i32.const 10) (i32.const 65536))
+    (block $d (loop $l (br_if $d (i32.ge_u (local.get $i) (i32.const 1024)))
+      (i32.store (i32.add (i32.const 65536) (i32.mul (local.get $i) (i32.const 8))) (i32.const 0))
+      (i32.store (i32.add (i32.const 65540) (i32.mul (local.get $i) (i32.const 8)))
+                 (i32.const 65536))
+      (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $l))))
+  (func (export "airssys_handle") (param i64 i32 i32) (result i32) (local $op i32)
+    (local.set $op (i32.load8_u (local.get 1)))
+    (call $iovecs)
+    (loop $for_ever
+      (if (i32.eq (local.get $op) (i32.const 0x72))
+        (then (drop (call $random (i32.const 0) (i32.const 65536)))))
+      (if (i32.eq (local.get $op) (i32.const 0x77))
+        (then (drop (call $write (i32.const 1) (i32.const 65536) (i32.const 1024)
+                                 (i32.const 131068)))))
+      (if (i32.eq (local.get $op) (i32.const 0x69))
+        (then (drop (call $read (i32.const 0) (i32.const 65536) (i32.const 1024)
+                                (i32.const 131068)))))
+      (br $for_ever))
+    (i32.const 0)))
+)";
+  const WasmModulePtr looper = module_from_wat(loops, "looper");
+  ASSERT_TRUE(looper);
+  ASSERT_TRUE(precompile(*looper, GetParam()).ok());
+  int n = 0;
+  for (const char* op : {"r", "w", "i"}) {
+    for (const bool metered : {true, false}) {
+      SCOPED_TRACE(std::string(op) + (metered ? " metered" : " unmetered"));
+      auto s = ComponentSpec::of("looper" + std::to_string(n++), looper)
+                   .with_engine(GetParam())
+                   .with_capabilities(*Capabilities::parse({"wasi"}));
+      s.logger = [](const std::string&, int, std::string_view) {};
+      s.limits.log_rate = 0;  // every line written: the cost is the host's
+      if (!metered) {
+        s.limits.fuel_per_message = 0;
+        s.limits.call_deadline = std::chrono::milliseconds(300);
+      }
+      const auto began = std::chrono::steady_clock::now();
+      const rt::ExitReason reason = exit_reason_of(start(s), op);
+      EXPECT_NE(reason.to_string().find(metered ? "fuel_exhausted" : "deadline"), std::string::npos)
+          << reason.to_string();
+      // Bounded calls: the end comes soon after the budget or the deadline.
+      EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::seconds(5));
+    }
+  }
+}
+
+// What a guest began to print is written however its instance ends but by
+// a kill: a handler returning an error, a stop.
+TEST_P(Wasi, ALineBegunIsWrittenWhenTheInstanceEnds) {
+  const auto a = start(wasi_spec("talker", "wasi_probe"));
+  (void)ask(a, "obegun, then a failure");
+  const rt::ExitReason reason = exit_reason_of(a, "?");  // an unknown op: returns 1
+  EXPECT_NE(reason.to_string().find("airssys_handle returned 1"), std::string::npos);
+  ASSERT_FALSE(lines().empty());
+  EXPECT_EQ(lines().back().text, "begun, then a failure");
+
+  const auto b = start(wasi_spec("stopped", "wasi_probe"));
+  (void)ask(b, "ebegun, then a stop");
+  auto watch = me_.monitor(b);
+  ASSERT_TRUE(system_.exit(b, rt::ExitReason::error("stopped from outside")).ok());
+  ASSERT_TRUE(me_.await_down(watch, kWait).ok());
+  EXPECT_EQ(lines().back().text, "begun, then a stop");
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, Wasi, ::testing::ValuesIn(engines()), engine_name);
@@ -568,6 +653,53 @@ TEST(WasiLoad, AnUnknownWasiFunctionIsRefusedNamingIt) {
   auto m = WasmModule::load(*binary, "w.wasm");
   ASSERT_FALSE(m.ok());
   EXPECT_NE(m.error().message.find("import wasi_unstable.fd_write"), std::string::npos);
+}
+
+// A function imported twice (any module) is one host function on both
+// engines.
+TEST(WasiLoad, AFunctionImportedTwiceRunsOnBothEngines) {
+  const std::string wat = R"((module
+  (import "wasi_snapshot_preview1" "fd_write" (func $w1 (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $w2 (param i32 i32 i32 i32) (result i32)))
+  (import "airssys" "reply" (func $r1 (param i32 i32) (result i32)))
+  (import "airssys" "reply" (func $r2 (param i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 200) "twice\n")
+  (func (export "airssys_abi_version") (result i32) (i32.const 1))
+  (func (export "airssys_alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "airssys_handle") (param i64 i32 i32) (result i32)
+    (i32.store (i32.const 100) (i32.const 200)) (i32.store (i32.const 104) (i32.const 6))
+    (drop (call $w1 (i32.const 1) (i32.const 100) (i32.const 1) (i32.const 108)))
+    (drop (call $w2 (i32.const 1) (i32.const 100) (i32.const 1) (i32.const 108)))
+    (drop (call $r2 (i32.const 200) (i32.const 5)))
+    (i32.const 0)))
+)";
+  for (const EngineKind engine : engines()) {
+    SCOPED_TRACE(to_string(engine));
+    const WasmModulePtr m = module_from_wat(wat, "twice");
+    ASSERT_TRUE(m);
+    ASSERT_TRUE(precompile(*m, engine).ok());
+    rt::ActorSystem system;
+    ComponentRegistry registry;
+    ComponentSpawner spawner(system, registry);
+    rt::ScopedActor me(system);
+    std::mutex mutex;
+    std::vector<std::string> got;
+    auto s = ComponentSpec::of("twice", m)
+                 .with_engine(engine)
+                 .with_capabilities(*Capabilities::parse({"wasi"}));
+    s.logger = [&](const std::string&, int, std::string_view text) {
+      std::lock_guard lock(mutex);
+      got.emplace_back(text);
+    };
+    auto a = spawner.spawn_component(s);
+    ASSERT_TRUE(a.ok());
+    auto r = me.request<rt::Bytes>(*a, bytes("go"), kWait);
+    ASSERT_TRUE(r.ok()) << r.error().describe();
+    EXPECT_EQ(text(*r), "twice");
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(got, (std::vector<std::string>{"twice", "twice"}));
+  }
 }
 
 TEST(WasiLoad, ACommandIsOneThingOrTheOther) {

@@ -45,7 +45,7 @@ namespace fs = std::filesystem;
 
 // Bumped whenever the generated glue or runtime changes, so stale cached
 // objects are never loaded.
-constexpr const char* kAotFormat = "aot11";
+constexpr const char* kAotFormat = "aot12";
 
 using HostFn = int (*)(void* host, std::uint32_t which, const std::uint64_t* args,
                        std::uint64_t* result);

@@ -20,6 +20,12 @@ struct CompileEnded {};
 // The startup timeout of a component without a supervisor (a supervisor
 // has its own) that is still waiting for its compile.
 struct CompileDeadline {};
+// A WASI command that is Ready runs its _start on this message: the turn
+// that reported Ready ends first, so its supervisor (and anything else this
+// worker would run next) is not held up by the run.
+struct RunCommand {
+  std::uint64_t incarnation;
+};
 
 // The bytes of a component message, or false for other payloads.
 bool payload_of(const rt::Message& msg, const std::uint8_t*& data, std::size_t& len) {
@@ -131,8 +137,9 @@ void ComponentActor::become_ready(rt::ActorContext& ctx) {
   host_->status().set_state(ComponentState::ready);
   if (!supervisor_.is_none()) (void)supervisor::report_ready(ctx, supervisor_);
   if (host_->is_command()) {
-    // Its run is its life: Ready (reported above), then _start to its end.
-    ctx.stop(host_->run_command(ctx));
+    // Its run is its life: Ready (reported above), then _start to its end,
+    // here only if the message cannot be queued.
+    if (!ctx.send(ctx.self(), RunCommand{incarnation_})) ctx.stop(host_->run_command(ctx));
     return;
   }
   while (!waiting_.empty() && !host_->crashed()) {
@@ -243,6 +250,13 @@ bool ComponentActor::on_message(rt::ActorContext& ctx, rt::Message& msg) {
     }
   }
   if (msg.is<CompileEnded>() || msg.is<CompileDeadline>()) return true;  // stale
+  if (msg.is<RunCommand>()) {
+    if (msg.as<RunCommand>().incarnation == incarnation_ && phase_ == Phase::ready &&
+        !host_->crashed()) {
+      ctx.stop(host_->run_command(ctx));
+    }
+    return true;
+  }
 
   if (msg.is<HealthTick>()) {
     if (msg.as<HealthTick>().incarnation == incarnation_ && checks_ && !host_->crashed()) {
@@ -298,6 +312,7 @@ bool ComponentActor::on_message(rt::ActorContext& ctx, rt::Message& msg) {
 }
 
 void ComponentActor::on_stop(rt::ActorContext& ctx, const rt::ExitReason& reason) {
+  host_->flush_output();  // what it began to print, however it ends (a kill runs no on_stop)
   host_->abandon_compile();  // its C compiler goes, unless another component waits for it
   // Messages still waiting for readiness go back to the address, keeping
   // their senders: a restart's stash delivers them, or they become dead

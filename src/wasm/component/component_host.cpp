@@ -117,6 +117,7 @@ std::optional<rt::ExitReason> ComponentHost::outcome(const CallOutcome& out, Gue
                                                      const char* during) {
   if (!out.ok()) return failure(out.failure, during);
   if (out.value == 0) return std::nullopt;
+  flush_output();
   crashed_ = true;
   std::string why = std::string(during != nullptr ? during : "handler_failed") + ": " +
                     std::string(shape(e).name) + " returned " +

@@ -82,6 +82,9 @@ class ComponentHost final : public HostInterface {
   // proc_exit(0)).
   bool is_command() const { return spec_->module->is_command(); }
   rt::ExitReason run_command(rt::ActorContext& ctx);
+  // The lines WASI standard output and error have begun, to the log (the
+  // instance ends: any way but a kill, which runs nothing of it).
+  void flush_output();
 
   // Which instance of the component this is (1 for the first); timers it
   // armed to itself carry it.
@@ -98,6 +101,7 @@ class ComponentHost final : public HostInterface {
   GuestFault call_host(HostImport which, const std::uint64_t* args, std::uint64_t* result,
                        GuestMemory memory) override;
   bool interrupted() const override { return ctx_ != nullptr && ctx_->kill_pending(); }
+  std::uint64_t take_work() override { return wasi_.take_work(); }
 
  private:
   // One line of the guest's log (text made safe) to the spec's logger.
@@ -107,8 +111,6 @@ class ComponentHost final : public HostInterface {
   void log_line(int level, std::string_view text);
   // Where WASI standard output and error go: log_line.
   WasiHost::LineSink output_lines();
-  // The lines WASI standard output and error have begun, to the log.
-  void flush_output();
   GuestFault call_wasi(HostImport which, const std::uint64_t* args, std::uint64_t* result,
                        GuestMemory memory);
   CallLimits limits(rt::Duration deadline, GuestFault deadline_fault) const;

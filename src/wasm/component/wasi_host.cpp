@@ -53,6 +53,7 @@ enum class IovecCheck : std::uint8_t { ok, outside, too_long };
 
 IovecCheck check_iovecs(GuestMemory mem, Iovecs& v) {
   if (!mem.contains(v.ptr, std::uint64_t{v.count} * kIovecSize)) return IovecCheck::outside;
+  if (v.count > WasiHost::kMaxIovecs) return IovecCheck::too_long;
   v.total = 0;
   for (std::uint32_t i = 0; i < v.count; ++i) {
     const std::uint8_t* iov = mem.data + v.ptr + std::size_t{i} * kIovecSize;
@@ -110,6 +111,7 @@ std::uint16_t WasiHost::strings_get(const Strings& s, GuestMemory mem, std::uint
     fault = outside(call);
     return kWasiSuccess;
   }
+  work_ += s.bytes.size();
   std::memcpy(mem.data + buf, s.bytes.data(), s.bytes.size());
   std::uint32_t at = 0;
   for (std::uint32_t i = 0; i < s.count; ++i) {
@@ -137,17 +139,22 @@ std::uint16_t WasiHost::fd_write(GuestMemory mem, const std::uint64_t* args, Gue
   }
   if (!open(fd) || fd == 0) return kWasiBadf;
   if (check == IovecCheck::too_long) return kWasiInval;
-  // Every byte is taken: a line the log drops (over its budget) is counted
-  // there, never an error here (a failing write makes Rust's println! panic).
+  // Every byte taken is written: a line the log drops (over its budget) is
+  // counted there, never an error here (a failing write makes Rust's
+  // println! panic). At most kMaxWriteBytes a call: a short write.
   std::string& line = pending_[fd - 1];
-  for (std::uint32_t i = 0; i < v.count; ++i) {
+  std::size_t taken = 0;
+  std::uint64_t lines = 0;
+  for (std::uint32_t i = 0; i < v.count && taken < kMaxWriteBytes; ++i) {
     const std::uint8_t* iov = mem.data + v.ptr + std::size_t{i} * kIovecSize;
     const char* p = reinterpret_cast<const char*>(mem.data + get_u32(iov));
-    std::size_t left = get_u32(iov + 4);
+    std::size_t left = std::min<std::size_t>(get_u32(iov + 4), kMaxWriteBytes - taken);
+    taken += left;
     while (left > 0) {
       if (line.size() == kMaxLine) {
         // Cut here; a newline right after ends the cut line, not a new one.
         emit(static_cast<int>(fd), out);
+        ++lines;
         if (*p == '\n') {
           ++p;
           --left;
@@ -161,6 +168,7 @@ std::uint16_t WasiHost::fd_write(GuestMemory mem, const std::uint64_t* args, Gue
         const std::size_t n = static_cast<const char*>(nl) - p;
         line.append(p, n);
         emit(static_cast<int>(fd), out);
+        ++lines;
         p += n + 1;
         left -= n + 1;
         continue;
@@ -170,7 +178,10 @@ std::uint16_t WasiHost::fd_write(GuestMemory mem, const std::uint64_t* args, Gue
       left -= span;
     }
   }
-  put(mem.data + written_ptr, static_cast<std::uint32_t>(v.total));
+  // A line costs the host about what 64 bytes do (the log's budget, a
+  // clock read).
+  work_ += v.count + taken + 64 * lines;
+  put(mem.data + written_ptr, static_cast<std::uint32_t>(taken));
   return kWasiSuccess;
 }
 
@@ -178,11 +189,14 @@ std::uint16_t WasiHost::fd_read(GuestMemory mem, const std::uint64_t* args, Gues
   const std::uint32_t fd = u32(args[0]);
   Iovecs v{u32(args[1]), u32(args[2])};
   const std::uint32_t read_ptr = u32(args[3]);
-  if (check_iovecs(mem, v) == IovecCheck::outside || !mem.contains(read_ptr, 4)) {
+  const IovecCheck check = check_iovecs(mem, v);
+  if (check == IovecCheck::outside || !mem.contains(read_ptr, 4)) {
     fault = outside("fd_read");
     return kWasiSuccess;
   }
+  work_ += std::min(v.count, kMaxIovecs);
   if (!open(fd) || fd != 0) return kWasiBadf;
+  if (check == IovecCheck::too_long) return kWasiInval;
   put(mem.data + read_ptr, std::uint32_t{0});  // standard input is at its end
   return kWasiSuccess;
 }
@@ -251,13 +265,9 @@ std::uint16_t WasiHost::random_get(GuestMemory mem, std::uint32_t ptr, std::uint
     fault = outside("random_get");
     return kWasiSuccess;
   }
-  // RAND_bytes takes an int: in slices.
-  constexpr std::uint32_t kSlice = 1U << 20;
-  for (std::uint32_t done = 0; done < len;) {
-    const std::uint32_t n = std::min(kSlice, len - done);
-    if (RAND_bytes(mem.data + ptr + done, static_cast<int>(n)) != 1) return kWasiIo;
-    done += n;
-  }
+  if (len > kMaxRandomBytes) return kWasiInval;
+  work_ += len;
+  if (RAND_bytes(mem.data + ptr, static_cast<int>(len)) != 1) return kWasiIo;
   return kWasiSuccess;
 }
 

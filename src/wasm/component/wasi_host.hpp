@@ -14,6 +14,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "airssys/wasm/guest_fault.hpp"
@@ -51,6 +52,14 @@ class WasiHost {
   GuestFault call(HostImport which, const std::uint64_t* args, std::uint64_t* result,
                   GuestMemory mem, const LineSink& out);
   std::uint32_t exit_code() const { return exit_code_; }
+  // The work the calls since the last take did (about a fuel unit a byte).
+  std::uint64_t take_work() { return std::exchange(work_, 0); }
+  // The most one fd_write takes (a short write beyond: the guest's libc
+  // writes the rest), iovecs one call may pass, and bytes one random_get
+  // may ask for.
+  static constexpr std::size_t kMaxWriteBytes = std::size_t{1} << 20;
+  static constexpr std::uint32_t kMaxIovecs = 1024;
+  static constexpr std::uint32_t kMaxRandomBytes = 1U << 20;
   const std::string& violation() const { return violation_; }
 
   // The lines standard output and error have begun, ended now (the
@@ -94,6 +103,7 @@ class WasiHost {
   std::array<std::string, 2> pending_;  // the line fd 1 and fd 2 have begun
   std::array<bool, 3> closed_{};
   std::uint32_t exit_code_ = 0;
+  std::uint64_t work_ = 0;
   std::string violation_;
 };
 

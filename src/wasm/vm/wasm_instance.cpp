@@ -115,8 +115,14 @@ GuestFault WasmInstance::on_import(HostImport which, const std::uint64_t* args,
       return GuestFault::none;  // native code checks its stack in its own glue
     default: {
       const GuestFault f = host_.call_host(which, args, result, memory());
-      if (f != GuestFault::none) pending_ = f;
-      return f;
+      if (f != GuestFault::none) return pending_ = f;
+      const std::uint64_t work = host_.take_work();
+      if (work == 0) return GuestFault::none;
+      // Charged as if the guest ran it; when that overdraws the slice, the
+      // checks of a spent slice run now (budget, kill, deadline).
+      constexpr std::uint64_t kMostWork = std::uint64_t{1} << 40;
+      write_fuel(read_fuel() - static_cast<std::int64_t>(std::min(work, kMostWork)));
+      return read_fuel() < 0 ? on_out_of_fuel() : GuestFault::none;
     }
   }
 }

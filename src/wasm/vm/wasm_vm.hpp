@@ -45,6 +45,10 @@ class HostInterface {
   // Asked whenever a fuel slice runs out: true stops the running call as
   // `killed` (its actor is being killed, e.g. a supervisor's brutal_kill).
   virtual bool interrupted() const { return false; }
+  // The work (in fuel units, about one per byte) the last call_host did for
+  // the guest; charged to its fuel, so a guest looping on a costly host call
+  // meets its fuel, deadline and kill checks as if it did the work itself.
+  virtual std::uint64_t take_work() { return 0; }
 };
 
 using SteadyTime = std::chrono::steady_clock::time_point;
