@@ -39,6 +39,11 @@ Outcome run_once(const std::vector<std::uint8_t>& binary, const std::string& nam
                  EngineKind engine, const ComponentLimits& limits = {}) {
   auto module = WasmModule::load(binary, name + ".wasm");
   if (!module) return {"load: " + module.error().message};
+  // Compiled first, without a timeout: what is measured is the run (a large
+  // module's aot compile on a loaded machine may outlast a startup timeout).
+  if (auto compiled = precompile(**module, engine); !compiled) {
+    return {"compile: " + compiled.error().message};
+  }
   rt::ActorSystem system;
   ComponentRegistry registry;
   ComponentSpawner spawner(system, registry);

@@ -312,7 +312,7 @@ bool ComponentActor::on_message(rt::ActorContext& ctx, rt::Message& msg) {
 }
 
 void ComponentActor::on_stop(rt::ActorContext& ctx, const rt::ExitReason& reason) {
-  host_->flush_output();  // what it began to print, however it ends (a kill runs no on_stop)
+  host_->flush_output();     // what it began to print, however it ends (a kill runs no on_stop)
   host_->abandon_compile();  // its C compiler goes, unless another component waits for it
   // Messages still waiting for readiness go back to the address, keeping
   // their senders: a restart's stash delivers them, or they become dead
