@@ -9,6 +9,7 @@
 #include <wabt/stream.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstdio>
 #include <sstream>
@@ -72,7 +73,8 @@ std::string glue_source(const wabt::Module& m, const ModuleCode& code) {
 
   // Imports: each forwards to the host; a nonzero answer stops the guest.
   std::vector<std::string> import_modules;
-  std::vector<std::string> defined;  // a function imported twice is one C function
+  // A function imported twice is one C function (a name is one HostImport).
+  std::array<bool, kHostImportCount> defined{};
   std::size_t func_index = 0;
   for (const wabt::Import* imp : m.imports) {
     const std::string instance_type = "struct " + mangle(imp->module_name) + "_instance_t";
@@ -80,9 +82,8 @@ std::string glue_source(const wabt::Module& m, const ModuleCode& code) {
     for (const auto& mod : import_modules) seen = seen || mod == imp->module_name;
     if (!seen) import_modules.push_back(imp->module_name);
     const HostImport which = code.func_imports[func_index++];
-    const std::string c_name = mangle(imp->module_name) + mangle(imp->field_name);
-    if (std::find(defined.begin(), defined.end(), c_name) != defined.end()) continue;
-    defined.push_back(c_name);
+    if (defined[static_cast<std::size_t>(which)]) continue;
+    defined[static_cast<std::size_t>(which)] = true;
     const FunctionShape& s = shape(which);
     if (which == HostImport::meter_stack_check) {
       // At every function entry: below the floor the host set for this
