@@ -18,6 +18,7 @@ DEB_PACKAGES := cmake ninja-build g++ clang lld clang-format clang-tidy \
   nlohmann-json3-dev libclang-rt-14-dev libclang-rt-14-dev-wasm32 wasi-libc wabt \
   libtomlplusplus-dev libcli11-dev \
   libcpp-httplib-dev libmicrohttpd-dev libssl-dev libcaf-dev erlang-nox \
+  nats-server libnats-dev \
   rustc cargo libstd-rust-dev-wasm32
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
