@@ -28,12 +28,14 @@ function(airssys_add_layer name)
   endif()
 endfunction()
 
-# airssys_add_tests(<name> [ENVIRONMENT var=value...] [EXCLUDE file...]): tests/<name>/*_test.cpp
-# (but the EXCLUDE files) into airssys_<name>_tests, one ctest test per gtest
-# case, each failing after 120 s instead of hanging.
+# airssys_add_tests(<name> [ENVIRONMENT var=value...] [EXCLUDE file...] [LINK target...]):
+# tests/<name>/*_test.cpp (but the EXCLUDE files) into airssys_<name>_tests,
+# linked with the layer airssys::<name> when there is one and the LINK
+# targets, labelled <name>, one ctest test per gtest case, each failing
+# after 120 s instead of hanging.
 # NO_PRETTY_VALUES keeps ctest names to the gtest names (no printed GetParam()).
 function(airssys_add_tests name)
-  cmake_parse_arguments(ARG "" "" "ENVIRONMENT;EXCLUDE" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "ENVIRONMENT;EXCLUDE;LINK" ${ARGN})
   file(GLOB sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/${name}/*_test.cpp)
   foreach(excluded IN LISTS ARG_EXCLUDE)
     list(REMOVE_ITEM sources ${PROJECT_SOURCE_DIR}/tests/${name}/${excluded})
@@ -42,7 +44,10 @@ function(airssys_add_tests name)
     return()
   endif()
   add_executable(airssys_${name}_tests ${sources})
-  target_link_libraries(airssys_${name}_tests PRIVATE airssys::${name} GTest::gtest_main
+  if(TARGET airssys_${name})
+    target_link_libraries(airssys_${name}_tests PRIVATE airssys::${name})
+  endif()
+  target_link_libraries(airssys_${name}_tests PRIVATE ${ARG_LINK} GTest::gtest_main
                                                       nlohmann_json::nlohmann_json)
   target_include_directories(airssys_${name}_tests PRIVATE ${PROJECT_SOURCE_DIR}/tests/${name})
   gtest_discover_tests(airssys_${name}_tests DISCOVERY_TIMEOUT 60 NO_PRETTY_VALUES
