@@ -212,7 +212,7 @@ Result<void> ActorContext::register_name(std::string name) {
 }
 
 std::optional<Address> ActorContext::whereis(std::string_view name) const {
-  return core_->names().find(name);
+  return core_->whereis(name);
 }
 
 }  // namespace airssys::rt

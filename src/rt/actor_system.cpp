@@ -63,11 +63,15 @@ Result<void> ActorSystem::register_name(std::string name, Address address) {
 }
 
 Result<void> ActorSystem::unregister_name(std::string_view name) {
-  return core_->names().remove(name);
+  return core_->unregister_name(name);
 }
 
 std::optional<Address> ActorSystem::whereis(std::string_view name) const {
-  return core_->names().find(name);
+  return core_->whereis(name);
+}
+
+void ActorSystem::set_name_directory(std::shared_ptr<NameDirectory> directory) {
+  core_->set_name_directory(std::move(directory));
 }
 
 TimerId ActorSystem::send_message_after(Duration delay, Address to, MessagePtr msg) {

@@ -19,11 +19,15 @@ class NameRegistry {
  public:
   // `is_alive` is checked under the registry lock, so a name can never be
   // left behind by an actor that exits while it is being registered.
-  Result<void> add(std::string name, Address a, const std::function<bool(Address)>& is_alive);
-  Result<void> remove(std::string_view name);
+  // `local`: a name of this process alone (SpawnOptions::local_name),
+  // remembered so its removal is not reported to a name directory.
+  Result<void> add(std::string name, Address a, const std::function<bool(Address)>& is_alive,
+                   bool local = false);
+  // The local flag of the name removed.
+  Result<bool> remove(std::string_view name);
   std::optional<Address> find(std::string_view name) const;
-  // Drops every name of `a`; returns how many.
-  std::size_t remove_all(Address a);
+  // Drops every name of `a`; returns those that are not local.
+  std::vector<std::string> remove_all(Address a);
   std::size_t size() const;
 
  private:
@@ -32,7 +36,11 @@ class NameRegistry {
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   mutable std::shared_mutex mutex_;
-  std::unordered_map<std::string, Address, Hash, std::equal_to<>> by_name_;
+  struct Holder {
+    Address address;
+    bool local = false;
+  };
+  std::unordered_map<std::string, Holder, Hash, std::equal_to<>> by_name_;
   std::unordered_map<Address, std::vector<std::string>> by_actor_;
 };
 

@@ -47,6 +47,7 @@ const char* to_string(ExitKind kind) noexcept {
     case ExitKind::kill: return "kill";
     case ExitKind::killed: return "killed";
     case ExitKind::noproc: return "noproc";
+    case ExitKind::noconnection: return "noconnection";
     case ExitKind::error: return "error";
   }
   return "unknown";
@@ -89,6 +90,8 @@ const char* to_string(DeadLetterReason reason) noexcept {
     case DeadLetterReason::rejected: return "rejected";
     case DeadLetterReason::mailbox_full: return "mailbox_full";
     case DeadLetterReason::too_large: return "too_large";
+    case DeadLetterReason::unreachable: return "unreachable";
+    case DeadLetterReason::not_transferable: return "not_transferable";
   }
   return "unknown";
 }

@@ -104,7 +104,7 @@ Result<Address> SystemCore::spawn(std::unique_ptr<Actor> actor, const SpawnOptio
   cell->actor = std::move(actor);
   cell->trap_exit = options.trap_exit;
   cell->initial_trap_exit = options.trap_exit;
-  cell->forward_all = forward_all;
+  cell->forward_all = forward_all || options.relay;
   cell->mailbox_capacity = static_cast<std::uint32_t>(
       std::min<std::size_t>(options.mailbox_capacity, std::numeric_limits<std::uint32_t>::max()));
   if (options.keep_address) {
@@ -124,7 +124,7 @@ Result<Address> SystemCore::spawn(std::unique_ptr<Actor> actor, const SpawnOptio
   spawned_.fetch_add(1, std::memory_order_relaxed);
 
   if (!options.name.empty()) {
-    if (auto r = register_name(options.name, address); !r) {
+    if (auto r = register_name(options.name, address, options.local_name); !r) {
       // Nobody has the address yet; end the actor before it runs. Its stop
       // hook does not run (it never started) but links and monitors fire.
       if (links.parent != nullptr) {
@@ -158,7 +158,7 @@ Result<Address> SystemCore::spawn(std::unique_ptr<Actor> actor, const SpawnOptio
   return address;
 }
 
-Result<void> SystemCore::register_name(std::string name, Address a) {
+Result<void> SystemCore::register_name(std::string name, Address a, bool local) {
   ActorCell* cell = table_.pin(a);
   if (cell == nullptr) {
     return Error{ErrorCode::no_such_actor,
@@ -167,9 +167,49 @@ Result<void> SystemCore::register_name(std::string name, Address a) {
   // Holding the pin keeps the actor from finishing its exit until the name
   // is in the registry, so its exit always sees `named` and removes it.
   cell->named.store(true, std::memory_order_release);
-  auto r = names_.add(std::move(name), a, [this](Address x) { return table_.is_alive(x); });
+  const std::string claimed = name;
+  auto r = names_.add(
+      std::move(name), a, [this](Address x) { return table_.is_alive(x); }, local);
+  NameDirectory* directory = local ? nullptr : directory_.load(std::memory_order_acquire);
+  if (r && directory) {
+    if (auto claim = directory->claim(claimed, a); !claim) {
+      (void)names_.remove(claimed);
+      r = claim.error();
+    }
+  }
   table_.unpin(a);
   return r;
+}
+
+Result<void> SystemCore::unregister_name(std::string_view name) {
+  const auto holder = names_.find(name);
+  auto removed = names_.remove(name);
+  if (!removed) return removed.error();
+  if (NameDirectory* directory = directory_.load(std::memory_order_acquire);
+      directory && !*removed) {
+    directory->release(name, *holder);
+  }
+  return {};
+}
+
+void SystemCore::forget_names(Address a) {
+  auto names = names_.remove_all(a);
+  if (NameDirectory* directory = directory_.load(std::memory_order_acquire)) {
+    for (const auto& name : names) directory->release(name, a);
+  }
+}
+
+std::optional<Address> SystemCore::whereis(std::string_view name) const {
+  if (auto local = names_.find(name)) return local;
+  if (NameDirectory* directory = directory_.load(std::memory_order_acquire)) {
+    return directory->resolve(name);
+  }
+  return std::nullopt;
+}
+
+void SystemCore::set_name_directory(std::shared_ptr<NameDirectory> directory) {
+  directory_owner_ = std::move(directory);
+  directory_.store(directory_owner_.get(), std::memory_order_release);
 }
 
 // --- delivery ---------------------------------------------------------------
@@ -237,7 +277,7 @@ void SystemCore::deliver_due(std::vector<TimerService::Pending>& due) {
 }
 
 Result<void> SystemCore::deliver_by_name(std::string_view name, MessagePtr msg) {
-  auto to = names_.find(name);
+  auto to = whereis(name);
   if (!to) {
     dead_letter(Address::none(), *msg, DeadLetterReason::no_such_actor);
     return Error{ErrorCode::name_not_found,
@@ -467,10 +507,19 @@ void SystemCore::fail_request(Address self, const Message& msg, ErrorCode code,
 void SystemCore::give_up_message(Address holder, MessagePtr msg, DeadLetterReason reason) {
   const bool refused =
       reason == DeadLetterReason::rejected || reason == DeadLetterReason::too_large;
-  fail_request(holder, *msg, refused ? ErrorCode::resource_exhausted : ErrorCode::actor_exited,
-               reason == DeadLetterReason::too_large ? "larger than the receiver's max_message_size"
-               : refused                             ? "refused by the receiver"
-                                                     : "the receiver gave it up");
+  const char* why = "the receiver gave it up";
+  ErrorCode code = refused ? ErrorCode::resource_exhausted : ErrorCode::actor_exited;
+  if (reason == DeadLetterReason::too_large) why = "larger than the receiver's max_message_size";
+  if (reason == DeadLetterReason::rejected) why = "refused by the receiver";
+  if (reason == DeadLetterReason::unreachable) {
+    why = "is on a node that cannot be reached";
+    code = ErrorCode::io_error;
+  }
+  if (reason == DeadLetterReason::not_transferable) {
+    why = "is on another node, which only bytes can reach";
+    code = ErrorCode::unexpected_type;
+  }
+  fail_request(holder, *msg, code, why);
   if (carries_content(msg->kind)) dead_letter(holder, *msg, reason);
 }
 
@@ -478,7 +527,7 @@ void SystemCore::send_release(Address parked, ExitReason reason) {
   // The names go at once, not when the parked cell gets to the release: the
   // owner may start a successor under the same name right away (as OTP's
   // supervisor restarts a registered child once the old one is gone).
-  names_.remove_all(parked);
+  forget_names(parked);
   (void)deliver(parked,
                 make_system_message(MessageKind::release, Address::none(), 0, std::move(reason)));
 }
@@ -762,7 +811,7 @@ void SystemCore::finish(ActorCell* cell, const ExitReason& reason) {
   const Address self = cell->address;
   // From here on nobody can send to this address.
   table_.retire(self);
-  if (cell->named.load(std::memory_order_acquire)) names_.remove_all(self);
+  if (cell->named.load(std::memory_order_acquire)) forget_names(self);
 
   if (cell->extras) {
     auto stash = std::move(cell->extras->stash);

@@ -14,6 +14,7 @@
 #include "actor_cell.hpp"
 #include "actor_table.hpp"
 #include "airssys/rt/actor_system.hpp"
+#include "airssys/rt/name_directory.hpp"
 #include "name_registry.hpp"
 #include "scheduler.hpp"
 #include "timer_service.hpp"
@@ -51,7 +52,14 @@ class SystemCore {
   void expect_respawn(Address target);
   Result<void> exit(Address from, Address target, ExitReason reason);
 
-  Result<void> register_name(std::string name, Address a);
+  // Names: the local registry first, then the directory (a cluster's), when
+  // one is set.
+  // `local`: not claimed in the directory (SpawnOptions::local_name).
+  Result<void> register_name(std::string name, Address a, bool local = false);
+  Result<void> unregister_name(std::string_view name);
+  std::optional<Address> whereis(std::string_view name) const;
+  // Set once, before anything registers a name.
+  void set_name_directory(std::shared_ptr<NameDirectory> directory);
   void dead_letter(Address to, const Message& msg, DeadLetterReason reason);
   // A message an actor held and gives up: its request is failed, then it is
   // a dead letter.
@@ -64,7 +72,6 @@ class SystemCore {
   Clock& clock() { return *clock_; }
   const ActorSystemConfig& config() const { return config_; }
   ActorTable& table() { return table_; }
-  NameRegistry& names() { return names_; }
   TimerService& timers() { return timers_; }
   Scheduler& scheduler() { return scheduler_; }
   SystemStats stats() const;
@@ -82,7 +89,7 @@ class SystemCore {
   ParkedOutcome run_parked(ActorCell* cell);
   void stash(ActorCell* cell, MessagePtr msg);
   // Drops every name of `a` now (a parked address being given up).
-  void forget_names(Address a) { names_.remove_all(a); }
+  void forget_names(Address a);
   void send_release(Address parked, ExitReason reason);
   // Answers `msg` with an error reply if it is a request.
   void fail_request(Address self, const Message& msg, ErrorCode code, const std::string& why);
@@ -110,6 +117,8 @@ class SystemCore {
   std::shared_ptr<Clock> clock_;
   ActorTable table_;
   NameRegistry names_;
+  std::shared_ptr<NameDirectory> directory_owner_;
+  std::atomic<NameDirectory*> directory_{nullptr};
   TimerService timers_;
   Scheduler scheduler_;
 

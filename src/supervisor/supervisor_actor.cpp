@@ -516,6 +516,7 @@ void SupervisorActor::start_child(ActorContext& ctx, Child& child, OnStartFailur
     options.stash_capacity = child.spec->stash_capacity;
     options.mailbox_capacity = child.spec->mailbox_capacity;
     options.name = child.spec->name;
+    options.local_name = child.spec->type == ChildType::supervisor;
     auto spawned = ctx.spawn(std::move(actor), options);
     if (!spawned) {
       set_phase(child, Phase::absent);

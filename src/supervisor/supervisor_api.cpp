@@ -20,6 +20,7 @@ Result<rt::Address> start_supervisor(rt::ActorSystem& system, SupervisorSpec spe
                                                          waiter.address(), rt::Address{});
   rt::SpawnOptions options;
   options.name = path;  // a supervisor is registered under its name
+  options.local_name = true;
   auto spawned = system.spawn(std::move(actor), options);
   if (!spawned) {
     return Error{spawned.error().code,

@@ -20,6 +20,7 @@
 #include "airssys/rt/events.hpp"
 #include "airssys/rt/exit_reason.hpp"
 #include "airssys/rt/message.hpp"
+#include "airssys/rt/name_directory.hpp"
 #include "airssys/rt/result.hpp"
 #include "airssys/rt/spawn_options.hpp"
 #include "airssys/rt/timer_id.hpp"
@@ -130,6 +131,10 @@ class ActorSystem {
   Result<void> register_name(std::string name, Address address);
   Result<void> unregister_name(std::string_view name);
   std::optional<Address> whereis(std::string_view name) const;
+  // Names beyond this process (a cluster's): consulted when no local actor
+  // holds a name, told of every local registration. Set once, before
+  // anything registers a name; it lives as long as the system.
+  void set_name_directory(std::shared_ptr<NameDirectory> directory);
 
   // --- timers (run on a timer thread, never on a worker) ----------------------
   template <class T>

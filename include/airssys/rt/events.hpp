@@ -23,6 +23,8 @@ enum class DeadLetterReason : std::uint8_t {
   rejected,             // refused by the receiver: the stash of a parked address was full
   mailbox_full,         // refused by the receiver: its bounded mailbox was full
   too_large,            // refused by the receiver: larger than it accepts (max_message_size)
+  unreachable,          // the receiver's node could not be reached (a cluster's transport failed)
+  not_transferable,     // to an actor on another node, with a payload that cannot cross (not bytes)
 };
 
 const char* to_string(DeadLetterReason reason) noexcept;

@@ -8,12 +8,13 @@
 namespace airssys::rt {
 
 enum class ExitKind : std::uint8_t {
-  normal,    // finished its work; linked actors that do not trap exits ignore it
-  shutdown,  // asked to stop by its supervisor or the system; not a failure
-  kill,      // only as a signal: untrappable, the target exits with `killed`
-  killed,    // was killed
-  noproc,    // the actor did not exist (link or monitor to a dead address)
-  error,     // failed: a handler threw, a guest trapped, a limit was hit ...
+  normal,        // finished its work; linked actors that do not trap exits ignore it
+  shutdown,      // asked to stop by its supervisor or the system; not a failure
+  kill,          // only as a signal: untrappable, the target exits with `killed`
+  killed,        // was killed
+  noproc,        // the actor did not exist (link or monitor to a dead address)
+  noconnection,  // the actor is on a node this one lost (Erlang's noconnection)
+  error,         // failed: a handler threw, a guest trapped, a limit was hit ...
 };
 
 const char* to_string(ExitKind kind) noexcept;
@@ -30,6 +31,9 @@ class ExitReason {
   static ExitReason kill() { return ExitReason{ExitKind::kill, {}}; }
   static ExitReason killed() { return ExitReason{ExitKind::killed, {}}; }
   static ExitReason noproc() { return ExitReason{ExitKind::noproc, {}}; }
+  static ExitReason noconnection(std::string detail = {}) {
+    return ExitReason{ExitKind::noconnection, std::move(detail)};
+  }
   static ExitReason error(std::string detail) {
     return ExitReason{ExitKind::error, std::move(detail)};
   }

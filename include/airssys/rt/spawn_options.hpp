@@ -8,8 +8,16 @@ namespace airssys::rt {
 struct SpawnOptions {
   // Registered before the actor runs; spawning fails if the name is taken.
   std::string name;
+  // The name is this process's alone: a cluster's name directory is not
+  // told of it (every node runs its own supervisors, under the same names).
+  bool local_name = false;
   // Exit signals from links arrive as ExitMessage instead of terminating it.
   bool trap_exit = false;
+  // The actor passes messages on rather than making requests of its own (a
+  // cluster's proxy for an actor on another node): replies, error replies
+  // and downs reach its handler as they are, not matched against requests
+  // and monitors of its own.
+  bool relay = false;
   // Only from inside an actor (ActorContext::spawn): link the new actor to the
   // spawning one before it runs, so no exit can be missed (spawn_link).
   bool link = false;
