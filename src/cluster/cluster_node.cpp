@@ -1,0 +1,690 @@
+#include "airssys/cluster/cluster_node.hpp"
+
+#include <openssl/rand.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <unordered_map>
+
+#include "name_key.hpp"
+#include "nats_link.hpp"
+#include "peer_table.hpp"
+#include "remote_proxy.hpp"
+#include "wire_frame.hpp"
+
+namespace airssys::cluster {
+
+const char* to_string(ClusterEventKind kind) noexcept {
+  switch (kind) {
+    case ClusterEventKind::joined: return "joined";
+    case ClusterEventKind::node_up: return "node_up";
+    case ClusterEventKind::node_down: return "node_down";
+    case ClusterEventKind::left: return "left";
+    case ClusterEventKind::frame_refused: return "frame_refused";
+    case ClusterEventKind::link_problem: return "link_problem";
+  }
+  return "unknown";
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A heartbeat or a names entry is a small JSON object; anything larger is
+// not one of ours and is not parsed.
+constexpr std::size_t kMaxControlBytes = 4096;
+constexpr std::int32_t kMaxKvValue = 1024;
+// Refused frames are reported once, then at every 1,000th, so a flood of
+// them costs the event log little.
+constexpr std::uint64_t kRefusedReportEvery = 1000;
+
+std::uint64_t random_incarnation() {
+  std::uint64_t v = 0;
+  while (v == 0) {
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(&v), sizeof v) != 1) {
+      v = static_cast<std::uint64_t>(Clock::now().time_since_epoch().count()) | 1U;
+    }
+  }
+  return v;
+}
+
+std::optional<nlohmann::json> parse_object(std::string_view text) {
+  if (text.size() > kMaxControlBytes) return std::nullopt;
+  auto j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  return j;
+}
+
+// Where a name lives, as its entry in the names bucket says.
+struct NameEntry {
+  std::string node;
+  std::uint64_t incarnation = 0;
+  std::uint64_t address = 0;
+  std::uint64_t revision = 0;
+};
+
+std::optional<NameEntry> parse_name_entry(std::string_view value, std::uint64_t revision) {
+  auto j = parse_object(value);
+  if (!j) return std::nullopt;
+  auto node = j->find("node");
+  auto inc = j->find("incarnation");
+  auto addr = j->find("address");
+  if (node == j->end() || !node->is_string() || inc == j->end() || !inc->is_number_unsigned() ||
+      addr == j->end() || !addr->is_number_unsigned()) {
+    return std::nullopt;
+  }
+  NameEntry e{node->get<std::string>(), inc->get<std::uint64_t>(), addr->get<std::uint64_t>(),
+              revision};
+  if (!is_token(e.node)) return std::nullopt;
+  return e;
+}
+
+struct Heartbeat {
+  std::uint64_t incarnation = 0;
+  std::vector<std::string> labels;
+  bool leaving = false;
+};
+
+std::optional<Heartbeat> parse_heartbeat(std::span<const std::uint8_t> data) {
+  auto j = parse_object(std::string_view(reinterpret_cast<const char*>(data.data()), data.size()));
+  if (!j) return std::nullopt;
+  Heartbeat hb;
+  auto inc = j->find("incarnation");
+  if (inc == j->end() || !inc->is_number_unsigned()) return std::nullopt;
+  hb.incarnation = inc->get<std::uint64_t>();
+  if (auto labels = j->find("labels"); labels != j->end()) {
+    if (!labels->is_array() || labels->size() > 64) return std::nullopt;
+    for (const auto& l : *labels) {
+      if (!l.is_string() || !is_token(l.get<std::string>())) return std::nullopt;
+      hb.labels.push_back(l.get<std::string>());
+    }
+  }
+  if (auto leaving = j->find("leaving"); leaving != j->end()) {
+    if (!leaving->is_boolean()) return std::nullopt;
+    hb.leaving = leaving->get<bool>();
+  }
+  return hb;
+}
+
+// The last token of a subject ("airssys.c.hb.n1" -> "n1").
+std::string last_token(const std::string& subject) {
+  const auto dot = subject.rfind('.');
+  return dot == std::string::npos ? subject : subject.substr(dot + 1);
+}
+
+}  // namespace
+
+class ClusterNode::State final : public rt::NameDirectory,
+                                 public FrameSender,
+                                 public std::enable_shared_from_this<State> {
+ public:
+  State(rt::ActorSystem& system, ClusterConfig config, ClusterEventFn events)
+      : system_(system),
+        config_(std::move(config)),
+        events_(std::move(events)),
+        incarnation_(random_incarnation()),
+        prefix_("airssys." + config_.name + "."),
+        peers_(config_.detection_bound()) {}
+
+  ~State() override { stop_threads(); }
+
+  Result<void> start();
+  void leave(bool tell);
+
+  // --- NameDirectory ---
+  Result<void> claim(std::string_view name, rt::Address local) override;
+  void release(std::string_view name, rt::Address local) override;
+  std::optional<rt::Address> resolve(std::string_view name) override;
+
+  // --- FrameSender ---
+  Result<void> send_frame(const std::string& node, std::vector<std::uint8_t> frame,
+                          std::size_t records) override;
+  std::size_t max_frame() const override { return max_frame_; }
+
+  std::vector<NodeStatus> nodes() const;
+  ClusterStats stats() const;
+  const ClusterConfig& config() const { return config_; }
+
+ private:
+  void emit(ClusterEventKind kind, std::string node, std::string detail) {
+    if (events_) events_(ClusterEvent{kind, std::move(node), std::move(detail)});
+  }
+  std::string heartbeat_text(bool leaving) const;
+  void publish_heartbeat(bool leaving);
+  void on_heartbeat(const std::string& subject, std::span<const std::uint8_t> data);
+  void on_frame(const std::string& subject, std::span<const std::uint8_t> data);
+  void on_peer_events(const std::vector<PeerEvent>& events);
+  void on_name_entry(const KvEntry& e);
+  std::optional<rt::Address> proxy_for(const std::string& node, std::uint64_t remote);
+  void end_proxies(const std::string& node, const std::string& why);
+  bool holds_live(const NameEntry& e) const;
+  Result<void> claim_node();
+  void tick_loop();
+  void stop_threads();
+
+  rt::ActorSystem& system_;
+  const ClusterConfig config_;
+  const ClusterEventFn events_;
+  const std::uint64_t incarnation_;
+  const std::string prefix_;
+  std::size_t max_frame_ = 0;
+
+  std::unique_ptr<NatsLink> link_;
+  std::unique_ptr<KvBucket> nodes_kv_;
+  std::unique_ptr<KvBucket> names_kv_;
+  std::atomic<bool> active_{false};
+
+  mutable std::mutex peers_mutex_;
+  std::condition_variable heard_;  // a heartbeat came in (join waits on it)
+  PeerTable peers_;
+  // A heartbeat under this node's own name from another incarnation: a
+  // second process claims to be this node.
+  bool clash_ = false;
+
+  mutable std::mutex names_mutex_;
+  std::condition_variable names_current_cv_;
+  bool names_current_ = false;
+  std::unordered_map<std::string, NameEntry> names_;  // by name
+
+  std::mutex proxies_mutex_;
+  std::map<std::string, std::unordered_map<std::uint64_t, rt::Address>> proxies_;
+  std::size_t live_proxies_ = 0;
+
+  std::mutex tick_mutex_;
+  std::condition_variable tick_cv_;
+  bool stopping_ = false;
+  std::deque<std::pair<std::string, std::uint64_t>> releases_;  // key, address
+  std::thread ticker_;
+  std::thread watcher_;
+
+  std::atomic<std::uint64_t> records_sent_{0};
+  std::atomic<std::uint64_t> frames_sent_{0};
+  std::atomic<std::uint64_t> records_received_{0};
+  std::atomic<std::uint64_t> frames_refused_{0};
+  std::atomic<std::uint64_t> proxies_spawned_{0};
+};
+
+// --- joining ----------------------------------------------------------------
+
+Result<void> ClusterNode::State::start() {
+  auto link = NatsLink::connect(config_);
+  if (!link) return link.error();
+  link_ = std::move(*link);
+  max_frame_ = link_->max_payload();
+  if (max_frame_ < kFrameHeader + kRecordHeader) {
+    return Error{ErrorCode::io_error,
+                 "the NATS servers take messages of only " + std::to_string(max_frame_) + " bytes"};
+  }
+  auto nodes = link_->bucket("airssys_" + config_.name + "_nodes", kMaxKvValue);
+  if (!nodes) return nodes.error();
+  nodes_kv_ = std::move(*nodes);
+  auto names = link_->bucket("airssys_" + config_.name + "_names", kMaxKvValue);
+  if (!names) return names.error();
+  names_kv_ = std::move(*names);
+
+  auto self = shared_from_this();
+  for (auto r : {
+           link_->subscribe(prefix_ + "hb.*",
+                            [self](const std::string&subject, std::span<const std::uint8_t> d) {
+                              self->on_heartbeat(subject, d);
+                            }),
+           // A joining node asks; everyone answers with a heartbeat at once,
+           // so it learns the cluster in a round trip, not a heartbeat period.
+           link_->subscribe(prefix_ + "hello",
+                            [self](const std::string&, std::span<const std::uint8_t>) {
+                              if (self->active_.load()) self->publish_heartbeat(false);
+                            }),
+           link_->subscribe(prefix_ + "in." + config_.node + ".*",
+                            [self](const std::string&subject, std::span<const std::uint8_t> d) {
+                              self->on_frame(subject, d);
+                            }),
+       }) {
+    if (!r) return r.error();
+  }
+  if (auto r = link_->publish(prefix_ + "hello", {}); !r) return r.error();
+  if (auto r = claim_node(); !r) return r;
+
+  // The threads see `this`, not a reference: the state joins them before
+  // it can go (stop_threads), and none of them may be the one that ends it.
+  watcher_ = std::thread([this] {
+    auto r = names_kv_->watch([&](const KvEntry& e) { on_name_entry(e); },
+                              [&] {
+                                std::lock_guard lock(names_mutex_);
+                                names_current_ = true;
+                                names_current_cv_.notify_all();
+                              });
+    if (!r && active_.load()) emit(ClusterEventKind::link_problem, config_.node, r.error().message);
+  });
+  {
+    std::unique_lock lock(names_mutex_);
+    if (!names_current_cv_.wait_for(lock, config_.connect_timeout,
+                                    [&] { return names_current_; })) {
+      return Error{ErrorCode::timeout, "the cluster's names did not arrive within connect_timeout"};
+    }
+  }
+  active_.store(true);
+  publish_heartbeat(false);
+  ticker_ = std::thread([this] { tick_loop(); });
+  std::size_t up = 0;
+  for (const auto& n : this->nodes()) up += (n.up && !n.self) ? 1 : 0;
+  emit(ClusterEventKind::joined, config_.node,
+       "cluster '" + config_.name + "', " + std::to_string(up) + " other node(s) up");
+  return {};
+}
+
+// The node's name is claimed in the nodes bucket. Held by a node that
+// answers (a live one): refused. Held by a silent one (this node's earlier
+// run that crashed): taken over once it stayed silent for the detection
+// bound, the time after which its peers count it down anyway.
+Result<void> ClusterNode::State::claim_node() {
+  nlohmann::json v{{"incarnation", incarnation_}, {"labels", config_.labels}};
+  const std::string value = v.dump();
+  auto listed = nodes_kv_->keys(kMaxPeers);
+  if (!listed) return listed.error();
+  // Wait for the nodes the bucket lists to answer the hello, at most for
+  // the detection bound.
+  {
+    std::unique_lock lock(peers_mutex_);
+    heard_.wait_for(lock, config_.detection_bound(), [&] {
+      if (clash_) return true;
+      for (const auto& n : *listed) {
+        if (n != config_.node && !peers_.is_up(n)) return false;
+      }
+      // Our own name listed: its holder must have had a chance to answer.
+      return std::find(listed->begin(), listed->end(), config_.node) == listed->end();
+    });
+    if (clash_) {
+      return Error{ErrorCode::name_taken, "node name '" + config_.node +
+                                              "' is in use by a running node of cluster '" +
+                                              config_.name + "'"};
+    }
+  }
+  if (nodes_kv_->create(config_.node, value)) return {};
+  auto held = nodes_kv_->get(config_.node);
+  if (!held) return held.error();
+  if (!*held) {
+    if (auto again = nodes_kv_->create(config_.node, value); !again) return again.error();
+    return {};
+  }
+  if (auto r = nodes_kv_->update(config_.node, value, (*held)->revision); !r) {
+    return Error{ErrorCode::name_taken,
+                 "node name '" + config_.node + "' was claimed by another node meanwhile"};
+  }
+  return {};
+}
+
+// --- heartbeats and peers ------------------------------------------------------
+
+std::string ClusterNode::State::heartbeat_text(bool leaving) const {
+  nlohmann::json hb{{"incarnation", incarnation_}, {"labels", config_.labels}};
+  if (leaving) hb["leaving"] = true;
+  return hb.dump();
+}
+
+void ClusterNode::State::publish_heartbeat(bool leaving) {
+  const std::string text = heartbeat_text(leaving);
+  auto r =
+      link_->publish(prefix_ + "hb." + config_.node,
+                     std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+  (void)r;  // a heartbeat that cannot go is what the peers' detection is for
+}
+
+void ClusterNode::State::on_heartbeat(const std::string& subject,
+                                      std::span<const std::uint8_t> data) {
+  const std::string node = last_token(subject);
+  auto hb = parse_heartbeat(data);
+  if (!hb || !is_token(node)) return;  // not a heartbeat of ours: nothing to learn from it
+  std::vector<PeerEvent> events;
+  {
+    std::lock_guard lock(peers_mutex_);
+    if (node == config_.node) {
+      if (hb->incarnation != incarnation_) clash_ = true;
+    } else if (hb->leaving) {
+      events = peers_.left(node, Clock::now());
+    } else {
+      events = peers_.heard(node, hb->incarnation, std::move(hb->labels), Clock::now());
+    }
+    heard_.notify_all();
+  }
+  if (node == config_.node && hb->incarnation != incarnation_ && active_.load()) {
+    emit(ClusterEventKind::link_problem, node,
+         "another process heartbeats as this node ('" + node + "')");
+  }
+  on_peer_events(events);
+}
+
+void ClusterNode::State::on_peer_events(const std::vector<PeerEvent>& events) {
+  for (const auto& e : events) {
+    if (e.change == PeerChange::down) {
+      const std::string why =
+          e.silent_for.count() > 0
+              ? "no heartbeat for " + std::to_string(e.silent_for.count()) + " ms"
+              : "it left the cluster";
+      end_proxies(e.peer.node, "node '" + e.peer.node + "' is down: " + why);
+      emit(ClusterEventKind::node_down, e.peer.node, why);
+    } else {
+      emit(ClusterEventKind::node_up, e.peer.node, "");
+    }
+  }
+}
+
+void ClusterNode::State::tick_loop() {
+  auto next = Clock::now();
+  std::unique_lock lock(tick_mutex_);
+  while (!stopping_) {
+    if (Clock::now() >= next) {
+      lock.unlock();
+      publish_heartbeat(false);
+      std::vector<PeerEvent> events;
+      {
+        std::lock_guard peers(peers_mutex_);
+        events = peers_.check(Clock::now());
+      }
+      on_peer_events(events);
+      lock.lock();
+      next += config_.heartbeat;
+      if (next < Clock::now()) next = Clock::now() + config_.heartbeat;
+      continue;
+    }
+    if (!releases_.empty()) {
+      auto [key, address] = std::move(releases_.front());
+      releases_.pop_front();
+      lock.unlock();
+      // Only an entry that is still this incarnation's, for this actor: a
+      // name taken over meanwhile stays with its new holder.
+      if (auto held = names_kv_->get(key); held && *held) {
+        auto e = parse_name_entry((*held)->value, (*held)->revision);
+        if (e && e->node == config_.node && e->incarnation == incarnation_ &&
+            e->address == address) {
+          (void)names_kv_->erase(key);
+        }
+      }
+      lock.lock();
+      continue;
+    }
+    tick_cv_.wait_until(lock, next, [&] { return stopping_ || !releases_.empty(); });
+  }
+}
+
+// --- names -------------------------------------------------------------------
+
+void ClusterNode::State::on_name_entry(const KvEntry& e) {
+  auto name = key_name(e.key);
+  if (!name) return;  // a key no name maps to: written by something else
+  std::lock_guard lock(names_mutex_);
+  if (e.deleted) {
+    auto it = names_.find(*name);
+    if (it != names_.end() && it->second.revision <= e.revision) names_.erase(it);
+    return;
+  }
+  auto entry = parse_name_entry(e.value, e.revision);
+  if (!entry) {
+    names_.erase(*name);
+    return;
+  }
+  auto& slot = names_[*name];
+  if (slot.revision <= entry->revision) slot = std::move(*entry);
+}
+
+bool ClusterNode::State::holds_live(const NameEntry& e) const {
+  std::lock_guard lock(peers_mutex_);
+  return peers_.incarnation(e.node) == e.incarnation;
+}
+
+Result<void> ClusterNode::State::claim(std::string_view name, rt::Address local) {
+  if (!active_.load()) return {};
+  const std::string key = name_key(name);
+  nlohmann::json v{
+      {"node", config_.node}, {"incarnation", incarnation_}, {"address", local.value()}};
+  const std::string value = v.dump();
+  if (value.size() > static_cast<std::size_t>(kMaxKvValue) || key.size() > 1024) {
+    return Error{ErrorCode::invalid_argument,
+                 "name '" + std::string(name.substr(0, 64)) + "...' is too long for the cluster"};
+  }
+  auto created = names_kv_->create(key, value);
+  std::uint64_t revision = created ? *created : 0;
+  if (!created) {
+    auto held = names_kv_->get(key);
+    if (!held) return held.error();
+    std::optional<NameEntry> holder;
+    if (*held) holder = parse_name_entry((*held)->value, (*held)->revision);
+    // The entry of a node that is down (or of this node's earlier run) is
+    // taken over; a live node's is not.
+    if (holder && holder->node != config_.node && holds_live(*holder)) {
+      return Error{ErrorCode::name_taken,
+                   "name '" + std::string(name) + "' is registered on node '" + holder->node + "'"};
+    }
+    auto r =
+        *held ? names_kv_->update(key, value, (*held)->revision) : names_kv_->create(key, value);
+    if (!r) {
+      return Error{ErrorCode::name_taken,
+                   "name '" + std::string(name) + "' was registered on another node meanwhile"};
+    }
+    revision = *r;
+  }
+  std::lock_guard lock(names_mutex_);
+  auto& slot = names_[std::string(name)];
+  if (slot.revision <= revision)
+    slot = NameEntry{config_.node, incarnation_, local.value(), revision};
+  return {};
+}
+
+void ClusterNode::State::release(std::string_view name, rt::Address local) {
+  if (!active_.load()) return;
+  {
+    std::lock_guard lock(tick_mutex_);
+    if (stopping_) return;
+    releases_.emplace_back(name_key(name), local.value());
+  }
+  tick_cv_.notify_one();
+}
+
+std::optional<rt::Address> ClusterNode::State::resolve(std::string_view name) {
+  if (!active_.load()) return std::nullopt;
+  NameEntry e;
+  {
+    std::lock_guard lock(names_mutex_);
+    auto it = names_.find(std::string(name));
+    if (it == names_.end()) return std::nullopt;
+    e = it->second;
+  }
+  // A name of this node that the local registry does not have is gone; one
+  // of a node that is down (or of its earlier run) reaches nobody.
+  if (e.node == config_.node || !holds_live(e)) return std::nullopt;
+  return proxy_for(e.node, e.address);
+}
+
+// --- proxies and frames ----------------------------------------------------------
+
+std::optional<rt::Address> ClusterNode::State::proxy_for(const std::string& node,
+                                                         std::uint64_t remote) {
+  std::lock_guard lock(proxies_mutex_);
+  auto& of_node = proxies_[node];
+  if (auto it = of_node.find(remote); it != of_node.end()) {
+    if (system_.is_alive(it->second)) return it->second;
+    of_node.erase(it);
+    --live_proxies_;
+  }
+  {
+    // Checked under proxies_mutex_: a node found down after this sweeps
+    // what is created here (end_proxies takes the same lock).
+    std::lock_guard peers(peers_mutex_);
+    if (!peers_.is_up(node)) return std::nullopt;
+  }
+  if (live_proxies_ >= config_.max_proxies || !active_.load()) return std::nullopt;
+  rt::SpawnOptions options;
+  options.relay = true;
+  options.trap_exit = true;
+  auto spawned =
+      system_.spawn(std::make_unique<RemoteProxy>(shared_from_this(), node, remote), options);
+  if (!spawned) return std::nullopt;
+  of_node.emplace(remote, *spawned);
+  ++live_proxies_;
+  proxies_spawned_.fetch_add(1, std::memory_order_relaxed);
+  return *spawned;
+}
+
+void ClusterNode::State::end_proxies(const std::string& node, const std::string& why) {
+  std::unordered_map<std::uint64_t, rt::Address> ended;
+  {
+    std::lock_guard lock(proxies_mutex_);
+    auto it = proxies_.find(node);
+    if (it == proxies_.end()) return;
+    ended.swap(it->second);
+    proxies_.erase(it);
+    live_proxies_ -= ended.size();
+  }
+  for (const auto& [remote, proxy] : ended) {
+    (void)system_.exit(proxy, rt::ExitReason::noconnection(why));
+  }
+}
+
+Result<void> ClusterNode::State::send_frame(const std::string& node,
+                                            std::vector<std::uint8_t> frame, std::size_t records) {
+  if (!active_.load()) {
+    return Error{ErrorCode::io_error, "this node has left the cluster"};
+  }
+  auto r = link_->publish(prefix_ + "in." + node + "." + config_.node, frame);
+  if (r) {
+    records_sent_.fetch_add(records, std::memory_order_relaxed);
+    frames_sent_.fetch_add(1, std::memory_order_relaxed);
+  }
+  return r;
+}
+
+void ClusterNode::State::on_frame(const std::string& subject, std::span<const std::uint8_t> data) {
+  if (!active_.load()) return;
+  const std::string from = last_token(subject);
+  auto refuse = [&](const std::string& why) {
+    const auto n = frames_refused_.fetch_add(1, std::memory_order_relaxed);
+    if (n % kRefusedReportEvery == 0) {
+      emit(ClusterEventKind::frame_refused, is_token(from) ? from : "?",
+           why + " (" + std::to_string(n + 1) + " refused so far)");
+    }
+  };
+  if (!is_token(from)) return refuse("a sender that is not a node name");
+  auto records = decode(data);
+  if (!records) return refuse(records.error().message);
+  for (auto& r : *records) {
+    const rt::Address to = rt::Address::from_value(r.to);
+    const std::uint64_t sender = r.from;
+    rt::MessagePtr msg = to_message(std::move(r));
+    // The sender is reached through its own proxy here, so an answer (a
+    // reply, an exit of the proxy when its node goes) finds its way.
+    if (sender != 0) {
+      if (auto proxy = proxy_for(from, sender)) msg->sender = *proxy;
+    }
+    records_received_.fetch_add(1, std::memory_order_relaxed);
+    (void)system_.send_message(to, std::move(msg));  // an absent receiver: a dead letter
+  }
+}
+
+// --- leaving -----------------------------------------------------------------------
+
+void ClusterNode::State::stop_threads() {
+  {
+    std::lock_guard lock(tick_mutex_);
+    stopping_ = true;
+  }
+  tick_cv_.notify_all();
+  if (ticker_.joinable()) ticker_.join();
+  if (names_kv_) names_kv_->stop_watch();
+  if (watcher_.joinable()) watcher_.join();
+}
+
+void ClusterNode::State::leave(bool tell) {
+  const bool was_active = active_.exchange(false);
+  stop_threads();
+  if (was_active && tell) {
+    publish_heartbeat(true);
+    // The name goes with a graceful leave, so a restart under it does not
+    // wait out the detection bound; the names stay and are taken over.
+    if (auto held = nodes_kv_->get(config_.node); held && *held) {
+      auto j = parse_object((*held)->value);
+      if (j && j->value("incarnation", std::uint64_t{0}) == incarnation_) {
+        (void)nodes_kv_->erase(config_.node);
+      }
+    }
+  }
+  if (link_) link_->close();
+  std::vector<std::string> nodes;
+  {
+    std::lock_guard lock(proxies_mutex_);
+    for (const auto& [node, of_node] : proxies_) nodes.push_back(node);
+  }
+  for (const auto& node : nodes) end_proxies(node, "this node left the cluster");
+  if (was_active) emit(ClusterEventKind::left, config_.node, tell ? "" : "connection dropped");
+}
+
+std::vector<NodeStatus> ClusterNode::State::nodes() const {
+  std::vector<NodeStatus> out;
+  out.push_back(NodeStatus{config_.node, config_.labels, active_.load(), true, {}});
+  std::lock_guard lock(peers_mutex_);
+  const auto now = Clock::now();
+  for (const auto& p : peers_.peers()) {
+    out.push_back(
+        NodeStatus{p.node, p.labels, p.up, false,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(now - p.last_seen)});
+  }
+  return out;
+}
+
+ClusterStats ClusterNode::State::stats() const {
+  ClusterStats s;
+  s.records_sent = records_sent_.load();
+  s.frames_sent = frames_sent_.load();
+  s.records_received = records_received_.load();
+  s.frames_refused = frames_refused_.load();
+  s.proxies = proxies_spawned_.load();
+  return s;
+}
+
+// --- ClusterNode ---------------------------------------------------------------------
+
+Result<std::unique_ptr<ClusterNode>> ClusterNode::join(rt::ActorSystem& system,
+                                                       ClusterConfig config,
+                                                       ClusterEventFn events) {
+  if (auto problems = validate(config); !problems.empty()) {
+    std::string text = "[cluster] " + problems.front();
+    for (std::size_t i = 1; i < problems.size(); ++i) text += "; " + problems[i];
+    return Error{ErrorCode::invalid_argument, text};
+  }
+  auto state = std::make_shared<State>(system, std::move(config), std::move(events));
+  if (auto r = state->start(); !r) {
+    state->leave(false);
+    return r.error();
+  }
+  system.set_name_directory(state);
+  return std::unique_ptr<ClusterNode>(new ClusterNode(state));
+}
+
+ClusterNode::~ClusterNode() {
+  leave();
+}
+
+void ClusterNode::leave() {
+  state_->leave(true);
+}
+
+void ClusterNode::sever() {
+  state_->leave(false);
+}
+
+std::vector<NodeStatus> ClusterNode::nodes() const {
+  return state_->nodes();
+}
+
+ClusterStats ClusterNode::stats() const {
+  return state_->stats();
+}
+
+const ClusterConfig& ClusterNode::config() const {
+  return state_->config();
+}
+
+}  // namespace airssys::cluster
