@@ -397,7 +397,43 @@ struct RunOptions {
   std::string http;
   std::string engine;
   std::string log_level = "info";
+  std::string cluster;  // NATS URLs, comma-separated
+  std::string node;
 };
+
+// [cluster] as the command line changes it: --cluster makes a node of a
+// config without [cluster] (cluster name: the system's), --node names it.
+// Empty when it holds; else the sentence to print.
+std::string apply_cluster_options(const RunOptions& o, SystemConfig& config) {
+  if (o.cluster.empty() && o.node.empty()) return {};
+  if (!config.cluster && o.cluster.empty()) {
+    return "--node needs --cluster, or a [cluster] table in the config";
+  }
+  if (!config.cluster) {
+    cluster::ClusterConfig c;
+    c.name = config.system.name;
+    c.node = default_node_name();
+    config.cluster = std::move(c);
+  }
+  if (!o.cluster.empty()) {
+    config.cluster->urls.clear();
+    std::size_t at = 0;
+    while (at <= o.cluster.size()) {
+      const auto comma = std::min(o.cluster.find(',', at), o.cluster.size());
+      config.cluster->urls.push_back(o.cluster.substr(at, comma - at));
+      at = comma + 1;
+    }
+  }
+  if (!o.node.empty()) config.cluster->node = o.node;
+  auto problems = cluster::validate(*config.cluster);
+  if (problems.empty()) return {};
+  std::string text = "cluster settings: " + problems.front();
+  for (std::size_t i = 1; i < problems.size(); ++i) text += "; " + problems[i];
+  if (o.node.empty() && problems.front().rfind("node:", 0) == 0) {
+    text += " (the default is the host name '" + config.cluster->node + "': give --node)";
+  }
+  return text;
+}
 
 int cmd_run(const RunOptions& o) {
   std::optional<rt::Duration> run_for;
@@ -415,9 +451,13 @@ int cmd_run(const RunOptions& o) {
                         : o.log_level == "warn" ? 2
                                                 : 3;
 
-  const LoadResult loaded = load_system_config(o.file);
+  LoadResult loaded = load_system_config(o.file);
   if (report(loaded) != 0) return 1;
-  const SystemConfig& config = *loaded.config;
+  SystemConfig& config = *loaded.config;
+  if (auto problem = apply_cluster_options(o, config); !problem.empty()) {
+    std::cerr << "error: " << problem << '\n';
+    return 1;
+  }
   // The endpoint's address, checked before anything starts (the config's
   // own was checked when it was read).
   const std::string http = !o.http.empty() ? o.http : config.system.http;
@@ -611,6 +651,12 @@ int run_cli(int argc, char** argv) {
                       "Admin/metrics endpoint host:port (overrides [system] http)");
   run_cmd->add_option("--engine", run.engine, "Engine for components that do not choose one")
       ->check(CLI::IsMember({"interp", "aot"}));
+  run_cmd->add_option("--cluster", run.cluster,
+                      "Run as a node of a cluster on NATS: server URLs, comma-separated "
+                      "(overrides [cluster] urls; docs/cluster.md)");
+  run_cmd->add_option("--node", run.node,
+                      "This node's name in the cluster (default: [cluster] node, else the host "
+                      "name)");
   run_cmd->add_option("--log-level", run.log_level, "Lowest guest log level shown")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
       ->capture_default_str();

@@ -159,6 +159,17 @@ void EventLog::health_changed(const std::string& component, const std::string& b
   write(json_text(j));
 }
 
+void EventLog::cluster_event(const std::string& event, const std::string& node,
+                             const std::string& detail) {
+  nlohmann::json j;
+  j["ts"] = timestamp();
+  j["event"] = event;
+  j["node"] = node;
+  if (!detail.empty()) j["detail"] = detail;
+  std::lock_guard lock(mutex_);
+  write(json_text(j));
+}
+
 void EventLog::note(const std::string& event, const std::string& detail) {
   nlohmann::json j;
   j["ts"] = timestamp();

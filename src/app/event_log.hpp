@@ -36,6 +36,8 @@ class EventLog final : public supervisor::SupervisionEventSink, public rt::Event
   void on_event(const rt::SystemEvent& e) override;
   void health_changed(const std::string& component, const std::string& before,
                       const std::string& now, const std::string& detail);
+  // A change in the cluster ("node_up", "node_down", "joined" ...) about `node`.
+  void cluster_event(const std::string& event, const std::string& node, const std::string& detail);
   // A line of the program's own ("system_started", "system_stopped" ...).
   void note(const std::string& event, const std::string& detail);
 

@@ -1,6 +1,7 @@
 #include "airssys/app/system_config.hpp"
 
 #include <toml++/toml.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <functional>
@@ -275,6 +276,77 @@ void read_system(const toml::table& root, SystemSettings& out, std::vector<Confi
     }
   }
   if (auto v = r.duration("shutdown_timeout")) out.shutdown_timeout = *v;
+}
+
+// [cluster]: the NATS servers and this node's place among the others.
+void read_cluster(const toml::table& root, SystemConfig& config, std::vector<ConfigError>& errors,
+                  const std::string& file) {
+  const toml::node* n = root.get("cluster");
+  if (n == nullptr) return;
+  if (!n->is_table()) {
+    errors.push_back({file, position_of(n->source()), "'cluster' must be a table ([cluster])"});
+    return;
+  }
+  TableReader r(*n->as_table(), "[cluster]", errors, file);
+  r.allow({"urls", "name", "node", "labels", "credentials", "tls", "heartbeat", "missed_heartbeats",
+           "connect_timeout", "max_proxies"});
+  cluster::ClusterConfig c;
+  c.name = config.system.name;
+  c.node = default_node_name();
+  if (auto v = r.strings("urls")) c.urls = *v;
+  if (r.node("urls") == nullptr)
+    r.error_here("[cluster] needs 'urls' (e.g. [\"nats://127.0.0.1:4222\"])");
+  if (auto v = r.string("name")) c.name = *v;
+  if (auto v = r.string("node")) c.node = *v;
+  if (auto v = r.strings("labels")) c.labels = *v;
+  if (auto v = r.string("credentials")) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(*v, ec)) {
+      r.error(r.node("credentials")->source(),
+              "'credentials' in [cluster]: no such file '" + *v + "'");
+    }
+    c.credentials = *v;
+  }
+  if (const toml::node* t = r.node("tls")) {
+    if (!t->is_table()) {
+      r.error(t->source(),
+              "'tls' in [cluster] must be a table ({ ca = ..., cert = ..., key = ... })");
+    } else {
+      TableReader tr(*t->as_table(), "[cluster] tls", errors, file);
+      tr.allow({"ca", "cert", "key"});
+      cluster::TlsSettings tls;
+      for (auto [key, field] : {std::pair{"ca", &cluster::TlsSettings::ca},
+                                std::pair{"cert", &cluster::TlsSettings::cert},
+                                std::pair{"key", &cluster::TlsSettings::key}}) {
+        if (auto v = tr.string(key)) {
+          std::error_code ec;
+          if (!std::filesystem::is_regular_file(*v, ec)) {
+            tr.error(tr.node(key)->source(),
+                     "'" + std::string(key) + "' in [cluster] tls: no such file '" + *v + "'");
+          }
+          tls.*field = *v;
+        }
+      }
+      c.tls = tls;
+    }
+  }
+  auto ms = [](rt::Duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d); };
+  if (auto v = r.duration("heartbeat")) c.heartbeat = ms(*v);
+  if (auto v = r.integer("missed_heartbeats", 0, UINT32_MAX)) {
+    c.missed_heartbeats = static_cast<std::uint32_t>(*v);
+  }
+  if (auto v = r.duration("connect_timeout")) c.connect_timeout = ms(*v);
+  if (auto v = r.integer("max_proxies", 0, INT64_MAX)) c.max_proxies = static_cast<std::size_t>(*v);
+  for (const auto& problem : cluster::validate(c)) {
+    if (r.node("urls") == nullptr && problem.rfind("urls:", 0) == 0) continue;  // said above
+    // A node name left to its default is named as such.
+    const bool default_node = r.node("node") == nullptr && problem.rfind("node:", 0) == 0;
+    r.error_here("[cluster] " + problem +
+                 (default_node
+                      ? " (the default is the host name '" + c.node + "': set 'node' in [cluster])"
+                      : ""));
+  }
+  config.cluster = std::move(c);
 }
 
 // [module_limits]: what any module may declare, checked at load.
@@ -759,6 +831,13 @@ const ComponentDecl* SystemConfig::pool_template(const std::string& name) const 
   return nullptr;
 }
 
+std::string default_node_name() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) return {};
+  std::string name(host);
+  return name.substr(0, name.find('.'));
+}
+
 LoadResult load_system_config(const std::filesystem::path& path, bool load_modules) {
   LoadResult result;
   const std::string file = path.string();
@@ -774,15 +853,16 @@ LoadResult load_system_config(const std::filesystem::path& path, bool load_modul
   config.file = path;
   for (const auto& [key, node] : root) {
     if (key.str() != "system" && key.str() != "module_limits" && key.str() != "supervisor" &&
-        key.str() != "component") {
+        key.str() != "component" && key.str() != "cluster") {
       result.errors.push_back(
           {file, position_of(key.source()),
            "unknown key '" + std::string(key.str()) +
-               "' (known: [system], [module_limits], [[supervisor]], [[component]])"});
+               "' (known: [system], [module_limits], [cluster], [[supervisor]], [[component]])"});
     }
   }
   read_system(root, config.system, result.errors, file);
   read_module_limits(root, config.system.module_limits, result.errors, file);
+  read_cluster(root, config, result.errors, file);
   auto each_table = [&](const char* key, const std::function<void(const toml::table&)>& read) {
     const toml::node* n = root.get(key);
     if (n == nullptr) return;

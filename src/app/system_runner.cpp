@@ -79,6 +79,9 @@ SystemRunner::SystemRunner(const SystemConfig& config, std::shared_ptr<EventLog>
 
 SystemRunner::~SystemRunner() {
   wasm::cancel_aot_compiles();  // a worker still in a C compile would hold up the shutdown
+  // The node leaves before the actors go: its peers learn it at once, and
+  // nothing arrives for actors that are ending.
+  if (cluster_) cluster_->leave();
   spawner_.reset();
   system_.reset();  // shuts the actor system down
 }
@@ -152,6 +155,19 @@ Result<supervisor::SupervisorSpec> SystemRunner::build(const SupervisorDecl& dec
 }
 
 Result<rt::Address> SystemRunner::start() {
+  if (config_.cluster) {
+    auto events = events_;
+    auto joined = cluster::ClusterNode::join(
+        *system_, *config_.cluster, [events](const cluster::ClusterEvent& e) {
+          events->cluster_event(cluster::to_string(e.kind), e.node, e.detail);
+        });
+    if (!joined) {
+      return Error{joined.error().code, "cannot join cluster '" + config_.cluster->name +
+                                            "' as node '" + config_.cluster->node +
+                                            "': " + joined.error().message};
+    }
+    cluster_ = std::move(*joined);
+  }
   auto spec = build(config_.root());
   if (!spec) return spec.error();
   spec->events = state_sink_;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "airssys/app/system_config.hpp"
+#include "airssys/cluster/cluster_node.hpp"
 #include "airssys/rt/actor_system.hpp"
 #include "airssys/supervisor/supervision_tree.hpp"
 #include "airssys/wasm/component_registry.hpp"
@@ -73,8 +74,9 @@ class SystemRunner {
   // level: text", through a writer thread that never blocks a worker.
   void set_guest_log_level(int level) { log_level_ = level; }
 
-  // Starts the root supervisor and waits until every component is Ready,
-  // then starts each pool's `initial` instances.
+  // Joins the cluster when the config has [cluster] (before anything
+  // registers a name), starts the root supervisor and waits until every
+  // component is Ready, then starts each pool's `initial` instances.
   Result<rt::Address> start();
   // Stops the tree (reverse order, each within its shutdown timeout), all
   // of it within [system] shutdown_timeout: what still runs then is killed
@@ -86,6 +88,8 @@ class SystemRunner {
   const std::vector<std::string>& killed() const { return killed_; }
 
   rt::ActorSystem& system() { return *system_; }
+  // This node of the cluster; null without [cluster].
+  cluster::ClusterNode* cluster() { return cluster_.get(); }
   wasm::ComponentRegistry& registry() { return registry_; }
   const std::shared_ptr<supervisor::SupervisionTree>& tree() const { return tree_; }
   const SystemConfig& config() const { return config_; }
@@ -129,6 +133,7 @@ class SystemRunner {
   std::shared_ptr<EventLog> events_;
   wasm::EngineKind engine_;
   std::unique_ptr<rt::ActorSystem> system_;
+  std::unique_ptr<cluster::ClusterNode> cluster_;
   wasm::ComponentRegistry registry_;
   std::unique_ptr<wasm::ComponentSpawner> spawner_;
   std::shared_ptr<supervisor::SupervisionTree> tree_;

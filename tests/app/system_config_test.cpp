@@ -551,3 +551,85 @@ TEST(SystemConfig, NewKeysAreKnownAndOthersStillUnknown) {
 
 }  // namespace
 }  // namespace airssys::app
+
+namespace airssys::app {
+namespace {
+
+using test::guest;
+using test::TempDir;
+
+std::optional<SystemConfig> loads(const std::string& text) {
+  TempDir dir;
+  auto r = load_system_config(dir.write("system.toml", text));
+  if (!r.ok()) {
+    ADD_FAILURE() << r.errors.front().message;
+    return std::nullopt;
+  }
+  return std::move(r.config);
+}
+
+TEST(SystemConfigCluster, WithoutAClusterTableTheSystemRunsAlone) {
+  auto c = loads(component("echo", guest("echo")));
+  ASSERT_TRUE(c);
+  EXPECT_FALSE(c->cluster);
+}
+
+TEST(SystemConfigCluster, EveryKeyIsRead) {
+  TempDir dir;
+  const auto creds = dir.write("node.creds", "-----BEGIN NATS USER JWT-----\n");
+  auto c = loads(
+      "[system]\nname = \"shop\"\n[cluster]\nurls = [\"nats://10.0.0.1:4222\", "
+      "\"tls://10.0.0.2:4222\"]\nnode = \"edge-1\"\nlabels = [\"gpu\", \"eu\"]\n"
+      "credentials = \"" +
+      creds +
+      "\"\nheartbeat = \"200ms\"\nmissed_heartbeats = 4\nconnect_timeout = "
+      "\"2s\"\nmax_proxies = 50\n" +
+      component("echo", guest("echo")));
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(c->cluster);
+  const auto& k = *c->cluster;
+  EXPECT_EQ(k.urls.size(), 2U);
+  EXPECT_EQ(k.name, "shop") << "the cluster is named after the system by default";
+  EXPECT_EQ(k.node, "edge-1");
+  EXPECT_EQ(k.labels, (std::vector<std::string>{"gpu", "eu"}));
+  EXPECT_EQ(k.credentials, creds);
+  EXPECT_EQ(k.heartbeat, std::chrono::milliseconds(200));
+  EXPECT_EQ(k.missed_heartbeats, 4U);
+  EXPECT_EQ(k.connect_timeout, std::chrono::seconds(2));
+  EXPECT_EQ(k.max_proxies, 50U);
+}
+
+TEST(SystemConfigCluster, BadValuesAreNamedWithTheirPlace) {
+  const std::string echo = component("echo", guest("echo"));
+  EXPECT_NE(only_error("[cluster]\nnode = \"a\"\n" + echo).find("needs 'urls'"), std::string::npos);
+  EXPECT_NE(only_error("[cluster]\nurls = [\"http://x:1\"]\nnode = \"a\"\n" + echo).find("urls"),
+            std::string::npos);
+  EXPECT_NE(only_error("[cluster]\nurls = [\"nats://x:1\"]\nnode = \"a.b\"\n" + echo).find("node"),
+            std::string::npos);
+  EXPECT_NE(only_error("[cluster]\nurls = [\"nats://x:1\"]\nnode = \"a\"\nbogus = 1\n" + echo)
+                .find("unknown key 'bogus' in [cluster]"),
+            std::string::npos);
+  EXPECT_NE(only_error("[cluster]\nurls = [\"nats://x:1\"]\nnode = \"a\"\ncredentials = "
+                       "\"/nonexistent/x.creds\"\n" +
+                       echo)
+                .find("no such file"),
+            std::string::npos);
+  EXPECT_NE(
+      only_error("[cluster]\nurls = [\"nats://x:1\"]\nnode = \"a\"\nheartbeat = \"1ms\"\n" + echo)
+          .find("heartbeat"),
+      std::string::npos);
+  EXPECT_NE(only_error("[cluster]\nurls = [\"nats://x:1\"]\nnode = \"a\"\ntls = { ca = "
+                       "\"/nonexistent/ca.pem\" }\n" +
+                       echo)
+                .find("no such file"),
+            std::string::npos);
+  // A cluster name that cannot be a subject token, from [system] name.
+  EXPECT_NE(only_error("[system]\nname = \"my shop\"\n[cluster]\nurls = [\"nats://x:1\"]\nnode = "
+                       "\"a\"\n" +
+                       echo)
+                .find("name"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace airssys::app

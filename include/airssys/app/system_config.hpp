@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "airssys/cluster/cluster_config.hpp"
 #include "airssys/rt/clock.hpp"
 #include "airssys/supervisor/backoff_strategy.hpp"
 #include "airssys/supervisor/restart_policy.hpp"
@@ -104,6 +105,9 @@ struct SystemConfig {
   SystemSettings system;
   std::vector<SupervisorDecl> supervisors;  // the root first, then in file order
   std::vector<ComponentDecl> components;    // in file order
+  // [cluster]: this system is a node of a cluster on NATS (docs/cluster.md);
+  // absent, it runs on its own and needs no server.
+  std::optional<cluster::ClusterConfig> cluster;
 
   const SupervisorDecl& root() const { return supervisors.front(); }
   const SupervisorDecl* supervisor(const std::string& name) const;
@@ -120,6 +124,9 @@ struct LoadResult {
 // The component spec `c` describes (no logger, no callbacks), on its own
 // engine or else `system_engine`.
 wasm::ComponentSpec component_spec_of(const ComponentDecl& c, wasm::EngineKind system_engine);
+
+// A node's name when [cluster] gives none: the host name up to its first dot.
+std::string default_node_name();
 
 // Parses and checks `file`: what `run` would refuse, it refuses. With `load_modules` false, module
 // files are only checked to exist (for tools that do not need them).
