@@ -10,20 +10,15 @@
 #include <string>
 #include <vector>
 
+#include "bench_nats.hpp"
 #include "bench_support.hpp"
 #include "nats_client.hpp"
-#include "nats_cluster.hpp"
 
 namespace {
 
 using airssys::test::Connection;
 using airssys::test::NatsCluster;
 using airssys::test::Subscription;
-
-NatsCluster& cluster() {
-  static NatsCluster servers(3);
-  return servers;
-}
 
 void reply_with_request(natsConnection* nc, natsSubscription*, natsMsg* msg, void*) {
   natsConnection_Publish(nc, natsMsg_GetReply(msg), natsMsg_GetData(msg),
@@ -33,7 +28,7 @@ void reply_with_request(natsConnection* nc, natsSubscription*, natsMsg* msg, voi
 
 void BM_NatsRawRequestReply(benchmark::State& state) {
   const bool routed = state.range(0) != 0;
-  NatsCluster& c = cluster();
+  NatsCluster& c = airssys::bench::nats_cluster();
   const Connection asker = airssys::test::connect(c.url(0), {.send_asap = true});
   const Connection responder = airssys::test::connect(c.url(routed ? 1 : 0), {.send_asap = true});
   natsSubscription* raw = nullptr;
