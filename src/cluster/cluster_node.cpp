@@ -15,6 +15,7 @@
 #include "nats_link.hpp"
 #include "peer_table.hpp"
 #include "remote_proxy.hpp"
+#include "watch_gateway.hpp"
 #include "wire_frame.hpp"
 
 namespace airssys::cluster {
@@ -162,6 +163,8 @@ class ClusterNode::State final : public rt::NameDirectory,
   void on_name_entry(const KvEntry& e);
   std::optional<rt::Address> proxy_for(const std::string& node, std::uint64_t remote);
   void end_proxies(const std::string& node, const std::string& why);
+  // The remote actor of one proxy ended: so does the proxy, with its reason.
+  void end_proxy(const std::string& node, std::uint64_t remote, const rt::ExitReason& reason);
   bool holds_live(const NameEntry& e) const;
   Result<void> claim_node();
   void tick_loop();
@@ -175,6 +178,7 @@ class ClusterNode::State final : public rt::NameDirectory,
   std::size_t max_frame_ = 0;
 
   std::unique_ptr<NatsLink> link_;
+  rt::Address gateway_;  // the WatchGateway
   std::unique_ptr<KvBucket> nodes_kv_;
   std::unique_ptr<KvBucket> names_kv_;
   std::atomic<bool> active_{false};
@@ -228,6 +232,9 @@ Result<void> ClusterNode::State::start() {
   names_kv_ = std::move(*names);
 
   auto self = shared_from_this();
+  auto gateway = system_.spawn(std::make_unique<WatchGateway>(self, config_.max_proxies));
+  if (!gateway) return gateway.error();
+  gateway_ = *gateway;
   for (auto r : {
            link_->subscribe(prefix_ + "hb.*",
                             [self](const std::string&subject, std::span<const std::uint8_t> d) {
@@ -366,6 +373,7 @@ void ClusterNode::State::on_peer_events(const std::vector<PeerEvent>& events) {
               ? "no heartbeat for " + std::to_string(e.silent_for.count()) + " ms"
               : "it left the cluster";
       end_proxies(e.peer.node, "node '" + e.peer.node + "' is down: " + why);
+      (void)system_.send(gateway_, NodeGone{e.peer.node});
       emit(ClusterEventKind::node_down, e.peer.node, why);
     } else {
       emit(ClusterEventKind::node_up, e.peer.node, "");
@@ -544,6 +552,22 @@ void ClusterNode::State::end_proxies(const std::string& node, const std::string&
   }
 }
 
+void ClusterNode::State::end_proxy(const std::string& node, std::uint64_t remote,
+                                   const rt::ExitReason& reason) {
+  rt::Address proxy;
+  {
+    std::lock_guard lock(proxies_mutex_);
+    auto of_node = proxies_.find(node);
+    if (of_node == proxies_.end()) return;
+    auto it = of_node->second.find(remote);
+    if (it == of_node->second.end()) return;
+    proxy = it->second;
+    of_node->second.erase(it);
+    --live_proxies_;
+  }
+  (void)system_.exit(proxy, reason);
+}
+
 Result<void> ClusterNode::State::send_frame(const std::string& node,
                                             std::vector<std::uint8_t> frame, std::size_t records) {
   if (!active_.load()) {
@@ -571,6 +595,14 @@ void ClusterNode::State::on_frame(const std::string& subject, std::span<const st
   auto records = decode(data);
   if (!records) return refuse(records.error().message);
   for (auto& r : *records) {
+    if (r.kind == RecordKind::watch) {
+      (void)system_.send(gateway_, WatchRequest{from, r.to});
+      continue;
+    }
+    if (r.kind == RecordKind::exited) {
+      end_proxy(from, r.from, exit_reason_of(r));
+      continue;
+    }
     const rt::Address to = rt::Address::from_value(r.to);
     const std::uint64_t sender = r.from;
     rt::MessagePtr msg = to_message(std::move(r));
@@ -612,6 +644,7 @@ void ClusterNode::State::leave(bool tell) {
     }
   }
   if (link_) link_->close();
+  if (gateway_) (void)system_.exit(gateway_, rt::ExitReason::shutdown());
   std::vector<std::string> nodes;
   {
     std::lock_guard lock(proxies_mutex_);

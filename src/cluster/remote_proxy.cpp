@@ -4,6 +4,14 @@
 
 namespace airssys::cluster {
 
+void RemoteProxy::on_start(rt::ActorContext&) {
+  Record watch;
+  watch.kind = RecordKind::watch;
+  watch.to = remote_;
+  // Not sent: the node is being lost, and the proxy ends with it.
+  (void)sender_->send_frame(node_, encode({watch}), 0);
+}
+
 bool RemoteProxy::on_message(rt::ActorContext& ctx, rt::Message& msg) {
   if (msg.is<Flush>()) {
     flush_queued_ = false;

@@ -36,6 +36,8 @@ class RemoteProxy final : public rt::Actor {
   RemoteProxy(std::shared_ptr<FrameSender> sender, std::string node, std::uint64_t remote)
       : sender_(std::move(sender)), node_(std::move(node)), remote_(remote) {}
 
+  // Asks the remote node to say when the remote actor ends.
+  void on_start(rt::ActorContext& ctx) override;
   bool on_message(rt::ActorContext& ctx, rt::Message& msg) override;
   void on_stop(rt::ActorContext& ctx, const rt::ExitReason& reason) override;
 

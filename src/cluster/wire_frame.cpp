@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "airssys/rt/safe_text.hpp"
+
 namespace airssys::cluster {
 
 namespace {
@@ -29,7 +31,8 @@ Error bad_frame(const std::string& why) {
 }
 
 constexpr std::uint8_t kVersion = 1;
-constexpr std::uint8_t kLastKind = static_cast<std::uint8_t>(RecordKind::reply_error);
+constexpr std::uint8_t kLastKind = static_cast<std::uint8_t>(RecordKind::exited);
+constexpr std::uint8_t kLastExitKind = static_cast<std::uint8_t>(rt::ExitKind::error);
 constexpr std::uint8_t kLastErrorCode = static_cast<std::uint8_t>(ErrorCode::internal);
 
 }  // namespace
@@ -104,6 +107,9 @@ Result<std::vector<Record>> decode(std::span<const std::uint8_t> frame) {
     if (r.kind == RecordKind::reply_error && (len == 0 || frame[at] > kLastErrorCode)) {
       return bad_frame("record " + std::to_string(i) + ": no error code");
     }
+    if (r.kind == RecordKind::exited && (len == 0 || frame[at] > kLastExitKind)) {
+      return bad_frame("record " + std::to_string(i) + ": no exit reason");
+    }
     r.payload.assign(frame.begin() + static_cast<std::ptrdiff_t>(at),
                      frame.begin() + static_cast<std::ptrdiff_t>(at + len));
     at += len;
@@ -145,10 +151,11 @@ rt::MessagePtr to_message(Record&& r) {
   switch (r.kind) {
     case RecordKind::reply_error: {
       const auto code = static_cast<ErrorCode>(r.payload.front());
-      // Another node's text: bounded, as every error text a guest may see.
-      const std::size_t n = std::min<std::size_t>(r.payload.size() - 1, 1024);
-      std::string text(r.payload.begin() + 1,
-                       r.payload.begin() + 1 + static_cast<std::ptrdiff_t>(n));
+      // Another node's text: made safe and bounded, as every text a guest may see.
+      std::string text =
+          rt::safe_text(std::string_view(reinterpret_cast<const char*>(r.payload.data()) + 1,
+                                         r.payload.size() - 1),
+                        1024);
       m = rt::make_message(Error{code, std::move(text)}, rt::MessageKind::reply_error);
       break;
     }
@@ -159,10 +166,34 @@ rt::MessagePtr to_message(Record&& r) {
     case RecordKind::reply:
       m = rt::make_message(std::move(r.payload), rt::MessageKind::reply);
       break;
+    case RecordKind::watch:
+    case RecordKind::exited: return nullptr;  // control between nodes, not for an actor
   }
   m->correlation = r.correlation;
   m->is_answer = r.is_answer;
   return m;
+}
+
+Record exited_record(std::uint64_t actor, const rt::ExitReason& reason) {
+  Record r;
+  r.kind = RecordKind::exited;
+  r.from = actor;
+  r.payload.push_back(static_cast<std::uint8_t>(reason.kind()));
+  const auto& detail = reason.detail();
+  r.payload.insert(
+      r.payload.end(), detail.begin(),
+      detail.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(detail.size(), 1024)));
+  return r;
+}
+
+rt::ExitReason exit_reason_of(const Record& r) {
+  auto kind = static_cast<rt::ExitKind>(r.payload.front());
+  // `kill` is a signal, never how an actor ended.
+  if (kind == rt::ExitKind::kill) kind = rt::ExitKind::killed;
+  // Another node's text: made safe and bounded once, here.
+  const std::string_view detail(reinterpret_cast<const char*>(r.payload.data()) + 1,
+                                r.payload.size() - 1);
+  return rt::ExitReason{kind, rt::safe_text(detail, 1024)};
 }
 
 }  // namespace airssys::cluster

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "airssys/rt/exit_reason.hpp"
 #include "airssys/rt/message.hpp"
 #include "airssys/rt/result.hpp"
 
@@ -20,6 +21,9 @@ enum class RecordKind : std::uint8_t {
   request = 1,
   reply = 2,
   reply_error = 3,  // payload: one byte of ErrorCode, then the message text
+  // Control between nodes, for links and monitors that follow a remote actor:
+  watch = 4,   // the sender's node stands in for `to` with a proxy: tell it when `to` ends
+  exited = 5,  // `from` ended; payload: one byte of rt::ExitKind, then the detail
 };
 
 struct Record {
@@ -47,7 +51,12 @@ Result<std::vector<Record>> decode(std::span<const std::uint8_t> frame);
 // A record for an rt message: user, request, reply with a Bytes payload, or
 // reply_error with an Error; nothing for any other message.
 std::optional<Record> to_record(const rt::Message& msg, std::uint64_t to);
-// The rt message for a record (sender and correlation left to the caller).
+// The rt message for a user, request, reply or reply_error record (sender
+// left to the caller).
 rt::MessagePtr to_message(Record&& r);
+
+// The record that says `actor` ended with `reason`, and the reason it carries.
+Record exited_record(std::uint64_t actor, const rt::ExitReason& reason);
+rt::ExitReason exit_reason_of(const Record& r);
 
 }  // namespace airssys::cluster

@@ -280,6 +280,41 @@ TEST_F(ClusterNodeTest, ALostNodeIsNoticedWithinTheBoundAndItsActorsEndWithNocon
   EXPECT_LT(Clock::now() - asked, 1s) << "the request waited for its timeout";
 }
 
+TEST_F(ClusterNodeTest, LinksAndMonitorsToARemoteActorSeeItsOwnExit) {
+  auto a = node("a");
+  auto b = node("b");
+  ASSERT_TRUE(a->join());
+  ASSERT_TRUE(b->join());
+  ASSERT_TRUE(a->events.wait(ClusterEventKind::node_up, "b"));
+  for (const auto& [name, reason] :
+       {std::pair{std::string("crashing"), rt::ExitReason::error("boom")},
+        std::pair{std::string("killed"), rt::ExitReason::kill()}}) {
+    rt::SpawnOptions named;
+    named.name = name;
+    auto here = b->system->spawn(echo(), named);
+    ASSERT_TRUE(here);
+    auto far = a->await_name(name);
+    ASSERT_TRUE(far);
+    rt::ScopedActor watcher(*a->system);
+    const auto ref = watcher.monitor(*far);
+    rt::ScopedActor linked(*a->system);
+    linked.link(*far);
+    // The proxy asked b to watch before it sent anything: a request
+    // answered proves b has the watch.
+    ASSERT_TRUE(watcher.request<rt::Bytes>(*far, bytes("x"), kWait));
+    ASSERT_TRUE(b->system->exit(*here, reason));
+    auto down = watcher.await_down(ref, kWait);
+    ASSERT_TRUE(down) << name;
+    const auto expected = reason.kind() == rt::ExitKind::kill ? rt::ExitReason::killed() : reason;
+    EXPECT_EQ(down->reason, expected) << down->reason.to_string();
+    auto exit = linked.receive_as<rt::ExitMessage>(kWait);
+    ASSERT_TRUE(exit);
+    EXPECT_EQ(exit->reason, expected);
+  }
+  // b is still up: the proxies ended with their actors, not with a node.
+  EXPECT_EQ(a->events.count(ClusterEventKind::node_down), 0U);
+}
+
 TEST_F(ClusterNodeTest, ANodeThatLeavesIsDownAtOnceAndCanRejoinUnderItsName) {
   auto a = node("a");
   auto b = node("b");

@@ -120,6 +120,25 @@ TEST(WireFrame, ACountOrLengthBeyondTheFrameIsRefusedBeforeAllocating) {
   EXPECT_NE(r2.error().message.find("payload of"), std::string::npos);
 }
 
+TEST(WireFrame, AnExitCarriesItsReasonMadeSafe) {
+  auto r = exited_record(77, rt::ExitReason::error("boom\x01\nline"));
+  auto back = decode(encode({r}));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->front().from, 77U);
+  const auto reason = exit_reason_of(back->front());
+  EXPECT_EQ(reason.kind(), rt::ExitKind::error);
+  EXPECT_EQ(reason.detail().find('\n'), std::string::npos) << reason.detail();
+  EXPECT_NE(reason.detail().find("boom"), std::string::npos);
+  // A kind past the last one is not a frame.
+  auto bad = encode({r});
+  bad[kFrameHeader + kRecordHeader] = 0x7f;
+  EXPECT_FALSE(decode(bad));
+  // `kill` is a signal, not an ending: it arrives as `killed`.
+  auto kill = decode(encode({exited_record(1, rt::ExitReason::kill())}));
+  ASSERT_TRUE(kill);
+  EXPECT_EQ(exit_reason_of(kill->front()).kind(), rt::ExitKind::killed);
+}
+
 TEST(WireFrame, AnotherVersionIsNamed) {
   auto frame = encode({Record{}});
   frame[2] = 9;
