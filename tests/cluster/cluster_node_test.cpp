@@ -135,6 +135,32 @@ class ClusterNodeTest : public ::testing::Test {
     n->config.name = cluster_name_;
     return n;
   }
+  // Nodes a and b, joined and each seen up by the other; null on failure.
+  std::pair<std::unique_ptr<Node>, std::unique_ptr<Node>> two_nodes() {
+    auto a = node("a");
+    auto b = node("b");
+    if (auto r = a->join(); !r) {
+      ADD_FAILURE() << "a: " << r.error().message;
+      return {};
+    }
+    if (auto r = b->join(); !r) {
+      ADD_FAILURE() << "b: " << r.error().message;
+      return {};
+    }
+    if (!a->events.wait(ClusterEventKind::node_up, "b") ||
+        !b->events.wait(ClusterEventKind::node_up, "a")) {
+      ADD_FAILURE() << "a and b never saw each other up";
+      return {};
+    }
+    return {std::move(a), std::move(b)};
+  }
+  // An echo registered as `name` on `home`, as `from` reaches it.
+  static std::optional<rt::Address> echo_on(Node& home, Node& from, const std::string& name) {
+    rt::SpawnOptions named;
+    named.name = name;
+    if (!home.system->spawn(echo(), named)) return std::nullopt;
+    return from.await_name(name);
+  }
   static std::unique_ptr<test::NatsCluster> nats_;
   std::string cluster_name_;
 };
@@ -161,15 +187,9 @@ TEST_F(ClusterNodeTest, NodesThatJoinSeeEachOther) {
 }
 
 TEST_F(ClusterNodeTest, ARequestByNameReachesAnActorOnAnotherNodeAndIsAnswered) {
-  auto a = node("a");
-  auto b = node("b");
-  ASSERT_TRUE(a->join());
-  ASSERT_TRUE(b->join());
-  ASSERT_TRUE(a->events.wait(ClusterEventKind::node_up, "b"));
-  rt::SpawnOptions named;
-  named.name = "echo";
-  ASSERT_TRUE(b->system->spawn(echo(), named));
-  auto far = a->await_name("echo");
+  auto [a, b] = two_nodes();
+  ASSERT_TRUE(a && b);
+  auto far = echo_on(*b, *a, "echo");
   ASSERT_TRUE(far) << "the name registered on b never resolved on a";
   EXPECT_FALSE(b->system->whereis("missing"));
   rt::ScopedActor client(*a->system);
@@ -190,11 +210,8 @@ TEST_F(ClusterNodeTest, ARequestByNameReachesAnActorOnAnotherNodeAndIsAnswered) 
 }
 
 TEST_F(ClusterNodeTest, OrderIsKeptBetweenTwoActorsAcrossNodes) {
-  auto a = node("a");
-  auto b = node("b");
-  ASSERT_TRUE(a->join());
-  ASSERT_TRUE(b->join());
-  ASSERT_TRUE(a->events.wait(ClusterEventKind::node_up, "b"));
+  auto [a, b] = two_nodes();
+  ASSERT_TRUE(a && b);
   rt::ScopedActor sink(*b->system);
   ASSERT_TRUE(b->system->register_name("sink", sink.address()));
   auto far = a->await_name("sink");
@@ -216,11 +233,8 @@ TEST_F(ClusterNodeTest, OrderIsKeptBetweenTwoActorsAcrossNodes) {
 }
 
 TEST_F(ClusterNodeTest, ANameIsUniqueAcrossTheCluster) {
-  auto a = node("a");
-  auto b = node("b");
-  ASSERT_TRUE(a->join());
-  ASSERT_TRUE(b->join());
-  ASSERT_TRUE(b->events.wait(ClusterEventKind::node_up, "a"));
+  auto [a, b] = two_nodes();
+  ASSERT_TRUE(a && b);
   rt::SpawnOptions named;
   named.name = "solo";
   ASSERT_TRUE(a->system->spawn(echo(), named));
@@ -237,15 +251,9 @@ TEST_F(ClusterNodeTest, ANameIsUniqueAcrossTheCluster) {
 }
 
 TEST_F(ClusterNodeTest, ALostNodeIsNoticedWithinTheBoundAndItsActorsEndWithNoconnection) {
-  auto a = node("a");
-  auto b = node("b");
-  ASSERT_TRUE(a->join());
-  ASSERT_TRUE(b->join());
-  ASSERT_TRUE(a->events.wait(ClusterEventKind::node_up, "b"));
-  rt::SpawnOptions named;
-  named.name = "echo";
-  ASSERT_TRUE(b->system->spawn(echo(), named));
-  auto far = a->await_name("echo");
+  auto [a, b] = two_nodes();
+  ASSERT_TRUE(a && b);
+  auto far = echo_on(*b, *a, "echo");
   ASSERT_TRUE(far);
   rt::ScopedActor watcher(*a->system);
   const auto ref = watcher.monitor(*far);
@@ -260,7 +268,9 @@ TEST_F(ClusterNodeTest, ALostNodeIsNoticedWithinTheBoundAndItsActorsEndWithNocon
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(*down_at - lost);
   EXPECT_GE(took, a->config.detection_bound() - a->config.heartbeat)
       << "down before its heartbeats could have been missed";
-  EXPECT_LE(took, a->config.detection_bound() + 3 * a->config.heartbeat);
+  // Noticed at the first check past the bound: within a heartbeat of it,
+  // with room for a loaded machine's scheduling.
+  EXPECT_LE(took, a->config.detection_bound() + a->config.heartbeat + 500ms);
   auto down = watcher.await_down(ref, kWait);
   ASSERT_TRUE(down);
   EXPECT_EQ(down->reason.kind(), rt::ExitKind::noconnection) << down->reason.to_string();
@@ -281,11 +291,8 @@ TEST_F(ClusterNodeTest, ALostNodeIsNoticedWithinTheBoundAndItsActorsEndWithNocon
 }
 
 TEST_F(ClusterNodeTest, LinksAndMonitorsToARemoteActorSeeItsOwnExit) {
-  auto a = node("a");
-  auto b = node("b");
-  ASSERT_TRUE(a->join());
-  ASSERT_TRUE(b->join());
-  ASSERT_TRUE(a->events.wait(ClusterEventKind::node_up, "b"));
+  auto [a, b] = two_nodes();
+  ASSERT_TRUE(a && b);
   for (const auto& [name, reason] :
        {std::pair{std::string("crashing"), rt::ExitReason::error("boom")},
         std::pair{std::string("killed"), rt::ExitReason::kill()}}) {
@@ -316,11 +323,8 @@ TEST_F(ClusterNodeTest, LinksAndMonitorsToARemoteActorSeeItsOwnExit) {
 }
 
 TEST_F(ClusterNodeTest, ANodeThatLeavesIsDownAtOnceAndCanRejoinUnderItsName) {
-  auto a = node("a");
-  auto b = node("b");
-  ASSERT_TRUE(a->join());
-  ASSERT_TRUE(b->join());
-  ASSERT_TRUE(a->events.wait(ClusterEventKind::node_up, "b"));
+  auto [a, b] = two_nodes();
+  ASSERT_TRUE(a && b);
   rt::SpawnOptions named;
   named.name = "echo";
   ASSERT_TRUE(b->system->spawn(echo(), named));
