@@ -182,6 +182,7 @@ class ClusterNode::State final : public rt::NameDirectory,
   std::unique_ptr<KvBucket> nodes_kv_;
   std::unique_ptr<KvBucket> names_kv_;
   std::atomic<bool> active_{false};
+  std::atomic<bool> left_{false};
 
   mutable std::mutex peers_mutex_;
   std::condition_variable heard_;  // a heartbeat came in (join waits on it)
@@ -630,6 +631,9 @@ void ClusterNode::State::stop_threads() {
 }
 
 void ClusterNode::State::leave(bool tell) {
+  // Once: a later call (the destructor's, after the runner left) may come
+  // when the actor system is gone, and must not touch it.
+  if (left_.exchange(true)) return;
   const bool was_active = active_.exchange(false);
   stop_threads();
   if (was_active && tell) {

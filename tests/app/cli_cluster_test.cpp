@@ -85,6 +85,38 @@ TEST(CliCluster, ComponentsOnTwoNodesTalkByNameAndAKilledNodeIsReported) {
   EXPECT_EQ(a.wait(), 0) << a.stderr_text();
 }
 
+TEST(CliCluster, AStoppedNodeIsDownAndRejoinsWhenItContinues) {
+  NatsCluster nats(1);
+  TempDir dir;
+  const std::string b_file =
+      dir.write("b.toml", node_system("b", nats.url(0),
+                                      "[[component]]\nname = \"pong\"\nmodule = \"" +
+                                          guest("pong") + "\"\ncapabilities = [\"send:*\"]\n"));
+  const std::string a_file =
+      dir.write("a.toml", node_system("a", nats.url(0),
+                                      "[[component]]\nname = \"ping\"\nmodule = \"" +
+                                          guest("ping") + "\"\ncapabilities = [\"send:*\"]\n"));
+  Program b({"run", b_file, "--http", "127.0.0.1:0"});
+  const int b_port = port_of(b);
+  ASSERT_GT(b_port, 0);
+  Program a({"run", a_file, "--http", "127.0.0.1:0"});
+  const int a_port = port_of(a);
+  ASSERT_GT(a_port, 0);
+  // A partition, as the others see it: b stops answering, then comes back.
+  ASSERT_EQ(::kill(b.pid(), SIGSTOP), 0);
+  ASSERT_TRUE(a.read_until("\"event\":\"node_down\"")) << a.stdout_text();
+  ASSERT_EQ(::kill(b.pid(), SIGCONT), 0);
+  ASSERT_TRUE(a.read_until("\"event\":\"node_up\"")) << a.stdout_text();
+  // And it works as before: ping's messages reach pong and come back.
+  auto go = run_program({"send", "--http", "127.0.0.1:" + std::to_string(a_port), "ping", "go:2"});
+  ASSERT_EQ(go.code, 0) << go.err;
+  EXPECT_TRUE(eventually([&] { return handled(b_port, "pong") == 2; })) << handled(b_port, "pong");
+  ::kill(b.pid(), SIGTERM);
+  EXPECT_EQ(b.wait(), 0) << b.stderr_text();
+  ::kill(a.pid(), SIGTERM);
+  EXPECT_EQ(a.wait(), 0) << a.stderr_text();
+}
+
 TEST(CliCluster, AnUnreachableServerIsAClearErrorAndExitOne) {
   TempDir dir;
   const std::string file = dir.write(

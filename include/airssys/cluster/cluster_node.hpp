@@ -68,7 +68,8 @@ class ClusterNode {
 
   // Tells the peers at once, gives up this node's names and name, and
   // closes the connection; proxies end with noconnection. Call it before
-  // the system shuts down. Idempotent.
+  // the system shuts down: only the first call does anything, so a later
+  // one (this destructor's) may come after the system is gone.
   void leave();
   // Drops the connection without telling anyone, as a crash would (tests).
   void sever();
