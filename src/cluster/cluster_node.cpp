@@ -156,6 +156,7 @@ class ClusterNode::State final : public rt::NameDirectory,
   }
   std::string heartbeat_text(bool leaving) const;
   void publish_heartbeat(bool leaving);
+  void on_hello();
   void on_heartbeat(const std::string& subject, std::span<const std::uint8_t> data);
   void on_frame(const std::string& subject, std::span<const std::uint8_t> data);
   void on_peer_events(const std::vector<PeerEvent>& events);
@@ -178,6 +179,9 @@ class ClusterNode::State final : public rt::NameDirectory,
   std::unique_ptr<KvBucket> nodes_kv_;
   std::unique_ptr<KvBucket> names_kv_;
   std::atomic<bool> active_{false};
+  // When a hello was last answered (steady clock, ns): hellos are outside
+  // input, and every node answering each of them is an amplifier.
+  std::atomic<std::int64_t> hello_answered_{0};
 
   mutable std::mutex peers_mutex_;
   std::condition_variable heard_;  // a heartbeat came in (join waits on it)
@@ -235,10 +239,9 @@ Result<void> ClusterNode::State::start() {
                             }),
            // A joining node asks; everyone answers with a heartbeat at once,
            // so it learns the cluster in a round trip, not a heartbeat period.
-           link_->subscribe(prefix_ + "hello",
-                            [self](const std::string&, std::span<const std::uint8_t>) {
-                              if (self->active_.load()) self->publish_heartbeat(false);
-                            }),
+           link_->subscribe(
+               prefix_ + "hello",
+               [self](const std::string&, std::span<const std::uint8_t>) { self->on_hello(); }),
            link_->subscribe(prefix_ + "in." + config_.node + ".*",
                             [self](const std::string&subject, std::span<const std::uint8_t> d) {
                               self->on_frame(subject, d);
@@ -332,6 +335,19 @@ void ClusterNode::State::publish_heartbeat(bool leaving) {
       link_->publish(prefix_ + "hb." + config_.node,
                      std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
   (void)r;  // a heartbeat that cannot go is what the peers' detection is for
+}
+
+// Answered at once, at most once per quarter heartbeat: a hello asked
+// meanwhile is answered by the next heartbeat, in time for a join (which
+// waits for the detection bound), and a flood of them costs the cluster a
+// bounded rate of heartbeats, not one per hello per node.
+void ClusterNode::State::on_hello() {
+  if (!active_.load()) return;
+  const std::int64_t now = Clock::now().time_since_epoch().count();
+  const std::int64_t gap = std::chrono::nanoseconds(config_.heartbeat).count() / 4;
+  std::int64_t last = hello_answered_.load();
+  if (now - last < gap || !hello_answered_.compare_exchange_strong(last, now)) return;
+  publish_heartbeat(false);
 }
 
 void ClusterNode::State::on_heartbeat(const std::string& subject,

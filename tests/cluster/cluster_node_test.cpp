@@ -4,16 +4,22 @@
 #include "airssys/cluster/cluster_node.hpp"
 
 #include <gtest/gtest.h>
+#include <malloc.h>
 #include <nats/nats.h>
+#include <signal.h>
 
+#include <atomic>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <random>
 #include <thread>
 
 #include "airssys/rt/scoped_actor.hpp"
 #include "airssys/rt/system_messages.hpp"
+#include "nats_client.hpp"
 #include "nats_cluster.hpp"
+#include "wire_frame.hpp"
 
 namespace airssys::cluster {
 namespace {
@@ -433,6 +439,51 @@ TEST_F(ClusterNodeTest, TheClusterKeepsWorkingWhenOneServerOfThreeIsKilled) {
   }
   EXPECT_TRUE(registered);
   nats_->restart(0);
+}
+
+// A client of its own on the cluster's servers, publishing what any holder
+// of the cluster's credentials could.
+struct Intruder {
+  explicit Intruder(const std::string& url) : nc(test::connect(url)) {}
+  void publish(const std::string& subject, std::span<const std::uint8_t> data) {
+    ASSERT_EQ(natsConnection_Publish(nc.get(), subject.c_str(), data.data(),
+                                     static_cast<int>(data.size())),
+              NATS_OK);
+  }
+  void flush() { ASSERT_EQ(natsConnection_Flush(nc.get()), NATS_OK); }
+  test::Connection nc;
+};
+
+TEST_F(ClusterNodeTest, AFloodOfHellosIsAnsweredAtABoundedRate) {
+  auto a = node("a");
+  ASSERT_TRUE(a->join());
+  Intruder intruder(nats_->url(0));
+  std::atomic<int> heartbeats{0};
+  natsSubscription* raw = nullptr;
+  const std::string hb = "airssys." + cluster_name_ + ".hb.a";
+  ASSERT_EQ(natsConnection_Subscribe(
+                &raw, intruder.nc.get(), hb.c_str(),
+                [](natsConnection*, natsSubscription*, natsMsg* m, void* n) {
+                  static_cast<std::atomic<int>*>(n)->fetch_add(1);
+                  natsMsg_Destroy(m);
+                },
+                &heartbeats),
+            NATS_OK);
+  test::Subscription sub(raw);
+  ASSERT_EQ(natsConnection_Flush(intruder.nc.get()), NATS_OK);
+  constexpr int kHellos = 5000;
+  const std::string hello = "airssys." + cluster_name_ + ".hello";
+  for (int i = 0; i < kHellos; ++i) intruder.publish(hello, {});
+  intruder.flush();
+  // Each hello answered by a heartbeat of its own would be kHellos of them
+  // (and as many from every node of the cluster): the answers are bounded
+  // by time, not by how many ask.
+  const auto started = Clock::now();
+  while (heartbeats.load() < kHellos / 2 && Clock::now() - started < 2s) {
+    std::this_thread::yield();
+  }
+  EXPECT_LT(heartbeats.load(), 300) << "a heartbeat for every hello";
+  EXPECT_GE(heartbeats.load(), 1) << "a hello is still answered";
 }
 
 }  // namespace
