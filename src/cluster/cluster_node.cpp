@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "name_key.hpp"
 #include "nats_link.hpp"
@@ -162,6 +163,7 @@ class ClusterNode::State final : public rt::NameDirectory,
   void on_peer_events(const std::vector<PeerEvent>& events);
   void on_name_entry(const KvEntry& e);
   std::optional<rt::Address> proxy_for(const std::string& node, std::uint64_t remote);
+  bool is_proxy(rt::Address a);
   void end_proxies(const std::string& node, const std::string& why);
   bool holds_live(const NameEntry& e) const;
   Result<void> claim_node();
@@ -198,6 +200,7 @@ class ClusterNode::State final : public rt::NameDirectory,
   std::mutex proxies_mutex_;
   std::map<std::string, std::unordered_map<std::uint64_t, rt::Address>> proxies_;
   std::size_t live_proxies_ = 0;
+  std::unordered_set<std::uint64_t> proxy_addresses_;  // of every proxy in proxies_
 
   std::mutex tick_mutex_;
   std::condition_variable tick_cv_;
@@ -520,15 +523,19 @@ std::optional<rt::Address> ClusterNode::State::resolve(std::string_view name) {
 std::optional<rt::Address> ClusterNode::State::proxy_for(const std::string& node,
                                                          std::uint64_t remote) {
   std::lock_guard lock(proxies_mutex_);
-  auto& of_node = proxies_[node];
-  if (auto it = of_node.find(remote); it != of_node.end()) {
-    if (system_.is_alive(it->second)) return it->second;
-    of_node.erase(it);
-    --live_proxies_;
+  auto of_node = proxies_.find(node);
+  if (of_node != proxies_.end()) {
+    if (auto it = of_node->second.find(remote); it != of_node->second.end()) {
+      if (system_.is_alive(it->second)) return it->second;
+      proxy_addresses_.erase(it->second.value());
+      of_node->second.erase(it);
+      --live_proxies_;
+    }
   }
   {
     // Checked under proxies_mutex_: a node found down after this sweeps
-    // what is created here (end_proxies takes the same lock).
+    // what is created here (end_proxies takes the same lock). Only a node
+    // that is up gets an entry: node names in subjects are outside input.
     std::lock_guard peers(peers_mutex_);
     if (!peers_.is_up(node)) return std::nullopt;
   }
@@ -539,10 +546,16 @@ std::optional<rt::Address> ClusterNode::State::proxy_for(const std::string& node
   auto spawned =
       system_.spawn(std::make_unique<RemoteProxy>(shared_from_this(), node, remote), options);
   if (!spawned) return std::nullopt;
-  of_node.emplace(remote, *spawned);
+  proxies_[node].emplace(remote, *spawned);
+  proxy_addresses_.insert(spawned->value());
   ++live_proxies_;
   proxies_spawned_.fetch_add(1, std::memory_order_relaxed);
   return *spawned;
+}
+
+bool ClusterNode::State::is_proxy(rt::Address a) {
+  std::lock_guard lock(proxies_mutex_);
+  return proxy_addresses_.count(a.value()) > 0;
 }
 
 void ClusterNode::State::end_proxies(const std::string& node, const std::string& why) {
@@ -554,6 +567,7 @@ void ClusterNode::State::end_proxies(const std::string& node, const std::string&
     ended.swap(it->second);
     proxies_.erase(it);
     live_proxies_ -= ended.size();
+    for (const auto& [remote, proxy] : ended) proxy_addresses_.erase(proxy.value());
   }
   for (const auto& [remote, proxy] : ended) {
     (void)system_.exit(proxy, rt::ExitReason::noconnection(why));
@@ -589,6 +603,13 @@ void ClusterNode::State::on_frame(const std::string& subject, std::span<const st
   for (auto& r : *records) {
     const rt::Address to = rt::Address::from_value(r.to);
     const std::uint64_t sender = r.from;
+    // What comes from another node is for the actors of this one: a proxy
+    // would pass it on to a third node as this node's message (a relay for
+    // anyone; two proxies standing for each other, a loop).
+    if (is_proxy(to)) {
+      refuse("a record for " + to.to_string() + ", a proxy for an actor on another node");
+      continue;
+    }
     rt::MessagePtr msg = to_message(std::move(r));
     // The sender is reached through its own proxy here, so an answer (a
     // reply, an exit of the proxy when its node goes) finds its way.

@@ -486,5 +486,55 @@ TEST_F(ClusterNodeTest, AFloodOfHellosIsAnsweredAtABoundedRate) {
   EXPECT_GE(heartbeats.load(), 1) << "a hello is still answered";
 }
 
+TEST_F(ClusterNodeTest, AFrameAddressedToAProxyIsRefusedNotPassedOn) {
+  auto a = node("a");
+  auto b = node("b");
+  ASSERT_TRUE(a->join());
+  ASSERT_TRUE(b->join());
+  ASSERT_TRUE(a->events.wait(ClusterEventKind::node_up, "b"));
+  rt::ScopedActor sink(*b->system);
+  ASSERT_TRUE(b->system->register_name("sink", sink.address()));
+  auto far = a->await_name("sink");
+  ASSERT_TRUE(far);
+  // "From b" to a's proxy for b's sink: passed on, it would come back to b
+  // as a's message (a relay for anyone, and with two proxies that stand for
+  // each other, a loop between the nodes).
+  Record r;
+  r.to = far->value();
+  r.payload = bytes("relayed");
+  Intruder intruder(nats_->url(0));
+  intruder.publish("airssys." + cluster_name_ + ".in.a.b", encode({r}));
+  intruder.flush();
+  EXPECT_TRUE(a->events.wait(ClusterEventKind::frame_refused, "b"));
+  EXPECT_FALSE(sink.receive_as<rt::Bytes>(300ms)) << "the record went on to b";
+}
+
+TEST_F(ClusterNodeTest, FramesFromInventedNodeNamesLeaveNothingBehind) {
+  auto a = node("a");
+  ASSERT_TRUE(a->join());
+  Intruder intruder(nats_->url(0));
+  const auto before = mallinfo2().uordblks;
+  constexpr int kFrames = 100000;
+  Record r;
+  r.to = 12345;  // nobody: a dead letter
+  r.from = 77;
+  r.payload = bytes("x");
+  const auto frame = encode({r});
+  for (int i = 0; i < kFrames; ++i) {
+    intruder.publish("airssys." + cluster_name_ + ".in.a.invented-node-" + std::to_string(i) +
+                         std::string(30, 'x'),
+                     frame);
+  }
+  intruder.flush();
+  const auto deadline = Clock::now() + 30s;
+  while (a->node->stats().records_received < kFrames && Clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  ASSERT_EQ(a->node->stats().records_received, static_cast<std::uint64_t>(kFrames));
+  const auto after = mallinfo2().uordblks;
+  // 100,000 names of ~50 bytes kept would be well over 10 MB.
+  EXPECT_LT(after > before ? after - before : 0, 5U << 20) << "bytes kept: " << (after - before);
+}
+
 }  // namespace
 }  // namespace airssys::cluster
