@@ -168,6 +168,7 @@ class ClusterNode::State final : public rt::NameDirectory,
   bool holds_live(const NameEntry& e) const;
   Result<void> claim_node();
   void tick_loop();
+  void release_loop();
   void stop_threads();
 
   rt::ActorSystem& system_;
@@ -207,6 +208,7 @@ class ClusterNode::State final : public rt::NameDirectory,
   bool stopping_ = false;
   std::deque<std::pair<std::string, std::uint64_t>> releases_;  // key, address
   std::thread ticker_;
+  std::thread releaser_;
   std::thread watcher_;
 
   std::atomic<std::uint64_t> records_sent_{0};
@@ -276,6 +278,7 @@ Result<void> ClusterNode::State::start() {
   active_.store(true);
   publish_heartbeat(false);
   ticker_ = std::thread([this] { tick_loop(); });
+  releaser_ = std::thread([this] { release_loop(); });
   std::size_t up = 0;
   for (const auto& n : this->nodes()) up += (n.up && !n.self) ? 1 : 0;
   emit(ClusterEventKind::joined, config_.node,
@@ -392,6 +395,9 @@ void ClusterNode::State::on_peer_events(const std::vector<PeerEvent>& events) {
   }
 }
 
+// Heartbeats and the peers' silence only: nothing here waits on the
+// buckets, whose requests can take connect_timeout while their servers
+// elect a leader, far beyond the detection bound.
 void ClusterNode::State::tick_loop() {
   auto next = Clock::now();
   std::unique_lock lock(tick_mutex_);
@@ -410,23 +416,31 @@ void ClusterNode::State::tick_loop() {
       if (next < Clock::now()) next = Clock::now() + config_.heartbeat;
       continue;
     }
-    if (!releases_.empty()) {
-      auto [key, address] = std::move(releases_.front());
-      releases_.pop_front();
-      lock.unlock();
-      // Only an entry that is still this incarnation's, for this actor: a
-      // name taken over meanwhile stays with its new holder.
-      if (auto held = names_kv_->get(key); held && *held) {
-        auto e = parse_name_entry((*held)->value, (*held)->revision);
-        if (e && e->node == config_.node && e->incarnation == incarnation_ &&
-            e->address == address) {
-          (void)names_kv_->erase(key);
-        }
-      }
-      lock.lock();
+    tick_cv_.wait_until(lock, next, [&] { return stopping_; });
+  }
+}
+
+// The names given up here leave the bucket one by one, on a thread of
+// their own.
+void ClusterNode::State::release_loop() {
+  std::unique_lock lock(tick_mutex_);
+  while (!stopping_) {
+    if (releases_.empty()) {
+      tick_cv_.wait(lock, [&] { return stopping_ || !releases_.empty(); });
       continue;
     }
-    tick_cv_.wait_until(lock, next, [&] { return stopping_ || !releases_.empty(); });
+    auto [key, address] = std::move(releases_.front());
+    releases_.pop_front();
+    lock.unlock();
+    // Only an entry that is still this incarnation's, for this actor: a
+    // name taken over meanwhile stays with its new holder.
+    if (auto held = names_kv_->get(key); held && *held) {
+      auto e = parse_name_entry((*held)->value, (*held)->revision);
+      if (e && e->node == config_.node && e->incarnation == incarnation_ && e->address == address) {
+        (void)names_kv_->erase(key);
+      }
+    }
+    lock.lock();
   }
 }
 
@@ -500,7 +514,7 @@ void ClusterNode::State::release(std::string_view name, rt::Address local) {
     if (stopping_) return;
     releases_.emplace_back(name_key(name), local.value());
   }
-  tick_cv_.notify_one();
+  tick_cv_.notify_all();
 }
 
 std::optional<rt::Address> ClusterNode::State::resolve(std::string_view name) {
@@ -630,6 +644,7 @@ void ClusterNode::State::stop_threads() {
   }
   tick_cv_.notify_all();
   if (ticker_.joinable()) ticker_.join();
+  if (releaser_.joinable()) releaser_.join();
   if (names_kv_) names_kv_->stop_watch();
   if (watcher_.joinable()) watcher_.join();
 }

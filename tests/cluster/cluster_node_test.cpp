@@ -536,5 +536,35 @@ TEST_F(ClusterNodeTest, FramesFromInventedNodeNamesLeaveNothingBehind) {
   EXPECT_LT(after > before ? after - before : 0, 5U << 20) << "bytes kept: " << (after - before);
 }
 
+// The JetStream servers that hold the names bucket stop answering while
+// the node's connection is fine: its heartbeats must go on.
+TEST(ClusterNodeStallTest, AStalledNamesBucketDoesNotStopTheHeartbeats) {
+  test::NatsCluster nats(3);
+  auto make = [&](const std::string& name) {
+    auto n = std::make_unique<Node>(nats, name, std::vector<std::string>{nats.url(0)});
+    n->config.name = "stall";
+    n->config.connect_timeout = 3s;
+    return n;
+  };
+  auto a = make("a");
+  auto b = make("b");
+  ASSERT_TRUE(a->join());
+  ASSERT_TRUE(b->join());
+  ASSERT_TRUE(b->events.wait(ClusterEventKind::node_up, "a"));
+  rt::ScopedActor named(*a->system);
+  ASSERT_TRUE(a->system->register_name("x", named.address()));
+  // Two of three servers freeze: the bucket has no quorum, requests to it
+  // wait for their timeout; a and b still reach each other on server 0.
+  ASSERT_EQ(::kill(nats.pid(1), SIGSTOP), 0);
+  ASSERT_EQ(::kill(nats.pid(2), SIGSTOP), 0);
+  const std::size_t before = b->events.size();
+  ASSERT_TRUE(a->system->unregister_name("x"));  // a release, done against the bucket
+  auto down = b->events.wait(ClusterEventKind::node_down, "a",
+                             a->config.connect_timeout + a->config.detection_bound(), before);
+  ::kill(nats.pid(1), SIGCONT);
+  ::kill(nats.pid(2), SIGCONT);
+  EXPECT_FALSE(down) << "a stopped heartbeating while its names bucket stalled";
+}
+
 }  // namespace
 }  // namespace airssys::cluster
