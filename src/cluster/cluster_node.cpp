@@ -182,6 +182,7 @@ class ClusterNode::State final : public rt::NameDirectory,
   std::unique_ptr<KvBucket> nodes_kv_;
   std::unique_ptr<KvBucket> names_kv_;
   std::atomic<bool> active_{false};
+  std::mutex leave_mutex_;
   // When a hello was last answered (steady clock, ns): hellos are outside
   // input, and every node answering each of them is an amplifier.
   std::atomic<std::int64_t> hello_answered_{0};
@@ -650,6 +651,9 @@ void ClusterNode::State::stop_threads() {
 }
 
 void ClusterNode::State::leave(bool tell) {
+  // One leave at a time: a second waits for the first and finds nothing
+  // left to do (the threads are joined once, the link closed once).
+  std::lock_guard leaving(leave_mutex_);
   const bool was_active = active_.exchange(false);
   stop_threads();
   if (was_active && tell) {

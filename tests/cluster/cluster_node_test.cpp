@@ -536,6 +536,27 @@ TEST_F(ClusterNodeTest, FramesFromInventedNodeNamesLeaveNothingBehind) {
   EXPECT_LT(after > before ? after - before : 0, 5U << 20) << "bytes kept: " << (after - before);
 }
 
+TEST_F(ClusterNodeTest, LeaveCalledFromTwoThreadsAtOnceIsSafe) {
+  for (int round = 0; round < 5; ++round) {
+    auto a = node("a" + std::to_string(round));
+    ASSERT_TRUE(a->join());
+    std::promise<void> go;
+    auto ready = go.get_future().share();
+    std::thread t1([&] {
+      ready.wait();
+      a->node->leave();
+    });
+    std::thread t2([&] {
+      ready.wait();
+      a->node->leave();
+    });
+    go.set_value();
+    t1.join();
+    t2.join();
+    EXPECT_EQ(a->events.count(ClusterEventKind::left), 1U);
+  }
+}
+
 // The JetStream servers that hold the names bucket stop answering while
 // the node's connection is fine: its heartbeats must go on.
 TEST(ClusterNodeStallTest, AStalledNamesBucketDoesNotStopTheHeartbeats) {
