@@ -43,6 +43,8 @@ constexpr std::int32_t kMaxKvValue = 1024;
 // Refused frames are reported once, then at every 1,000th, so a flood of
 // them costs the event log little.
 constexpr std::uint64_t kRefusedReportEvery = 1000;
+// Unanswered requests to one node that its loss fails at once.
+constexpr std::size_t kMaxInFlight = 65536;
 
 std::uint64_t random_incarnation() {
   std::uint64_t v = 0;
@@ -146,6 +148,8 @@ class ClusterNode::State final : public rt::NameDirectory,
   Result<void> send_frame(const std::string& node, std::vector<std::uint8_t> frame,
                           std::size_t records) override;
   std::size_t max_frame() const override { return max_frame_; }
+  void request_sent(const std::string& node, rt::Address proxy, rt::Address requester,
+                    std::uint64_t correlation) override;
 
   std::vector<NodeStatus> nodes() const;
   ClusterStats stats() const;
@@ -203,6 +207,16 @@ class ClusterNode::State final : public rt::NameDirectory,
   std::map<std::string, std::unordered_map<std::uint64_t, rt::Address>> proxies_;
   std::size_t live_proxies_ = 0;
   std::unordered_set<std::uint64_t> proxy_addresses_;  // of every proxy in proxies_
+
+  // Requests gone to another node and not answered yet, by node: the
+  // node's loss fails them at once instead of at their timeouts. Bounded
+  // per node (beyond it a request waits for its timeout, as before).
+  struct InFlight {
+    rt::Address proxy;  // the answer's sender
+  };
+  std::mutex requests_mutex_;
+  std::unordered_map<std::string, std::map<std::pair<std::uint64_t, std::uint64_t>, InFlight>>
+      in_flight_;  // node -> (requester, correlation)
 
   std::mutex tick_mutex_;
   std::condition_variable tick_cv_;
@@ -574,6 +588,20 @@ bool ClusterNode::State::is_proxy(rt::Address a) {
 }
 
 void ClusterNode::State::end_proxies(const std::string& node, const std::string& why) {
+  std::map<std::pair<std::uint64_t, std::uint64_t>, InFlight> unanswered;
+  {
+    std::lock_guard lock(requests_mutex_);
+    if (auto it = in_flight_.find(node); it != in_flight_.end()) {
+      unanswered.swap(it->second);
+      in_flight_.erase(it);
+    }
+  }
+  for (const auto& [key, f] : unanswered) {
+    auto failed = rt::make_message(Error{ErrorCode::io_error, why}, rt::MessageKind::reply_error);
+    failed->sender = f.proxy;
+    failed->correlation = key.second;
+    (void)system_.send_message(rt::Address::from_value(key.first), std::move(failed));
+  }
   std::unordered_map<std::uint64_t, rt::Address> ended;
   {
     std::lock_guard lock(proxies_mutex_);
@@ -587,6 +615,32 @@ void ClusterNode::State::end_proxies(const std::string& node, const std::string&
   for (const auto& [remote, proxy] : ended) {
     (void)system_.exit(proxy, rt::ExitReason::noconnection(why));
   }
+}
+
+void ClusterNode::State::request_sent(const std::string& node, rt::Address proxy,
+                                      rt::Address requester, std::uint64_t correlation) {
+  {
+    std::lock_guard lock(requests_mutex_);
+    bool up = false;
+    {
+      // A node found down after this fails what is recorded here
+      // (end_proxies runs after the table says down, under this lock).
+      std::lock_guard peers(peers_mutex_);
+      up = active_.load() && peers_.is_up(node);
+    }
+    if (up) {
+      auto& of_node = in_flight_[node];
+      if (of_node.size() < kMaxInFlight) {
+        of_node.emplace(std::make_pair(requester.value(), correlation), InFlight{proxy});
+      }
+      return;
+    }
+  }
+  auto failed = rt::make_message(Error{ErrorCode::io_error, "node '" + node + "' is down"},
+                                 rt::MessageKind::reply_error);
+  failed->sender = proxy;
+  failed->correlation = correlation;
+  (void)system_.send_message(requester, std::move(failed));
 }
 
 Result<void> ClusterNode::State::send_frame(const std::string& node,
@@ -618,6 +672,12 @@ void ClusterNode::State::on_frame(const std::string& subject, std::span<const st
   for (auto& r : *records) {
     const rt::Address to = rt::Address::from_value(r.to);
     const std::uint64_t sender = r.from;
+    if (r.kind == RecordKind::reply || r.kind == RecordKind::reply_error) {
+      std::lock_guard lock(requests_mutex_);
+      if (auto it = in_flight_.find(from); it != in_flight_.end()) {
+        it->second.erase({r.to, r.correlation});
+      }
+    }
     // What comes from another node is for the actors of this one: a proxy
     // would pass it on to a third node as this node's message (a relay for
     // anyone; two proxies standing for each other, a loop).
@@ -672,6 +732,10 @@ void ClusterNode::State::leave(bool tell) {
   {
     std::lock_guard lock(proxies_mutex_);
     for (const auto& [node, of_node] : proxies_) nodes.push_back(node);
+  }
+  {
+    std::lock_guard lock(requests_mutex_);
+    for (const auto& [node, of_node] : in_flight_) nodes.push_back(node);
   }
   for (const auto& node : nodes) end_proxies(node, "this node left the cluster");
   if (was_active) emit(ClusterEventKind::left, config_.node, tell ? "" : "connection dropped");

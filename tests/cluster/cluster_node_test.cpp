@@ -557,6 +557,31 @@ TEST_F(ClusterNodeTest, LeaveCalledFromTwoThreadsAtOnceIsSafe) {
   }
 }
 
+TEST_F(ClusterNodeTest, ARequestInFlightWhenItsNodeIsLostFailsAtOnceNotAtItsTimeout) {
+  auto a = node("a");
+  auto b = node("b");
+  ASSERT_TRUE(a->join());
+  ASSERT_TRUE(b->join());
+  ASSERT_TRUE(a->events.wait(ClusterEventKind::node_up, "b"));
+  // Takes requests and never answers them.
+  rt::ScopedActor mute(*b->system);
+  ASSERT_TRUE(b->system->register_name("mute", mute.address()));
+  auto far = a->await_name("mute");
+  ASSERT_TRUE(far);
+  rt::ScopedActor client(*a->system);
+  auto asked = std::async(std::launch::async, [&] {
+    const auto at = Clock::now();
+    auto reply = client.request<rt::Bytes>(*far, bytes("anyone?"), 30s);
+    return std::make_pair(std::move(reply), Clock::now() - at);
+  });
+  ASSERT_TRUE(mute.receive_as<rt::Bytes>(kWait)) << "the request never reached b";
+  b->node->sever();
+  auto [reply, took] = asked.get();
+  ASSERT_FALSE(reply);
+  EXPECT_LT(took, a->config.detection_bound() + 3s) << reply.error().describe();
+  EXPECT_NE(reply.error().message.find("node 'b'"), std::string::npos) << reply.error().describe();
+}
+
 // The JetStream servers that hold the names bucket stop answering while
 // the node's connection is fine: its heartbeats must go on.
 TEST(ClusterNodeStallTest, AStalledNamesBucketDoesNotStopTheHeartbeats) {
