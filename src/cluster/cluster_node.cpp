@@ -168,6 +168,9 @@ class ClusterNode::State final : public rt::NameDirectory,
   void on_name_entry(const KvEntry& e);
   std::optional<rt::Address> proxy_for(const std::string& node, std::uint64_t remote);
   bool is_proxy(rt::Address a);
+  bool peer_up(const std::string& node) const;
+  void fail_remote_request(const std::string& node, std::uint64_t requester,
+                           std::uint64_t correlation, const std::string& why);
   void end_proxies(const std::string& node, const std::string& why);
   bool holds_live(const NameEntry& e) const;
   Result<void> claim_node();
@@ -582,6 +585,22 @@ std::optional<rt::Address> ClusterNode::State::proxy_for(const std::string& node
   return *spawned;
 }
 
+bool ClusterNode::State::peer_up(const std::string& node) const {
+  std::lock_guard lock(peers_mutex_);
+  return peers_.is_up(node);
+}
+
+void ClusterNode::State::fail_remote_request(const std::string& node, std::uint64_t requester,
+                                             std::uint64_t correlation, const std::string& why) {
+  Record r;
+  r.kind = RecordKind::reply_error;
+  r.to = requester;
+  r.correlation = correlation;
+  r.payload.push_back(static_cast<std::uint8_t>(ErrorCode::resource_exhausted));
+  r.payload.insert(r.payload.end(), why.begin(), why.end());
+  (void)send_frame(node, encode({r}), 1);
+}
+
 bool ClusterNode::State::is_proxy(rt::Address a) {
   std::lock_guard lock(proxies_mutex_);
   return proxy_addresses_.count(a.value()) > 0;
@@ -685,11 +704,22 @@ void ClusterNode::State::on_frame(const std::string& subject, std::span<const st
       refuse("a record for " + to.to_string() + ", a proxy for an actor on another node");
       continue;
     }
+    const RecordKind kind = r.kind;
+    const std::uint64_t correlation = r.correlation;
     rt::MessagePtr msg = to_message(std::move(r));
     // The sender is reached through its own proxy here, so an answer (a
     // reply, an exit of the proxy when its node goes) finds its way.
     if (sender != 0) {
-      if (auto proxy = proxy_for(from, sender)) msg->sender = *proxy;
+      if (auto proxy = proxy_for(from, sender)) {
+        msg->sender = *proxy;
+      } else if (kind == RecordKind::request && peer_up(from)) {
+        // No proxy to answer through (max_proxies reached): the requester
+        // learns it now instead of at its timeout.
+        fail_remote_request(from, sender, correlation,
+                            "node '" + config_.node + "' has max_proxies (" +
+                                std::to_string(config_.max_proxies) + ") proxies");
+        continue;
+      }
     }
     records_received_.fetch_add(1, std::memory_order_relaxed);
     (void)system_.send_message(to, std::move(msg));  // an absent receiver: a dead letter

@@ -612,5 +612,36 @@ TEST(ClusterNodeStallTest, AStalledNamesBucketDoesNotStopTheHeartbeats) {
   EXPECT_FALSE(down) << "a stopped heartbeating while its names bucket stalled";
 }
 
+// Proxies of remote actors are not reclaimed while their node is up (see
+// docs/cluster.md): past max_proxies a request from a new remote sender
+// cannot be answered, and its requester is told so at once.
+TEST_F(ClusterNodeTest, ARequestFromANewRemoteSenderBeyondMaxProxiesFailsAtOnce) {
+  auto a = node("a");
+  auto b = node("b");
+  a->config.max_proxies = 4;
+  ASSERT_TRUE(a->join());
+  ASSERT_TRUE(b->join());
+  ASSERT_TRUE(b->events.wait(ClusterEventKind::node_up, "a"));
+  ASSERT_TRUE(a->events.wait(ClusterEventKind::node_up, "b"));
+  rt::SpawnOptions named;
+  named.name = "echo";
+  ASSERT_TRUE(a->system->spawn(echo(), named));
+  auto far = b->await_name("echo");
+  ASSERT_TRUE(far);
+  for (int i = 0; i < 8; ++i) {
+    rt::ScopedActor client(*b->system);
+    const auto asked = Clock::now();
+    auto reply = client.request<rt::Bytes>(*far, bytes("hi"), 20s);
+    if (i < 4) {
+      EXPECT_TRUE(reply) << "client " << i << ": " << reply.error().describe();
+      continue;
+    }
+    ASSERT_FALSE(reply) << "client " << i;
+    EXPECT_EQ(reply.error().code, ErrorCode::resource_exhausted) << reply.error().describe();
+    EXPECT_NE(reply.error().message.find("max_proxies"), std::string::npos);
+    EXPECT_LT(Clock::now() - asked, 5s) << "the requester waited for its timeout";
+  }
+}
+
 }  // namespace
 }  // namespace airssys::cluster
