@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "name_key.hpp"
 #include "nats_link.hpp"
@@ -43,6 +44,8 @@ constexpr std::int32_t kMaxKvValue = 1024;
 // Refused frames are reported once, then at every 1,000th, so a flood of
 // them costs the event log little.
 constexpr std::uint64_t kRefusedReportEvery = 1000;
+// Unanswered requests to one node that its loss fails at once.
+constexpr std::size_t kMaxInFlight = 65536;
 
 std::uint64_t random_incarnation() {
   std::uint64_t v = 0;
@@ -146,6 +149,8 @@ class ClusterNode::State final : public rt::NameDirectory,
   Result<void> send_frame(const std::string& node, std::vector<std::uint8_t> frame,
                           std::size_t records) override;
   std::size_t max_frame() const override { return max_frame_; }
+  void request_sent(const std::string& node, rt::Address proxy, rt::Address requester,
+                    std::uint64_t correlation) override;
 
   std::vector<NodeStatus> nodes() const;
   ClusterStats stats() const;
@@ -157,17 +162,23 @@ class ClusterNode::State final : public rt::NameDirectory,
   }
   std::string heartbeat_text(bool leaving) const;
   void publish_heartbeat(bool leaving);
+  void on_hello();
   void on_heartbeat(const std::string& subject, std::span<const std::uint8_t> data);
   void on_frame(const std::string& subject, std::span<const std::uint8_t> data);
   void on_peer_events(const std::vector<PeerEvent>& events);
   void on_name_entry(const KvEntry& e);
   std::optional<rt::Address> proxy_for(const std::string& node, std::uint64_t remote);
+  bool is_proxy(rt::Address a);
+  bool peer_up(const std::string& node) const;
+  void fail_remote_request(const std::string& node, std::uint64_t requester,
+                           std::uint64_t correlation, const std::string& why);
   void end_proxies(const std::string& node, const std::string& why);
   // The remote actor of one proxy ended: so does the proxy, with its reason.
   void end_proxy(const std::string& node, std::uint64_t remote, const rt::ExitReason& reason);
   bool holds_live(const NameEntry& e) const;
   Result<void> claim_node();
   void tick_loop();
+  void release_loop();
   void stop_threads();
 
   rt::ActorSystem& system_;
@@ -183,6 +194,10 @@ class ClusterNode::State final : public rt::NameDirectory,
   std::unique_ptr<KvBucket> names_kv_;
   std::atomic<bool> active_{false};
   std::atomic<bool> left_{false};
+  std::mutex leave_mutex_;
+  // When a hello was last answered (steady clock, ns): hellos are outside
+  // input, and every node answering each of them is an amplifier.
+  std::atomic<std::int64_t> hello_answered_{0};
 
   mutable std::mutex peers_mutex_;
   std::condition_variable heard_;  // a heartbeat came in (join waits on it)
@@ -199,12 +214,24 @@ class ClusterNode::State final : public rt::NameDirectory,
   std::mutex proxies_mutex_;
   std::map<std::string, std::unordered_map<std::uint64_t, rt::Address>> proxies_;
   std::size_t live_proxies_ = 0;
+  std::unordered_set<std::uint64_t> proxy_addresses_;  // of every proxy in proxies_
+
+  // Requests gone to another node and not answered yet, by node: the
+  // node's loss fails them at once instead of at their timeouts. Bounded
+  // per node (beyond it a request waits for its timeout, as before).
+  struct InFlight {
+    rt::Address proxy;  // the answer's sender
+  };
+  std::mutex requests_mutex_;
+  std::unordered_map<std::string, std::map<std::pair<std::uint64_t, std::uint64_t>, InFlight>>
+      in_flight_;  // node -> (requester, correlation)
 
   std::mutex tick_mutex_;
   std::condition_variable tick_cv_;
   bool stopping_ = false;
   std::deque<std::pair<std::string, std::uint64_t>> releases_;  // key, address
   std::thread ticker_;
+  std::thread releaser_;
   std::thread watcher_;
 
   std::atomic<std::uint64_t> records_sent_{0};
@@ -243,10 +270,9 @@ Result<void> ClusterNode::State::start() {
                             }),
            // A joining node asks; everyone answers with a heartbeat at once,
            // so it learns the cluster in a round trip, not a heartbeat period.
-           link_->subscribe(prefix_ + "hello",
-                            [self](const std::string&, std::span<const std::uint8_t>) {
-                              if (self->active_.load()) self->publish_heartbeat(false);
-                            }),
+           link_->subscribe(
+               prefix_ + "hello",
+               [self](const std::string&, std::span<const std::uint8_t>) { self->on_hello(); }),
            link_->subscribe(prefix_ + "in." + config_.node + ".*",
                             [self](const std::string&subject, std::span<const std::uint8_t> d) {
                               self->on_frame(subject, d);
@@ -278,6 +304,7 @@ Result<void> ClusterNode::State::start() {
   active_.store(true);
   publish_heartbeat(false);
   ticker_ = std::thread([this] { tick_loop(); });
+  releaser_ = std::thread([this] { release_loop(); });
   std::size_t up = 0;
   for (const auto& n : this->nodes()) up += (n.up && !n.self) ? 1 : 0;
   emit(ClusterEventKind::joined, config_.node,
@@ -342,6 +369,19 @@ void ClusterNode::State::publish_heartbeat(bool leaving) {
   (void)r;  // a heartbeat that cannot go is what the peers' detection is for
 }
 
+// Answered at once, at most once per quarter heartbeat: a hello asked
+// meanwhile is answered by the next heartbeat, in time for a join (which
+// waits for the detection bound), and a flood of them costs the cluster a
+// bounded rate of heartbeats, not one per hello per node.
+void ClusterNode::State::on_hello() {
+  if (!active_.load()) return;
+  const std::int64_t now = Clock::now().time_since_epoch().count();
+  const std::int64_t gap = std::chrono::nanoseconds(config_.heartbeat).count() / 4;
+  std::int64_t last = hello_answered_.load();
+  if (now - last < gap || !hello_answered_.compare_exchange_strong(last, now)) return;
+  publish_heartbeat(false);
+}
+
 void ClusterNode::State::on_heartbeat(const std::string& subject,
                                       std::span<const std::uint8_t> data) {
   const std::string node = last_token(subject);
@@ -382,6 +422,9 @@ void ClusterNode::State::on_peer_events(const std::vector<PeerEvent>& events) {
   }
 }
 
+// Heartbeats and the peers' silence only: nothing here waits on the
+// buckets, whose requests can take connect_timeout while their servers
+// elect a leader, far beyond the detection bound.
 void ClusterNode::State::tick_loop() {
   auto next = Clock::now();
   std::unique_lock lock(tick_mutex_);
@@ -400,23 +443,31 @@ void ClusterNode::State::tick_loop() {
       if (next < Clock::now()) next = Clock::now() + config_.heartbeat;
       continue;
     }
-    if (!releases_.empty()) {
-      auto [key, address] = std::move(releases_.front());
-      releases_.pop_front();
-      lock.unlock();
-      // Only an entry that is still this incarnation's, for this actor: a
-      // name taken over meanwhile stays with its new holder.
-      if (auto held = names_kv_->get(key); held && *held) {
-        auto e = parse_name_entry((*held)->value, (*held)->revision);
-        if (e && e->node == config_.node && e->incarnation == incarnation_ &&
-            e->address == address) {
-          (void)names_kv_->erase(key);
-        }
-      }
-      lock.lock();
+    tick_cv_.wait_until(lock, next, [&] { return stopping_; });
+  }
+}
+
+// The names given up here leave the bucket one by one, on a thread of
+// their own.
+void ClusterNode::State::release_loop() {
+  std::unique_lock lock(tick_mutex_);
+  while (!stopping_) {
+    if (releases_.empty()) {
+      tick_cv_.wait(lock, [&] { return stopping_ || !releases_.empty(); });
       continue;
     }
-    tick_cv_.wait_until(lock, next, [&] { return stopping_ || !releases_.empty(); });
+    auto [key, address] = std::move(releases_.front());
+    releases_.pop_front();
+    lock.unlock();
+    // Only an entry that is still this incarnation's, for this actor: a
+    // name taken over meanwhile stays with its new holder.
+    if (auto held = names_kv_->get(key); held && *held) {
+      auto e = parse_name_entry((*held)->value, (*held)->revision);
+      if (e && e->node == config_.node && e->incarnation == incarnation_ && e->address == address) {
+        (void)names_kv_->erase(key);
+      }
+    }
+    lock.lock();
   }
 }
 
@@ -490,7 +541,7 @@ void ClusterNode::State::release(std::string_view name, rt::Address local) {
     if (stopping_) return;
     releases_.emplace_back(name_key(name), local.value());
   }
-  tick_cv_.notify_one();
+  tick_cv_.notify_all();
 }
 
 std::optional<rt::Address> ClusterNode::State::resolve(std::string_view name) {
@@ -513,15 +564,19 @@ std::optional<rt::Address> ClusterNode::State::resolve(std::string_view name) {
 std::optional<rt::Address> ClusterNode::State::proxy_for(const std::string& node,
                                                          std::uint64_t remote) {
   std::lock_guard lock(proxies_mutex_);
-  auto& of_node = proxies_[node];
-  if (auto it = of_node.find(remote); it != of_node.end()) {
-    if (system_.is_alive(it->second)) return it->second;
-    of_node.erase(it);
-    --live_proxies_;
+  auto of_node = proxies_.find(node);
+  if (of_node != proxies_.end()) {
+    if (auto it = of_node->second.find(remote); it != of_node->second.end()) {
+      if (system_.is_alive(it->second)) return it->second;
+      proxy_addresses_.erase(it->second.value());
+      of_node->second.erase(it);
+      --live_proxies_;
+    }
   }
   {
     // Checked under proxies_mutex_: a node found down after this sweeps
-    // what is created here (end_proxies takes the same lock).
+    // what is created here (end_proxies takes the same lock). Only a node
+    // that is up gets an entry: node names in subjects are outside input.
     std::lock_guard peers(peers_mutex_);
     if (!peers_.is_up(node)) return std::nullopt;
   }
@@ -532,13 +587,49 @@ std::optional<rt::Address> ClusterNode::State::proxy_for(const std::string& node
   auto spawned =
       system_.spawn(std::make_unique<RemoteProxy>(shared_from_this(), node, remote), options);
   if (!spawned) return std::nullopt;
-  of_node.emplace(remote, *spawned);
+  proxies_[node].emplace(remote, *spawned);
+  proxy_addresses_.insert(spawned->value());
   ++live_proxies_;
   proxies_spawned_.fetch_add(1, std::memory_order_relaxed);
   return *spawned;
 }
 
+bool ClusterNode::State::peer_up(const std::string& node) const {
+  std::lock_guard lock(peers_mutex_);
+  return peers_.is_up(node);
+}
+
+void ClusterNode::State::fail_remote_request(const std::string& node, std::uint64_t requester,
+                                             std::uint64_t correlation, const std::string& why) {
+  Record r;
+  r.kind = RecordKind::reply_error;
+  r.to = requester;
+  r.correlation = correlation;
+  r.payload.push_back(static_cast<std::uint8_t>(ErrorCode::resource_exhausted));
+  r.payload.insert(r.payload.end(), why.begin(), why.end());
+  (void)send_frame(node, encode({r}), 1);
+}
+
+bool ClusterNode::State::is_proxy(rt::Address a) {
+  std::lock_guard lock(proxies_mutex_);
+  return proxy_addresses_.count(a.value()) > 0;
+}
+
 void ClusterNode::State::end_proxies(const std::string& node, const std::string& why) {
+  std::map<std::pair<std::uint64_t, std::uint64_t>, InFlight> unanswered;
+  {
+    std::lock_guard lock(requests_mutex_);
+    if (auto it = in_flight_.find(node); it != in_flight_.end()) {
+      unanswered.swap(it->second);
+      in_flight_.erase(it);
+    }
+  }
+  for (const auto& [key, f] : unanswered) {
+    auto failed = rt::make_message(Error{ErrorCode::io_error, why}, rt::MessageKind::reply_error);
+    failed->sender = f.proxy;
+    failed->correlation = key.second;
+    (void)system_.send_message(rt::Address::from_value(key.first), std::move(failed));
+  }
   std::unordered_map<std::uint64_t, rt::Address> ended;
   {
     std::lock_guard lock(proxies_mutex_);
@@ -547,6 +638,7 @@ void ClusterNode::State::end_proxies(const std::string& node, const std::string&
     ended.swap(it->second);
     proxies_.erase(it);
     live_proxies_ -= ended.size();
+    for (const auto& [remote, proxy] : ended) proxy_addresses_.erase(proxy.value());
   }
   for (const auto& [remote, proxy] : ended) {
     (void)system_.exit(proxy, rt::ExitReason::noconnection(why));
@@ -565,8 +657,35 @@ void ClusterNode::State::end_proxy(const std::string& node, std::uint64_t remote
     proxy = it->second;
     of_node->second.erase(it);
     --live_proxies_;
+    proxy_addresses_.erase(proxy.value());
   }
   (void)system_.exit(proxy, reason);
+}
+
+void ClusterNode::State::request_sent(const std::string& node, rt::Address proxy,
+                                      rt::Address requester, std::uint64_t correlation) {
+  {
+    std::lock_guard lock(requests_mutex_);
+    bool up = false;
+    {
+      // A node found down after this fails what is recorded here
+      // (end_proxies runs after the table says down, under this lock).
+      std::lock_guard peers(peers_mutex_);
+      up = active_.load() && peers_.is_up(node);
+    }
+    if (up) {
+      auto& of_node = in_flight_[node];
+      if (of_node.size() < kMaxInFlight) {
+        of_node.emplace(std::make_pair(requester.value(), correlation), InFlight{proxy});
+      }
+      return;
+    }
+  }
+  auto failed = rt::make_message(Error{ErrorCode::io_error, "node '" + node + "' is down"},
+                                 rt::MessageKind::reply_error);
+  failed->sender = proxy;
+  failed->correlation = correlation;
+  (void)system_.send_message(requester, std::move(failed));
 }
 
 Result<void> ClusterNode::State::send_frame(const std::string& node,
@@ -574,10 +693,14 @@ Result<void> ClusterNode::State::send_frame(const std::string& node,
   if (!active_.load()) {
     return Error{ErrorCode::io_error, "this node has left the cluster"};
   }
+  // Counted before it goes: the answer to it may be handled here before
+  // publish() returns, and the counts must already include it.
+  records_sent_.fetch_add(records, std::memory_order_relaxed);
+  frames_sent_.fetch_add(1, std::memory_order_relaxed);
   auto r = link_->publish(prefix_ + "in." + node + "." + config_.node, frame);
-  if (r) {
-    records_sent_.fetch_add(records, std::memory_order_relaxed);
-    frames_sent_.fetch_add(1, std::memory_order_relaxed);
+  if (!r) {
+    records_sent_.fetch_sub(records, std::memory_order_relaxed);
+    frames_sent_.fetch_sub(1, std::memory_order_relaxed);
   }
   return r;
 }
@@ -606,11 +729,35 @@ void ClusterNode::State::on_frame(const std::string& subject, std::span<const st
     }
     const rt::Address to = rt::Address::from_value(r.to);
     const std::uint64_t sender = r.from;
+    if (r.kind == RecordKind::reply || r.kind == RecordKind::reply_error) {
+      std::lock_guard lock(requests_mutex_);
+      if (auto it = in_flight_.find(from); it != in_flight_.end()) {
+        it->second.erase({r.to, r.correlation});
+      }
+    }
+    // What comes from another node is for the actors of this one: a proxy
+    // would pass it on to a third node as this node's message (a relay for
+    // anyone; two proxies standing for each other, a loop).
+    if (is_proxy(to)) {
+      refuse("a record for " + to.to_string() + ", a proxy for an actor on another node");
+      continue;
+    }
+    const RecordKind kind = r.kind;
+    const std::uint64_t correlation = r.correlation;
     rt::MessagePtr msg = to_message(std::move(r));
     // The sender is reached through its own proxy here, so an answer (a
     // reply, an exit of the proxy when its node goes) finds its way.
     if (sender != 0) {
-      if (auto proxy = proxy_for(from, sender)) msg->sender = *proxy;
+      if (auto proxy = proxy_for(from, sender)) {
+        msg->sender = *proxy;
+      } else if (kind == RecordKind::request && peer_up(from)) {
+        // No proxy to answer through (max_proxies reached): the requester
+        // learns it now instead of at its timeout.
+        fail_remote_request(from, sender, correlation,
+                            "node '" + config_.node + "' has max_proxies (" +
+                                std::to_string(config_.max_proxies) + ") proxies");
+        continue;
+      }
     }
     records_received_.fetch_add(1, std::memory_order_relaxed);
     (void)system_.send_message(to, std::move(msg));  // an absent receiver: a dead letter
@@ -626,13 +773,16 @@ void ClusterNode::State::stop_threads() {
   }
   tick_cv_.notify_all();
   if (ticker_.joinable()) ticker_.join();
+  if (releaser_.joinable()) releaser_.join();
   if (names_kv_) names_kv_->stop_watch();
   if (watcher_.joinable()) watcher_.join();
 }
 
 void ClusterNode::State::leave(bool tell) {
-  // Once: a later call (the destructor's, after the runner left) may come
-  // when the actor system is gone, and must not touch it.
+  // One leave at a time, and once: a second call waits for the first and
+  // returns, so a later one (the destructor's, after the runner left) never
+  // touches an actor system that may be gone.
+  std::lock_guard leaving(leave_mutex_);
   if (left_.exchange(true)) return;
   const bool was_active = active_.exchange(false);
   stop_threads();
@@ -653,6 +803,10 @@ void ClusterNode::State::leave(bool tell) {
   {
     std::lock_guard lock(proxies_mutex_);
     for (const auto& [node, of_node] : proxies_) nodes.push_back(node);
+  }
+  {
+    std::lock_guard lock(requests_mutex_);
+    for (const auto& [node, of_node] : in_flight_) nodes.push_back(node);
   }
   for (const auto& node : nodes) end_proxies(node, "this node left the cluster");
   if (was_active) emit(ClusterEventKind::left, config_.node, tell ? "" : "connection dropped");

@@ -6,7 +6,19 @@ std::vector<PeerEvent> PeerTable::heard(const std::string& node, std::uint64_t i
                                         std::vector<std::string> labels,
                                         std::chrono::steady_clock::time_point now) {
   std::vector<PeerEvent> events;
-  if (peers_.size() >= kMaxPeers && peers_.find(node) == peers_.end()) return events;
+  if (peers_.size() >= kMaxPeers && peers_.find(node) == peers_.end()) {
+    // Full: a node that is down makes room (the one silent the longest);
+    // while all are up, a new name is not taken.
+    auto oldest = peers_.end();
+    for (auto it = peers_.begin(); it != peers_.end(); ++it) {
+      if (!it->second.up &&
+          (oldest == peers_.end() || it->second.last_seen < oldest->second.last_seen)) {
+        oldest = it;
+      }
+    }
+    if (oldest == peers_.end()) return events;
+    peers_.erase(oldest);
+  }
   auto [it, fresh] = peers_.try_emplace(node);
   PeerInfo& p = it->second;
   const bool was_up = p.up;

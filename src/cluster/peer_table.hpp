@@ -37,7 +37,8 @@ class PeerTable {
 
   // A heartbeat of `node`: up when it was not; down then up when its
   // incarnation changed (its earlier incarnation is gone with everything on
-  // it). Nothing for a new node beyond kMaxPeers.
+  // it). A new node beyond kMaxPeers takes the place of the node down the
+  // longest; nothing while all of them are up.
   std::vector<PeerEvent> heard(const std::string& node, std::uint64_t incarnation,
                                std::vector<std::string> labels,
                                std::chrono::steady_clock::time_point now);

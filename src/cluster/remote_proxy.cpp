@@ -68,6 +68,12 @@ void RemoteProxy::flush(rt::ActorContext& ctx) {
   held_.clear();
   if (!sent) {
     for (auto& m : held) ctx.dead_letter(std::move(m), rt::DeadLetterReason::unreachable);
+    return;
+  }
+  for (const auto& m : held) {
+    if (m->kind == rt::MessageKind::request && m->sender) {
+      sender_->request_sent(node_, ctx.self(), m->sender, m->correlation);
+    }
   }
 }
 

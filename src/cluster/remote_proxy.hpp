@@ -29,6 +29,10 @@ class FrameSender {
                                   std::size_t records) = 0;
   // The largest frame the transport carries.
   virtual std::size_t max_frame() const = 0;
+  // A request of `requester` went to `node` through `proxy`: until its
+  // answer comes back, the loss of the node fails it.
+  virtual void request_sent(const std::string& node, rt::Address proxy, rt::Address requester,
+                            std::uint64_t correlation) = 0;
 };
 
 class RemoteProxy final : public rt::Actor {

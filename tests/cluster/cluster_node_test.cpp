@@ -4,16 +4,22 @@
 #include "airssys/cluster/cluster_node.hpp"
 
 #include <gtest/gtest.h>
+#include <malloc.h>
 #include <nats/nats.h>
+#include <signal.h>
 
+#include <atomic>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <random>
 #include <thread>
 
 #include "airssys/rt/scoped_actor.hpp"
 #include "airssys/rt/system_messages.hpp"
+#include "nats_client.hpp"
 #include "nats_cluster.hpp"
+#include "wire_frame.hpp"
 
 namespace airssys::cluster {
 namespace {
@@ -472,6 +478,236 @@ TEST_F(ClusterNodeTest, TheClusterKeepsWorkingWhenOneServerOfThreeIsKilled) {
   }
   EXPECT_TRUE(registered);
   nats_->restart(0);
+}
+
+// A client of its own on the cluster's servers, publishing what any holder
+// of the cluster's credentials could.
+struct Intruder {
+  explicit Intruder(const std::string& url) : nc(test::connect(url)) {}
+  void publish(const std::string& subject, std::span<const std::uint8_t> data) {
+    ASSERT_EQ(natsConnection_Publish(nc.get(), subject.c_str(), data.data(),
+                                     static_cast<int>(data.size())),
+              NATS_OK);
+  }
+  void flush() { ASSERT_EQ(natsConnection_Flush(nc.get()), NATS_OK); }
+  test::Connection nc;
+};
+
+TEST_F(ClusterNodeTest, AFloodOfHellosIsAnsweredAtABoundedRate) {
+  auto a = node("a");
+  ASSERT_TRUE(a->join());
+  Intruder intruder(nats_->url(0));
+  std::atomic<int> heartbeats{0};
+  natsSubscription* raw = nullptr;
+  const std::string hb = "airssys." + cluster_name_ + ".hb.a";
+  ASSERT_EQ(natsConnection_Subscribe(
+                &raw, intruder.nc.get(), hb.c_str(),
+                [](natsConnection*, natsSubscription*, natsMsg* m, void* n) {
+                  static_cast<std::atomic<int>*>(n)->fetch_add(1);
+                  natsMsg_Destroy(m);
+                },
+                &heartbeats),
+            NATS_OK);
+  test::Subscription sub(raw);
+  ASSERT_EQ(natsConnection_Flush(intruder.nc.get()), NATS_OK);
+  constexpr int kHellos = 5000;
+  const std::string hello = "airssys." + cluster_name_ + ".hello";
+  for (int i = 0; i < kHellos; ++i) intruder.publish(hello, {});
+  intruder.flush();
+  // Each hello answered by a heartbeat of its own would be kHellos of them
+  // (and as many from every node of the cluster): the answers are bounded
+  // by time, not by how many ask.
+  const auto started = Clock::now();
+  while (heartbeats.load() < kHellos / 2 && Clock::now() - started < 2s) {
+    std::this_thread::yield();
+  }
+  EXPECT_LT(heartbeats.load(), 300) << "a heartbeat for every hello";
+  EXPECT_GE(heartbeats.load(), 1) << "a hello is still answered";
+}
+
+TEST_F(ClusterNodeTest, AFrameAddressedToAProxyIsRefusedNotPassedOn) {
+  auto a = node("a");
+  auto b = node("b");
+  ASSERT_TRUE(a->join());
+  ASSERT_TRUE(b->join());
+  ASSERT_TRUE(a->events.wait(ClusterEventKind::node_up, "b"));
+  rt::ScopedActor sink(*b->system);
+  ASSERT_TRUE(b->system->register_name("sink", sink.address()));
+  auto far = a->await_name("sink");
+  ASSERT_TRUE(far);
+  // "From b" to a's proxy for b's sink: passed on, it would come back to b
+  // as a's message (a relay for anyone, and with two proxies that stand for
+  // each other, a loop between the nodes).
+  Record r;
+  r.to = far->value();
+  r.payload = bytes("relayed");
+  Intruder intruder(nats_->url(0));
+  intruder.publish("airssys." + cluster_name_ + ".in.a.b", encode({r}));
+  intruder.flush();
+  EXPECT_TRUE(a->events.wait(ClusterEventKind::frame_refused, "b"));
+  EXPECT_FALSE(sink.receive_as<rt::Bytes>(300ms)) << "the record went on to b";
+}
+
+TEST_F(ClusterNodeTest, FramesFromInventedNodeNamesLeaveNothingBehind) {
+  auto a = node("a");
+  ASSERT_TRUE(a->join());
+  Intruder intruder(nats_->url(0));
+  const auto before = mallinfo2().uordblks;
+  constexpr int kFrames = 100000;
+  Record r;
+  r.to = 12345;  // nobody: a dead letter
+  r.from = 77;
+  r.payload = bytes("x");
+  const auto frame = encode({r});
+  for (int i = 0; i < kFrames; ++i) {
+    intruder.publish("airssys." + cluster_name_ + ".in.a.invented-node-" + std::to_string(i) +
+                         std::string(30, 'x'),
+                     frame);
+  }
+  intruder.flush();
+  const auto deadline = Clock::now() + 30s;
+  while (a->node->stats().records_received < kFrames && Clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  ASSERT_EQ(a->node->stats().records_received, static_cast<std::uint64_t>(kFrames));
+  const auto after = mallinfo2().uordblks;
+  // 100,000 names of ~50 bytes kept would be well over 10 MB.
+  EXPECT_LT(after > before ? after - before : 0, 5U << 20) << "bytes kept: " << (after - before);
+}
+
+TEST_F(ClusterNodeTest, LeaveCalledFromTwoThreadsAtOnceIsSafe) {
+  for (int round = 0; round < 5; ++round) {
+    auto a = node("a" + std::to_string(round));
+    ASSERT_TRUE(a->join());
+    std::promise<void> go;
+    auto ready = go.get_future().share();
+    std::thread t1([&] {
+      ready.wait();
+      a->node->leave();
+    });
+    std::thread t2([&] {
+      ready.wait();
+      a->node->leave();
+    });
+    go.set_value();
+    t1.join();
+    t2.join();
+    EXPECT_EQ(a->events.count(ClusterEventKind::left), 1U);
+  }
+}
+
+TEST_F(ClusterNodeTest, ARequestInFlightWhenItsNodeIsLostFailsAtOnceNotAtItsTimeout) {
+  auto a = node("a");
+  auto b = node("b");
+  ASSERT_TRUE(a->join());
+  ASSERT_TRUE(b->join());
+  ASSERT_TRUE(a->events.wait(ClusterEventKind::node_up, "b"));
+  // Takes requests and never answers them.
+  rt::ScopedActor mute(*b->system);
+  ASSERT_TRUE(b->system->register_name("mute", mute.address()));
+  auto far = a->await_name("mute");
+  ASSERT_TRUE(far);
+  rt::ScopedActor client(*a->system);
+  auto asked = std::async(std::launch::async, [&] {
+    const auto at = Clock::now();
+    auto reply = client.request<rt::Bytes>(*far, bytes("anyone?"), 30s);
+    return std::make_pair(std::move(reply), Clock::now() - at);
+  });
+  ASSERT_TRUE(mute.receive_as<rt::Bytes>(kWait)) << "the request never reached b";
+  b->node->sever();
+  auto [reply, took] = asked.get();
+  ASSERT_FALSE(reply);
+  EXPECT_LT(took, a->config.detection_bound() + 3s) << reply.error().describe();
+  EXPECT_NE(reply.error().message.find("node 'b'"), std::string::npos) << reply.error().describe();
+}
+
+// The JetStream servers that hold the names bucket stop answering while
+// the node's connection is fine: its heartbeats must go on.
+TEST(ClusterNodeStallTest, AStalledNamesBucketDoesNotStopTheHeartbeats) {
+  test::NatsCluster nats(3);
+  auto make = [&](const std::string& name) {
+    auto n = std::make_unique<Node>(nats, name, std::vector<std::string>{nats.url(0)});
+    n->config.name = "stall";
+    n->config.connect_timeout = 3s;
+    return n;
+  };
+  auto a = make("a");
+  auto b = make("b");
+  ASSERT_TRUE(a->join());
+  ASSERT_TRUE(b->join());
+  ASSERT_TRUE(b->events.wait(ClusterEventKind::node_up, "a"));
+  rt::ScopedActor named(*a->system);
+  ASSERT_TRUE(a->system->register_name("x", named.address()));
+  // Two of three servers freeze: the bucket has no quorum, requests to it
+  // wait for their timeout; a and b still reach each other on server 0.
+  ASSERT_EQ(::kill(nats.pid(1), SIGSTOP), 0);
+  ASSERT_EQ(::kill(nats.pid(2), SIGSTOP), 0);
+  const std::size_t before = b->events.size();
+  ASSERT_TRUE(a->system->unregister_name("x"));  // a release, done against the bucket
+  auto down = b->events.wait(ClusterEventKind::node_down, "a",
+                             a->config.connect_timeout + a->config.detection_bound(), before);
+  ::kill(nats.pid(1), SIGCONT);
+  ::kill(nats.pid(2), SIGCONT);
+  EXPECT_FALSE(down) << "a stopped heartbeating while its names bucket stalled";
+}
+
+// A proxy lives as long as its remote actor: past max_proxies of live
+// remote senders, a request from a new one cannot be answered, and its
+// requester is told so at once.
+TEST_F(ClusterNodeTest, ARequestFromANewRemoteSenderBeyondMaxProxiesFailsAtOnce) {
+  auto a = node("a");
+  auto b = node("b");
+  a->config.max_proxies = 4;
+  ASSERT_TRUE(a->join());
+  ASSERT_TRUE(b->join());
+  ASSERT_TRUE(b->events.wait(ClusterEventKind::node_up, "a"));
+  ASSERT_TRUE(a->events.wait(ClusterEventKind::node_up, "b"));
+  auto far = echo_on(*a, *b, "echo");
+  ASSERT_TRUE(far);
+  std::vector<std::unique_ptr<rt::ScopedActor>> clients;  // alive: their proxies stay
+  for (int i = 0; i < 8; ++i) {
+    clients.push_back(std::make_unique<rt::ScopedActor>(*b->system));
+    const auto asked = Clock::now();
+    auto reply = clients.back()->request<rt::Bytes>(*far, bytes("hi"), 20s);
+    if (i < 4) {
+      EXPECT_TRUE(reply) << "client " << i << ": " << reply.error().describe();
+      continue;
+    }
+    ASSERT_FALSE(reply) << "client " << i;
+    EXPECT_EQ(reply.error().code, ErrorCode::resource_exhausted) << reply.error().describe();
+    EXPECT_NE(reply.error().message.find("max_proxies"), std::string::npos);
+    EXPECT_LT(Clock::now() - asked, 5s) << "the requester waited for its timeout";
+  }
+}
+
+// The proxy of a remote sender that ended goes with it: many short-lived
+// remote clients, one after the other, never exhaust max_proxies.
+TEST_F(ClusterNodeTest, TheProxiesOfRemoteSendersThatEndedAreReclaimed) {
+  auto a = node("a");
+  auto b = node("b");
+  a->config.max_proxies = 4;
+  ASSERT_TRUE(a->join());
+  ASSERT_TRUE(b->join());
+  ASSERT_TRUE(b->events.wait(ClusterEventKind::node_up, "a"));
+  ASSERT_TRUE(a->events.wait(ClusterEventKind::node_up, "b"));
+  auto far = echo_on(*a, *b, "echo");
+  ASSERT_TRUE(far);
+  for (int i = 0; i < 40; ++i) {
+    // The end of the last client reaches a shortly after it: a request
+    // that meets the bound before then is told so, and asked again.
+    const auto until = Clock::now() + kWait;
+    bool answered = false;
+    while (!answered && Clock::now() < until) {
+      rt::ScopedActor client(*b->system);
+      auto reply = client.request<rt::Bytes>(*far, bytes("hi"), kWait);
+      answered = static_cast<bool>(reply);
+      if (!answered) {
+        ASSERT_EQ(reply.error().code, ErrorCode::resource_exhausted);
+      }
+    }
+    ASSERT_TRUE(answered) << "client " << i;
+  }
+  EXPECT_GE(a->node->stats().proxies, 40U);
 }
 
 }  // namespace

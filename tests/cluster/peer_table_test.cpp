@@ -70,5 +70,25 @@ TEST(PeerTable, InventedNodeNamesDoNotGrowItWithoutBound) {
   EXPECT_TRUE(t.is_up("n0"));
 }
 
+TEST(PeerTable, ANewNodeIsSeenWhenTheTableIsFullOfNodesThatAreDown) {
+  // Node names come and go (a host name per machine or container): a table
+  // that once held kMaxPeers of them still takes a new node once some are
+  // down, the one down the longest making room.
+  PeerTable t(1000ms);
+  const auto t0 = Clock::time_point{} + 1h;
+  for (std::size_t i = 0; i < kMaxPeers; ++i) {
+    t.heard("n" + std::to_string(i), 1, {}, t0 + std::chrono::milliseconds(i));
+  }
+  EXPECT_EQ(t.check(t0 + 1h).size(), kMaxPeers);
+  auto e = t.heard("fresh", 7, {}, t0 + 1h);
+  ASSERT_EQ(e.size(), 1U);
+  EXPECT_EQ(e[0].change, PeerChange::up);
+  EXPECT_TRUE(t.is_up("fresh"));
+  EXPECT_EQ(t.size(), kMaxPeers);
+  bool n0_listed = false;
+  for (const auto& p : t.peers()) n0_listed |= p.node == "n0";
+  EXPECT_FALSE(n0_listed) << "the node down the longest made room";
+}
+
 }  // namespace
 }  // namespace airssys::cluster
