@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
@@ -98,6 +99,36 @@ std::string escape_label(const std::string& v) {
     out += c;
   }
   return out;
+}
+
+// Milliseconds as seconds with three decimals ("3.250").
+std::string seconds_text(std::chrono::milliseconds ms) {
+  const auto n = ms.count() < 0 ? 0 : ms.count();
+  std::string frac = std::to_string(n % 1000);
+  return std::to_string(n / 1000) + "." + std::string(3 - frac.size(), '0') + frac;
+}
+
+// This node's view of its cluster: every node it knows (itself first, then
+// its peers by name) and what it has carried.
+json cluster_json(const cluster::ClusterNode& node) {
+  json nodes = json::array();
+  for (const auto& n : node.nodes()) {
+    nodes.push_back({{"node", n.node},
+                     {"labels", n.labels},
+                     {"up", n.up},
+                     {"self", n.self},
+                     {"heartbeat_age_ms", n.heartbeat_age.count()}});
+  }
+  const cluster::ClusterStats s = node.stats();
+  return {{"cluster", node.config().name},
+          {"node", node.config().node},
+          {"nodes", std::move(nodes)},
+          {"stats",
+           {{"records_sent", s.records_sent},
+            {"frames_sent", s.frames_sent},
+            {"records_received", s.records_received},
+            {"frames_refused", s.frames_refused},
+            {"proxies", s.proxies}}}};
 }
 
 // An answer to a request.
@@ -607,6 +638,41 @@ std::string AdminServer::metrics_text(SystemRunner& runner) {
   const auto stats = runner.system().stats();
   family("airssys_actors_live", "gauge", "actors alive in the actor system");
   out << "airssys_actors_live " << stats.live << '\n';
+  if (const cluster::ClusterNode* node = runner.cluster()) {
+    const auto nodes = node->nodes();
+    const auto up = static_cast<std::size_t>(
+        std::count_if(nodes.begin(), nodes.end(), [](const auto& n) { return n.up; }));
+    family("airssys_cluster_nodes", "gauge", "nodes of the cluster this node knows, this one too");
+    out << "airssys_cluster_nodes{state=\"up\"} " << up << '\n'
+        << "airssys_cluster_nodes{state=\"down\"} " << nodes.size() - up << '\n';
+    family("airssys_cluster_node_up", "gauge", "1 for a node of the cluster that is up");
+    for (const auto& n : nodes) {
+      out << "airssys_cluster_node_up{node=\"" << escape_label(n.node) << "\"} " << (n.up ? 1 : 0)
+          << '\n';
+    }
+    family("airssys_cluster_heartbeat_age_seconds", "gauge",
+           "time since a peer's last heartbeat was heard");
+    for (const auto& n : nodes) {
+      if (n.self) continue;
+      out << "airssys_cluster_heartbeat_age_seconds{node=\"" << escape_label(n.node) << "\"} "
+          << seconds_text(n.heartbeat_age) << '\n';
+    }
+    const cluster::ClusterStats s = node->stats();
+    auto counter = [&](const char* name, const char* help, std::uint64_t value) {
+      family(name, "counter", help);
+      out << name << ' ' << value << '\n';
+    };
+    counter("airssys_cluster_records_sent_total", "messages sent to actors on other nodes",
+            s.records_sent);
+    counter("airssys_cluster_frames_sent_total", "NATS messages carrying those messages",
+            s.frames_sent);
+    counter("airssys_cluster_records_received_total", "messages from other nodes delivered here",
+            s.records_received);
+    counter("airssys_cluster_frames_refused_total",
+            "bytes on this node's subject that were not a frame", s.frames_refused);
+    counter("airssys_cluster_proxies_spawned_total",
+            "local proxies spawned for actors on other nodes", s.proxies);
+  }
   return out.str();
 }
 
@@ -645,6 +711,12 @@ Reply AdminServer::Impl::get(const std::string& path) {
   }
   if (path == "/metrics") {
     return reply_of(200, metrics_text(runner), "text/plain; version=0.0.4");
+  }
+  if (path == "/cluster") {
+    if (const cluster::ClusterNode* node = runner.cluster()) {
+      return json_reply(200, cluster_json(*node));
+    }
+    return error_reply(404, "this system is not a cluster node (no [cluster] and no --cluster)");
   }
   if (path == "/pools") {
     json list = json::array();

@@ -1,10 +1,11 @@
 // The HTTP admin endpoint of a running system (libmicrohttpd): health,
-// readiness, the tree, components, pools, Prometheus metrics, and restart /
-// stop / start / send / delete of components and start / stop of pool
-// instances. Mutating requests need the bearer token whenever one is
-// configured, and one must be configured to listen beyond loopback. What
-// clients can hold is bounded (AdminLimits): connections, the size of a
-// request head and body, the time to send a request, idle time.
+// readiness, the tree, components, pools, the cluster (when the system is a
+// node of one), Prometheus metrics, and restart / stop / start / send /
+// delete of components and start / stop of pool instances. Mutating
+// requests need the bearer token whenever one is configured, and one must
+// be configured to listen beyond loopback. What clients can hold is bounded
+// (AdminLimits): connections, the size of a request head and body, the time
+// to send a request, idle time.
 #pragma once
 
 #include <chrono>

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -104,6 +105,28 @@ void print_json_tree(const nlohmann::json& node, const std::string& prefix, bool
   }
 }
 
+// "cluster shop: node a (this), node b up, node c down (silent 3.2 s)",
+// from a GET /cluster; empty when it is not one.
+std::string cluster_line(const nlohmann::json& j) {
+  if (!j.is_object() || !j.contains("nodes") || !j["nodes"].is_array()) return "";
+  std::string line = "cluster " + j.value("cluster", "?") + ":";
+  bool first = true;
+  for (const auto& n : j["nodes"]) {
+    line += (first ? " node " : ", node ") + n.value("node", "?");
+    first = false;
+    if (n.value("self", false)) {
+      line += " (this)";
+    } else if (n.value("up", false)) {
+      line += " up";
+    } else {
+      const auto ms = n.value("heartbeat_age_ms", std::int64_t{0});
+      line += " down (silent " + std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100) +
+              " s)";
+    }
+  }
+  return line;
+}
+
 std::unique_ptr<httplib::Client> client_for(const std::string& address) {
   auto c = std::make_unique<httplib::Client>("http://" + address);
   c->set_connection_timeout(5, 0);
@@ -138,6 +161,23 @@ int cmd_tree(const std::string& file, const std::string& http) {
       return 1;
     }
     for (const auto& root : j) print_json_tree(root, "", true, true);
+    // A system that is not a cluster node answers 404.
+    auto cluster = client_for(http)->Get("/cluster");
+    if (!cluster || (cluster->status != 200 && cluster->status != 404)) {
+      std::cerr << "error: " << http << " did not say whether it is a cluster node: "
+                << (cluster ? "it answered " + std::to_string(cluster->status)
+                            : httplib::to_string(cluster.error()))
+                << '\n';
+      return 1;
+    }
+    if (cluster->status == 200) {
+      const std::string line = cluster_line(nlohmann::json::parse(cluster->body, nullptr, false));
+      if (line.empty()) {
+        std::cerr << "error: " << http << " did not send its cluster\n";
+        return 1;
+      }
+      std::cout << line << '\n';
+    }
     return 0;
   }
   if (file.empty()) {

@@ -90,6 +90,28 @@ std::string partial_head(std::mt19937& rng) {
          ": ";
 }
 
+// A system that is not a cluster node says so at /cluster (404, a JSON
+// error), has no cluster series in /metrics, and `airssys tree --http`
+// prints its tree and nothing of a cluster.
+TEST_F(AdminServerTest, ASystemThatIsNotAClusterNodeSaysSo) {
+  auto server = serve();
+  httplib::Client http("127.0.0.1", server->port());
+  auto cluster = http.Get("/cluster");
+  ASSERT_TRUE(cluster) << httplib::to_string(cluster.error());
+  EXPECT_EQ(cluster->status, 404);
+  const auto j = json::parse(cluster->body, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << cluster->body;
+  EXPECT_NE(j.value("error", "").find("not a cluster node"), std::string::npos) << cluster->body;
+  auto metrics = http.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("airssys_actors_live "), std::string::npos);
+  EXPECT_EQ(metrics->body.find("airssys_cluster_"), std::string::npos) << metrics->body;
+  auto tree = run_program({"tree", "--http", "127.0.0.1:" + std::to_string(server->port())});
+  EXPECT_EQ(tree.code, 0) << tree.err;
+  EXPECT_NE(tree.out.find("echo"), std::string::npos) << tree.out;
+  EXPECT_EQ(tree.out.find("cluster"), std::string::npos) << tree.out;
+}
+
 // Slow clients each hold a connection, never a thread: while 20 to 40 of
 // them trickle header bytes, every request of a well-behaved client is
 // answered, and the slow ones are all still connected afterwards.
