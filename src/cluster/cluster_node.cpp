@@ -695,12 +695,15 @@ Result<void> ClusterNode::State::send_frame(const std::string& node,
   }
   // Counted before it goes: the answer to it may be handled here before
   // publish() returns, and the counts must already include it.
+  // Frames of control records alone (watch, exited) carry no message and
+  // are not counted.
+  const std::uint64_t frames = records > 0 ? 1 : 0;
   records_sent_.fetch_add(records, std::memory_order_relaxed);
-  frames_sent_.fetch_add(1, std::memory_order_relaxed);
+  frames_sent_.fetch_add(frames, std::memory_order_relaxed);
   auto r = link_->publish(prefix_ + "in." + node + "." + config_.node, frame);
   if (!r) {
     records_sent_.fetch_sub(records, std::memory_order_relaxed);
-    frames_sent_.fetch_sub(1, std::memory_order_relaxed);
+    frames_sent_.fetch_sub(frames, std::memory_order_relaxed);
   }
   return r;
 }
