@@ -244,7 +244,11 @@ class ClusterNode::State final : public rt::NameDirectory,
 // --- joining ----------------------------------------------------------------
 
 Result<void> ClusterNode::State::start() {
-  auto link = NatsLink::connect(config_);
+  // Reported as link problems: a flood of frames beyond what this node
+  // keeps pending is dropped by the client, and said so.
+  auto link = NatsLink::connect(config_, [this](const std::string& problem) {
+    emit(ClusterEventKind::link_problem, config_.node, problem);
+  });
   if (!link) return link.error();
   link_ = std::move(*link);
   max_frame_ = link_->max_payload();

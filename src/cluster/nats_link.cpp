@@ -119,8 +119,23 @@ void KvBucket::stop_watch() {
 
 // --- NatsLink -----------------------------------------------------------------
 
-Result<std::unique_ptr<NatsLink>> NatsLink::connect(const ClusterConfig& config) {
+void NatsLink::on_error(natsConnection*, natsSubscription* sub, natsStatus err, void* closure) {
+  auto* link = static_cast<NatsLink*>(closure);
+  if (!link->on_problem_) return;
+  std::string text = natsStatus_GetText(err);
+  if (sub != nullptr) {
+    std::int64_t dropped = 0;
+    (void)natsSubscription_GetDropped(sub, &dropped);
+    text += std::string(" on ") + natsSubscription_GetSubject(sub) + ": " +
+            std::to_string(dropped) + " messages dropped so far";
+  }
+  link->on_problem_(text);
+}
+
+Result<std::unique_ptr<NatsLink>> NatsLink::connect(const ClusterConfig& config,
+                                                    ProblemFn on_problem) {
   std::unique_ptr<NatsLink> link(new NatsLink());
+  link->on_problem_ = std::move(on_problem);
   natsStatus s = natsOptions_Create(&link->opts_);
   if (s != NATS_OK) return nats_error("nats options", s);
   natsOptions* o = link->opts_;
@@ -143,6 +158,9 @@ Result<std::unique_ptr<NatsLink>> NatsLink::connect(const ClusterConfig& config)
            check(natsOptions_SetNoEcho(o, true), "no echo"),
            check(natsOptions_SetMaxReconnect(o, -1), "reconnect"),
            check(natsOptions_SetReconnectWait(o, 100), "reconnect wait"),
+           // A subscription that falls behind loses messages in the client:
+           // never in silence.
+           check(natsOptions_SetErrorHandler(o, &NatsLink::on_error, link.get()), "error handler"),
        }) {
     if (!r) return r.error();
   }

@@ -70,9 +70,14 @@ class NatsLink {
  public:
   using Handler = std::function<void(const std::string& subject, std::span<const std::uint8_t>)>;
 
+  // What the client reports on its own threads: messages it dropped
+  // because a subscription fell behind (its pending limit), and the like.
+  using ProblemFn = std::function<void(const std::string&)>;
+
   // Connects to the servers of `config` (credentials, TLS) within its
   // connect_timeout; reconnects by itself afterwards.
-  static Result<std::unique_ptr<NatsLink>> connect(const ClusterConfig& config);
+  static Result<std::unique_ptr<NatsLink>> connect(const ClusterConfig& config,
+                                                   ProblemFn on_problem = {});
   ~NatsLink();
   NatsLink(const NatsLink&) = delete;
   NatsLink& operator=(const NatsLink&) = delete;
@@ -105,6 +110,9 @@ class NatsLink {
   };
   static void on_message(natsConnection* nc, natsSubscription* sub, natsMsg* msg, void* closure);
   static void on_complete(void* closure);
+  static void on_error(natsConnection* nc, natsSubscription* sub, natsStatus err, void* closure);
+
+  ProblemFn on_problem_;
 
   natsOptions* opts_ = nullptr;
   natsConnection* nc_ = nullptr;

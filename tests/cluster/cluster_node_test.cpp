@@ -559,15 +559,21 @@ TEST_F(ClusterNodeTest, FramesFromInventedNodeNamesLeaveNothingBehind) {
   r.from = 77;
   r.payload = bytes("x");
   const auto frame = encode({r});
-  for (int i = 0; i < kFrames; ++i) {
-    intruder.publish("airssys." + cluster_name_ + ".in.a.invented-node-" + std::to_string(i) +
-                         std::string(30, 'x'),
-                     frame);
-  }
-  intruder.flush();
-  const auto deadline = Clock::now() + 30s;
-  while (a->node->stats().records_received < kFrames && Clock::now() < deadline) {
-    std::this_thread::yield();
+  // In batches the node takes in before the next: a slower build (TSan)
+  // must not fall past the client's pending limit, which drops messages.
+  constexpr int kBatch = 5000;
+  for (int sent = 0; sent < kFrames; sent += kBatch) {
+    for (int i = sent; i < sent + kBatch; ++i) {
+      intruder.publish("airssys." + cluster_name_ + ".in.a.invented-node-" + std::to_string(i) +
+                           std::string(30, 'x'),
+                       frame);
+    }
+    intruder.flush();
+    const auto deadline = Clock::now() + 60s;
+    while (a->node->stats().records_received < static_cast<std::uint64_t>(sent + kBatch) &&
+           Clock::now() < deadline) {
+      std::this_thread::yield();
+    }
   }
   ASSERT_EQ(a->node->stats().records_received, static_cast<std::uint64_t>(kFrames));
   const auto after = mallinfo2().uordblks;
