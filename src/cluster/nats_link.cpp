@@ -80,12 +80,18 @@ Result<void> KvBucket::watch(const std::function<void(const KvEntry&)>& on_entry
     if (stopped_) return {};
     const natsStatus s = kvStore_WatchAll(&w, kv_, nullptr);
     if (s != NATS_OK) return nats_error("watch " + name_, s);
-    watcher_ = w;
   }
   Result<void> result;
   for (;;) {
+    {
+      std::lock_guard lock(watch_mutex_);
+      if (stopped_) break;
+    }
     kvEntry* e = nullptr;
-    const natsStatus s = kvWatcher_Next(&e, w, 1000);
+    // Short waits, the stop looked at between them: libnats 3.4 leaks the
+    // message a Next holds when kvWatcher_Stop interrupts it (nats.c
+    // #987), so the watcher is never stopped from another thread.
+    const natsStatus s = kvWatcher_Next(&e, w, 100);
     if (s == NATS_TIMEOUT) continue;
     if (s != NATS_OK) {
       std::lock_guard lock(watch_mutex_);
@@ -105,16 +111,13 @@ Result<void> KvBucket::watch(const std::function<void(const KvEntry&)>& on_entry
     kvEntry_Destroy(e);
     on_entry(out);
   }
-  std::lock_guard lock(watch_mutex_);
-  watcher_ = nullptr;
   kvWatcher_Destroy(w);
   return result;
 }
 
 void KvBucket::stop_watch() {
   std::lock_guard lock(watch_mutex_);
-  stopped_ = true;
-  if (watcher_ != nullptr) kvWatcher_Stop(watcher_);
+  stopped_ = true;  // the watch loop ends at its next wait (100 ms at most)
 }
 
 // --- NatsLink -----------------------------------------------------------------

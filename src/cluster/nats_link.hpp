@@ -52,7 +52,8 @@ class KvBucket {
 
   // Every change of the bucket, its current contents first: `on_entry` for
   // each, `on_current` once the contents are through, on the calling
-  // thread, until `stop()` (from another thread) or a failure.
+  // thread, until stop_watch() (from another thread; seen within 100 ms)
+  // or a failure.
   Result<void> watch(const std::function<void(const KvEntry&)>& on_entry,
                      const std::function<void()>& on_current);
   void stop_watch();
@@ -62,7 +63,6 @@ class KvBucket {
   kvStore* kv_;
   std::string name_;
   std::mutex watch_mutex_;
-  kvWatcher* watcher_ = nullptr;
   bool stopped_ = false;
 };
 
