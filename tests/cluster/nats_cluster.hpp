@@ -5,7 +5,8 @@
 // removed at the end. A server is started with posix_spawn and an argv, its
 // output goes to its log, and it counts as ready once its monitoring
 // endpoint says so (/healthz?js-enabled-only=true, then, for the whole
-// cluster, /healthz and a JetStream meta leader every server agrees on).
+// cluster, /healthz, a JetStream meta leader every server agrees on, and a
+// route from each server to every other).
 // The destructor kills and reaps every server, so a failing test leaves no
 // process. A ctest timeout kills the test's descendants too; only a crash
 // of the test process itself leaves the servers behind.
@@ -508,8 +509,20 @@ class NatsCluster {
       const std::string seen = meta_leader(i);
       if (seen.empty() || (!leader.empty() && seen != leader)) return false;
       leader = seen;
+      // A full mesh: a server may agree on the leader through one route
+      // before its route to the third is up.
+      if (routes(i) != size() - 1) return false;
     }
     return true;
+  }
+
+  // The routes server `i` has up, -1 when its monitor does not say.
+  int routes(int i) const {
+    const auto a = http_get(servers_[static_cast<std::size_t>(i)].http_port, "/routez",
+                            std::chrono::seconds(2));
+    if (!a || a->status != 200) return -1;
+    const auto j = nlohmann::json::parse(a->body, nullptr, false);
+    return j.is_object() ? j.value("num_routes", -1) : -1;
   }
 
   TempDir dir_;
