@@ -23,17 +23,6 @@ namespace {
 using json = nlohmann::json;
 using airssys::test::NatsCluster;
 
-int port_of(Program& p) {
-  if (!p.started() || !p.read_until("admin endpoint")) {
-    ADD_FAILURE() << "no admin endpoint: " << p.stdout_text() << p.stderr_text();
-    return -1;
-  }
-  std::smatch m;
-  static const std::regex re("admin endpoint: http://127\\.0\\.0\\.1:([0-9]+)");
-  const std::string text = p.stdout_text();
-  return std::regex_search(text, m, re) ? std::stoi(m[1]) : -1;
-}
-
 std::string get(int port, const std::string& path) {
   httplib::Client http("127.0.0.1", port);
   auto r = http.Get(path);
@@ -84,11 +73,11 @@ TEST(AdminCluster, ClusterMetricsAndTreeShowTheNodesAndALostOne) {
   TempDir dir;
   Program b({"run", dir.write("b.toml", node_system("b", nats.url(0), "\"gpu\"", "pong")), "--http",
              "127.0.0.1:0"});
-  const int b_port = port_of(b);
+  const int b_port = serving_port(b);
   ASSERT_GT(b_port, 0);
   Program a({"run", dir.write("a.toml", node_system("a", nats.url(0), "", "ping")), "--http",
              "127.0.0.1:0"});
-  const int a_port = port_of(a);
+  const int a_port = serving_port(a);
   ASSERT_GT(a_port, 0);
 
   // a joined with b in the cluster: this node first, then its peers.

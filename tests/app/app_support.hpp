@@ -2,6 +2,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -13,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -143,6 +145,25 @@ inline Outcome run_program(std::vector<std::string> args) {
   Program p(std::move(args));
   const int code = p.wait();
   return {code, p.stdout_text(), p.stderr_text()};
+}
+
+// The admin endpoint's port a `run` printed; -1 when it printed none.
+inline int admin_port(const std::string& stdout_text) {
+  std::smatch m;
+  static const std::regex re("admin endpoint: http://127\\.0\\.0\\.1:([0-9]+)");
+  return std::regex_search(stdout_text, m, re) ? std::stoi(m[1]) : -1;
+}
+
+// Waits until `p` (a `run ... --http 127.0.0.1:0`) serves its admin
+// endpoint and returns its port; -1, with a test failure, when it does not.
+inline int serving_port(Program& p) {
+  if (!p.started() || !p.read_until("admin endpoint")) {
+    ADD_FAILURE() << "no admin endpoint: " << p.stdout_text();
+    return -1;
+  }
+  const int port = admin_port(p.stdout_text());
+  EXPECT_GT(port, 0) << p.stdout_text();
+  return port;
 }
 
 }  // namespace airssys::app::test

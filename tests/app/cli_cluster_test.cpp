@@ -18,17 +18,6 @@ namespace {
 using json = nlohmann::json;
 using airssys::test::NatsCluster;
 
-int port_of(Program& p) {
-  if (!p.started() || !p.read_until("admin endpoint")) {
-    ADD_FAILURE() << "no admin endpoint: " << p.stdout_text() << p.stderr_text();
-    return -1;
-  }
-  std::smatch m;
-  static const std::regex re("admin endpoint: http://127\\.0\\.0\\.1:([0-9]+)");
-  const std::string text = p.stdout_text();
-  return std::regex_search(text, m, re) ? std::stoi(m[1]) : -1;
-}
-
 std::uint64_t handled(int port, const std::string& component) {
   httplib::Client http("127.0.0.1", port);
   auto r = http.Get("/components/" + component);
@@ -54,10 +43,10 @@ TEST(CliCluster, ComponentsOnTwoNodesTalkByNameAndAKilledNodeIsReported) {
                                       "[[component]]\nname = \"ping\"\nmodule = \"" +
                                           guest("ping") + "\"\ncapabilities = [\"send:*\"]\n"));
   Program b({"run", b_file, "--http", "127.0.0.1:0"});
-  const int b_port = port_of(b);
+  const int b_port = serving_port(b);
   ASSERT_GT(b_port, 0);
   Program a({"run", a_file, "--http", "127.0.0.1:0"});
-  const int a_port = port_of(a);
+  const int a_port = serving_port(a);
   ASSERT_GT(a_port, 0);
   // a joined a cluster that b was in: its joined event counts b.
   EXPECT_NE(a.stdout_text().find("1 other node(s) up"), std::string::npos) << a.stdout_text();
@@ -97,10 +86,10 @@ TEST(CliCluster, AStoppedNodeIsDownAndRejoinsWhenItContinues) {
                                       "[[component]]\nname = \"ping\"\nmodule = \"" +
                                           guest("ping") + "\"\ncapabilities = [\"send:*\"]\n"));
   Program b({"run", b_file, "--http", "127.0.0.1:0"});
-  const int b_port = port_of(b);
+  const int b_port = serving_port(b);
   ASSERT_GT(b_port, 0);
   Program a({"run", a_file, "--http", "127.0.0.1:0"});
-  const int a_port = port_of(a);
+  const int a_port = serving_port(a);
   ASSERT_GT(a_port, 0);
   // A partition, as the others see it: b stops answering, then comes back.
   ASSERT_EQ(::kill(b.pid(), SIGSTOP), 0);

@@ -42,24 +42,6 @@ std::vector<json> events_in(const std::string& path) {
   return out;
 }
 
-int admin_port(const std::string& stdout_text) {
-  std::smatch m;
-  static const std::regex re("admin endpoint: http://127\\.0\\.0\\.1:([0-9]+)");
-  return std::regex_search(stdout_text, m, re) ? std::stoi(m[1]) : -1;
-}
-
-// Waits until `p` (a `run ... --http 127.0.0.1:0`) serves its admin
-// endpoint and returns its port; -1, with a test failure, when it does not.
-int serving_port(Program& p) {
-  if (!p.started() || !p.read_until("admin endpoint")) {
-    ADD_FAILURE() << "no admin endpoint: " << p.stdout_text();
-    return -1;
-  }
-  const int port = admin_port(p.stdout_text());
-  EXPECT_GT(port, 0) << p.stdout_text();
-  return port;
-}
-
 // A system of one echo component.
 std::string echo_system(const std::string& before = "") {
   return before + "[[component]]\nname = \"echo\"\nmodule = \"" + guest("echo") + "\"\n";
